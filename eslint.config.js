@@ -1,0 +1,22 @@
+// Lint configuration: ESLint's recommended rules plus typescript-eslint's, over every package.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', '**/node_modules/**', 'data/**', 'test-artifacts/**', 'bench/out/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      // `any` needs a comment saying why, next to an eslint-disable line.
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-console': ['error', { allow: ['warn', 'error'] }],
+    },
+  },
+  {
+    // Command-line entry points and benchmarks talk to a terminal on purpose.
+    files: ['bench/**', 'scripts/**', 'client-sdk/src/bots/**', 'server/src/main.ts'],
+    rules: { 'no-console': 'off' },
+  },
+);

@@ -1,0 +1,4 @@
+/** @lifemmo/shared: what server and clients agree on. */
+export * from './errors.js';
+export * from './rules.js';
+export * from './geometry.js';
