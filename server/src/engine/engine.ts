@@ -1,0 +1,147 @@
+/**
+ * The engine: one world, its intake and its tick loop, behind one small façade. Knows
+ * nothing of HTTP or WebSockets; transports read it and listen to its ticks.
+ */
+import { DEFAULT_SHARD_CHUNKS, LifeError, type Geometry, type Rect, type Rule, type Topology } from '@lifemmo/shared';
+import { DEFAULT_CELL_LOGIC, type CellLogicOptions } from './cell-logic/index.js';
+import { PlacementQueue } from './intake.js';
+import { TickLoop, type PersistHook, type TickListener } from './tick-loop.js';
+import type { TickStats } from './types.js';
+import { World, type LiveCell } from './world.js';
+
+/** Largest owner id: owners are stored in 16 bits. */
+export const MAX_OWNER = 65535;
+
+/** Everything an engine is made from. */
+export interface EngineOptions {
+  readonly width: number;
+  readonly height: number;
+  readonly topology: Topology;
+  /** Shard side in chunks (default 8). */
+  readonly shardChunks?: number;
+  readonly rule: Rule;
+  /** Seed of every simulated draw. */
+  readonly seed: number;
+  /** Target time between ticks, ms (default 100). */
+  readonly tickMs?: number;
+  readonly cellLogic?: CellLogicOptions;
+}
+
+/** A running (or runnable) world. */
+export class Engine {
+  readonly world: World;
+  private readonly intake: PlacementQueue;
+  private readonly loop: TickLoop;
+
+  constructor(options: EngineOptions) {
+    this.world = new World({
+      width: options.width,
+      height: options.height,
+      topology: options.topology,
+      shardChunks: options.shardChunks ?? DEFAULT_SHARD_CHUNKS,
+      rule: options.rule,
+      seed: options.seed,
+    });
+    this.intake = new PlacementQueue(this.world);
+    this.loop = new TickLoop(this.world, this.intake, options.cellLogic ?? DEFAULT_CELL_LOGIC, options.tickMs ?? 100);
+  }
+
+  get geometry(): Geometry {
+    return this.world.geometry;
+  }
+  get rule(): Rule {
+    return this.world.rule;
+  }
+  get seed(): number {
+    return this.world.seed;
+  }
+  get generation(): number {
+    return this.world.generation;
+  }
+  get population(): number {
+    return this.world.population;
+  }
+  get running(): boolean {
+    return this.loop.running;
+  }
+  get paused(): boolean {
+    return this.loop.paused;
+  }
+  get tickMs(): number {
+    return this.loop.tickMs;
+  }
+  get lastStats(): TickStats | undefined {
+    return this.loop.lastStats;
+  }
+  /** Ticks that started late because the one before overran. */
+  get overruns(): number {
+    return this.loop.overruns;
+  }
+  /** Name of the cell logic in use ("simulated" or "local"). */
+  get cellLogicName(): string {
+    return this.loop.cellLogic.name;
+  }
+
+  /** Live cells per owner id (0 = neutral). */
+  populationByOwner(): Map<number, number> {
+    return this.world.populationByOwner();
+  }
+
+  /** -1 when (x, y) is dead, else its owner. (x, y) must be inside the world. */
+  cellAt(x: number, y: number): number {
+    return this.world.cellAt(x, y);
+  }
+
+  /** Live cells of a region as [x, y, owner]: wrapped on a torus, clipped when bounded. */
+  liveCells(rect: Rect): LiveCell[] {
+    return this.world.liveCells(rect);
+  }
+
+  /**
+   * Queue cells to become live, owned by `owner`, at the returned generation (the next
+   * one the world reaches). All or nothing.
+   * @throws LifeError OUT_OF_WORLD, DUPLICATE_CELL, CELL_OCCUPIED, VALIDATION (bad owner)
+   */
+  place(cells: ReadonlyArray<readonly [number, number]>, owner: number): { generation: number } {
+    if (!Number.isInteger(owner) || owner < 0 || owner > MAX_OWNER) {
+      throw new LifeError('VALIDATION', `Owner must be an integer from 0 to ${MAX_OWNER}, got ${owner}`);
+    }
+    this.intake.add(cells, owner);
+    return { generation: this.loop.nextPlacementGeneration };
+  }
+
+  /** Start ticking every tickMs. */
+  start(): void {
+    this.loop.start();
+  }
+  /** Stop after the tick in progress. */
+  stop(): Promise<void> {
+    return this.loop.stop();
+  }
+  pause(): void {
+    this.loop.pause();
+  }
+  resume(): void {
+    this.loop.resume();
+  }
+  /** Run n generations as fast as possible (paused or not); resolves to the new generation. */
+  step(generations: number): Promise<number> {
+    return this.loop.step(generations);
+  }
+  /** Empty world at generation 0, optionally with a new rule and seed. Queued placements are dropped. */
+  reset(options?: { rule?: Rule; seed?: number }): Promise<void> {
+    return this.loop.reset(options);
+  }
+  /** Listen to every committed tick; returns the function that stops listening. */
+  onTick(listener: TickListener): () => void {
+    return this.loop.onTick(listener);
+  }
+  /** Listen to errors of ticks and tick listeners. */
+  onError(listener: (err: unknown) => void): () => void {
+    return this.loop.onError(listener);
+  }
+  /** Where each tick is made durable (awaited before the next tick starts). */
+  setPersistHook(hook: PersistHook | null): void {
+    this.loop.setPersistHook(hook);
+  }
+}

@@ -1,0 +1,7 @@
+/** The world engine: world, chunks, shards, the tick loop and the cell logic. No HTTP here. */
+export { Engine, MAX_OWNER, type EngineOptions } from './engine.js';
+export { World, type LiveCell, type WorldOptions } from './world.js';
+export { NEUTRAL } from './owners.js';
+export type { ChunkDiff, TickResult, TickStats } from './types.js';
+export type { TickListener, PersistHook } from './tick-loop.js';
+export * from './cell-logic/index.js';

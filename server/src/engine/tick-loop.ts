@@ -1,0 +1,283 @@
+/**
+ * The tick loop: one tick advances the world one generation, in seven named steps that
+ * read top to bottom in `tick()`: intake, decide (fan-out), commit, diff, publish, persist.
+ * (Faults are handled inside decide: a failed cell keeps its state.)
+ *
+ * Ticks never overlap: timer ticks, `step(n)` and `reset()` all run through one queue.
+ * The timer keeps a fixed rate with drift correction (each tick is due tickMs after the
+ * previous one's due time, not after it ended); a tick that overruns makes the next one
+ * start at once, late, and the lateness is counted as lag.
+ */
+import { compileRule, type KernelRule } from './bit-kernel.js';
+import { createCellLogic, type CellLogic, type CellLogicOptions } from './cell-logic/index.js';
+import { commitGeneration } from './commit.js';
+import { diffChunks } from './diff.js';
+import type { PlacementQueue } from './intake.js';
+import { stepShard, type ShardContext, type ShardStep } from './shard.js';
+import type { TickResult, TickStats } from './types.js';
+import type { World } from './world.js';
+
+/** Called with every committed tick, synchronously, before the next tick can start. */
+export type TickListener = (result: TickResult) => void;
+/** Awaited after publish: where a tick is made durable. */
+export type PersistHook = (result: TickResult) => Promise<void>;
+
+/** The tick loop of one world. */
+export class TickLoop {
+  private kernel: KernelRule;
+  private logic: CellLogic;
+  private readonly listeners = new Set<TickListener>();
+  private readonly errorListeners = new Set<(err: unknown) => void>();
+  private persist: PersistHook | null = null;
+  // Serialises ticks, steps and resets: each waits for the one before.
+  private queue: Promise<unknown> = Promise.resolve();
+  private timer: NodeJS.Timeout | null = null;
+  private dueAt = 0;
+  // Lateness of an overrun, reported by the tick it delayed.
+  private carriedLagMs = 0;
+  private visitMark: Uint8Array;
+  private started = false;
+  private pausedFlag = false;
+  /** True between intake and commit of a tick. */
+  private inTick = false;
+  /** Ticks that started late because the one before overran. */
+  overruns = 0;
+  /** Figures of the last tick. */
+  lastStats: TickStats | undefined;
+
+  constructor(
+    private readonly world: World,
+    private readonly intake: PlacementQueue,
+    private readonly cellLogicOptions: CellLogicOptions,
+    /** Target time between ticks, ms. */
+    readonly tickMs: number,
+  ) {
+    this.kernel = compileRule(world.rule);
+    this.logic = createCellLogic(cellLogicOptions, world.rule, world.seed);
+    this.visitMark = new Uint8Array(world.geometry.chunksX * world.geometry.chunksY);
+  }
+
+  get running(): boolean {
+    return this.started;
+  }
+
+  get paused(): boolean {
+    return this.pausedFlag;
+  }
+
+  /** The generation at which cells queued now will be live. */
+  get nextPlacementGeneration(): number {
+    return this.world.generation + (this.inTick ? 2 : 1);
+  }
+
+  /** The cell logic in use (its name is shown in stats). */
+  get cellLogic(): CellLogic {
+    return this.logic;
+  }
+
+  onTick(listener: TickListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Errors thrown by a tick or a listener (the loop goes on). */
+  onError(listener: (err: unknown) => void): () => void {
+    this.errorListeners.add(listener);
+    return () => this.errorListeners.delete(listener);
+  }
+
+  setPersistHook(hook: PersistHook | null): void {
+    this.persist = hook;
+  }
+
+  /** One tick, top to bottom. `lagMs`: how late it started against its schedule. */
+  private async tick(lagMs: number): Promise<TickResult> {
+    const startedAt = performance.now();
+    const world = this.world;
+
+    // 1. Intake: the placements accepted since the last tick, all at once.
+    this.inTick = true;
+    const batch = this.intake.take();
+
+    // 2. Decide (fan-out): every active shard steps concurrently; inside each, every
+    //    candidate cell's call is its own promise (fan-in with Promise.all).
+    const shards = this.activeShards();
+    const context: ShardContext = { world, kernel: this.kernel, logic: this.logic, generation: world.generation };
+    let steps: ShardStep[];
+    try {
+      steps = await Promise.all(shards.map((chunks) => stepShard(context, chunks)));
+    } catch (err) {
+      // Cell logic must not reject; if one does anyway, the world stays as it was.
+      this.inTick = false;
+      this.intake.restore(batch);
+      throw err;
+    }
+
+    // 3. Commit: the new generation replaces the old one at once; placements on top.
+    const commit = commitGeneration(world, steps.flatMap((s) => s.stepped), batch);
+    this.inTick = false;
+    this.intake.settle();
+
+    // 4. Diff: births (with owners) and deaths of every changed chunk.
+    const { diffs, changed } = diffChunks(commit.touched, this.listeners.size > 0);
+    for (const chunk of commit.touched) if (chunk.population === 0) world.dropChunk(chunk);
+
+    const stats: TickStats = {
+      generation: world.generation,
+      durationMs: performance.now() - startedAt,
+      lagMs,
+      candidates: 0,
+      ioCalls: 0,
+      ioFailures: 0,
+      ioTimeouts: 0,
+      population: commit.population,
+      placementsApplied: commit.placementsApplied,
+      changedChunks: changed,
+      activeChunks: shards.reduce((n, chunks) => n + chunks.length, 0),
+      activeShards: shards.length,
+    };
+    for (const step of steps) {
+      stats.candidates += step.candidates;
+      stats.ioFailures += step.failures;
+      stats.ioTimeouts += step.timeouts;
+    }
+    stats.ioCalls = stats.candidates;
+    this.lastStats = stats;
+    const result: TickResult = {
+      generation: world.generation,
+      timestamp: Date.now(),
+      diffs,
+      stats,
+      populationByOwner: commit.populationByOwner,
+    };
+
+    // 5. Publish: listeners (the transports) get the diffs to encode once and send.
+    for (const listener of this.listeners) {
+      try {
+        listener(result);
+      } catch (err) {
+        this.reportError(err);
+      }
+    }
+
+    // 6. Persist: make the tick durable before the next one starts.
+    if (this.persist !== null) await this.persist(result);
+    return result;
+  }
+
+  /** Chunk indices to visit, grouped by shard: every live chunk and its eight neighbours. */
+  private activeShards(): number[][] {
+    const world = this.world;
+    const g = world.geometry;
+    const mark = this.visitMark;
+    const marked: number[] = [];
+    const byShard = new Map<number, number[]>();
+    for (const chunk of world.chunks) {
+      for (let dy = -1; dy <= 1; dy++) {
+        for (let dx = -1; dx <= 1; dx++) {
+          const index = g.neighbourChunk(chunk.cx, chunk.cy, dx, dy);
+          if (index < 0 || mark[index] === 1) continue;
+          mark[index] = 1;
+          marked.push(index);
+          const shard = g.shardOfChunk(g.chunkX(index), g.chunkY(index));
+          let list = byShard.get(shard);
+          if (list === undefined) byShard.set(shard, (list = []));
+          list.push(index);
+        }
+      }
+    }
+    for (const index of marked) mark[index] = 0;
+    return [...byShard.values()];
+  }
+
+  private reportError(err: unknown): void {
+    for (const listener of this.errorListeners) listener(err);
+  }
+
+  /** Run `job` after everything queued before it. */
+  private exclusive<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(job);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Start ticking every tickMs. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.pausedFlag = false;
+    this.dueAt = performance.now() + this.tickMs;
+    this.schedule();
+  }
+
+  /** Stop ticking; resolves once the tick in progress (if any) has finished. */
+  async stop(): Promise<void> {
+    this.started = false;
+    this.clearTimer();
+    await this.exclusive(async () => undefined);
+  }
+
+  /** Stop the timer; the world keeps its state. `step` still works. */
+  pause(): void {
+    this.pausedFlag = true;
+    this.clearTimer();
+  }
+
+  /** Restart the timer after pause; the next tick is due one tickMs from now. */
+  resume(): void {
+    if (!this.pausedFlag) return;
+    this.pausedFlag = false;
+    this.dueAt = performance.now() + this.tickMs;
+    this.schedule();
+  }
+
+  /** Run `generations` ticks back to back, as fast as possible; resolves to the new generation. */
+  async step(generations: number): Promise<number> {
+    for (let i = 0; i < generations; i++) await this.exclusive(() => this.tick(0));
+    return this.world.generation;
+  }
+
+  /** Empty the world at generation 0, optionally with a new rule and seed. */
+  reset(options: { rule?: World['rule']; seed?: number } = {}): Promise<void> {
+    return this.exclusive(async () => {
+      const world = this.world;
+      world.clear();
+      if (options.rule !== undefined) world.rule = options.rule;
+      if (options.seed !== undefined) world.seed = options.seed;
+      this.kernel = compileRule(world.rule);
+      this.logic = createCellLogic(this.cellLogicOptions, world.rule, world.seed);
+      this.intake.clear();
+      this.lastStats = undefined;
+    });
+  }
+
+  private schedule(): void {
+    if (!this.started || this.pausedFlag || this.timer !== null) return;
+    this.timer = setTimeout(() => this.onTimer(), Math.max(0, this.dueAt - performance.now()));
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private async onTimer(): Promise<void> {
+    this.timer = null;
+    const lag = Math.max(0, performance.now() - this.dueAt) + this.carriedLagMs;
+    this.carriedLagMs = 0;
+    try {
+      await this.exclusive(() => this.tick(lag));
+    } catch (err) {
+      this.reportError(err);
+    }
+    this.dueAt += this.tickMs;
+    const now = performance.now();
+    if (now > this.dueAt) {
+      // Overran: start the next tick now rather than bursting to catch up.
+      this.overruns++;
+      this.carriedLagMs = now - this.dueAt;
+      this.dueAt = now;
+    }
+    this.schedule();
+  }
+}
