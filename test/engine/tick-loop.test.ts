@@ -1,0 +1,155 @@
+/** The tick loop: fixed rate, pause/resume/step/reset, placements at the boundary, lag, diffs. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { CHUNK_SIZE, CONWAY, LifeError, parseRule } from '@lifemmo/shared';
+import { Engine, type CellLogicOptions, type TickResult } from '@lifemmo/server/engine';
+import { soup } from './reference.js';
+
+const LOCAL: CellLogicOptions = { kind: 'local', latencyModel: 'fixed', latencyMs: 0, jitterMs: 0, loss: 0, timeoutMs: 50 };
+const engines: Engine[] = [];
+
+function make(options: Partial<ConstructorParameters<typeof Engine>[0]> = {}): Engine {
+  const e = new Engine({ width: 128, height: 128, topology: 'torus', rule: CONWAY, seed: 1, tickMs: 20, cellLogic: LOCAL, ...options });
+  engines.push(e);
+  return e;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+afterEach(async () => {
+  await Promise.all(engines.splice(0).map((e) => e.stop()));
+});
+
+describe('tick loop', () => {
+  it('ticks at a fixed rate once started, and stops', async () => {
+    const e = make({ tickMs: 20 });
+    e.start();
+    expect(e.running).toBe(true);
+    await sleep(500);
+    await e.stop();
+    const reached = e.generation;
+    // 25 ticks are due in 500 ms; allow a noisy machine plenty of room either way.
+    expect(reached).toBeGreaterThanOrEqual(10);
+    expect(reached).toBeLessThanOrEqual(27);
+    await sleep(100);
+    expect(e.generation).toBe(reached);
+    expect(e.running).toBe(false);
+  });
+
+  it('pause holds the generation, step still works, resume goes on', async () => {
+    const e = make({ tickMs: 10 });
+    e.start();
+    e.pause();
+    expect(e.paused).toBe(true);
+    const held = e.generation;
+    await sleep(80);
+    expect(e.generation).toBe(held);
+    expect(await e.step(25)).toBe(held + 25);
+    e.resume();
+    await sleep(100);
+    expect(e.generation).toBeGreaterThan(held + 25);
+  });
+
+  it('placements take effect at the generation the engine announced, all at once', async () => {
+    const e = make();
+    const seen: TickResult[] = [];
+    e.onTick((r) => seen.push(r));
+    const { generation } = e.place([[5, 5], [6, 5], [7, 5]], 9);
+    expect(generation).toBe(1);
+    expect(e.cellAt(5, 5)).toBe(-1);
+    await e.step(1);
+    expect(e.generation).toBe(1);
+    expect([e.cellAt(5, 5), e.cellAt(6, 5), e.cellAt(7, 5)]).toEqual([9, 9, 9]);
+    expect(seen[0]!.stats.placementsApplied).toBe(3);
+    expect(seen[0]!.diffs).toHaveLength(1);
+    expect(Array.from(seen[0]!.diffs[0]!.births)).toEqual([5 * 64 + 5, 5 * 64 + 6, 5 * 64 + 7]);
+    expect(Array.from(seen[0]!.diffs[0]!.birthOwners)).toEqual([9, 9, 9]);
+  });
+
+  it('refuses a whole request for one bad cell: outside, duplicate or occupied', async () => {
+    const e = make();
+    e.place([[1, 1]], 1);
+    await e.step(1);
+    const attempts: Array<[Array<[number, number]>, string]> = [
+      [[[2, 2], [128, 0]], 'LIFE_ERR_OUT_OF_WORLD'],
+      [[[2, 2], [-1, 0]], 'LIFE_ERR_OUT_OF_WORLD'],
+      [[[2, 2], [2, 2]], 'LIFE_ERR_DUPLICATE_CELL'],
+      [[[2, 2], [1, 1]], 'LIFE_ERR_CELL_OCCUPIED'],
+    ];
+    for (const [cells, code] of attempts) {
+      let caught: unknown;
+      try {
+        e.place(cells, 2);
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught).toBeInstanceOf(LifeError);
+      expect((caught as LifeError).code).toBe(code);
+    }
+    e.place([[3, 3]], 2);
+    expect(() => e.place([[3, 3]], 3)).toThrow(/already placed/);
+    await e.step(1);
+    // Nothing of the refused requests landed: (2, 2) stayed dead.
+    expect(e.cellAt(2, 2)).toBe(-1);
+    expect(e.cellAt(3, 3)).toBe(2); // the accepted request did land
+    expect(e.lastStats!.placementsApplied).toBe(1);
+  });
+
+  it('reset empties the world at generation 0, with a new rule', async () => {
+    const e = make();
+    e.place([[1, 1], [2, 1], [3, 1]], 1);
+    await e.step(3);
+    e.place([[10, 10]], 1);
+    await e.reset({ rule: parseRule('B36/S23'), seed: 5 });
+    expect(e.generation).toBe(0);
+    expect(e.population).toBe(0);
+    expect(e.rule.text).toBe('B36/S23');
+    expect(e.seed).toBe(5);
+    await e.step(1);
+    expect(e.population).toBe(0); // the queued placement was dropped with the old world
+  });
+
+  it('a tick that overruns delays the next one and is counted as lag', async () => {
+    const slow: CellLogicOptions = { kind: 'simulated', latencyModel: 'fixed', latencyMs: 40, jitterMs: 0, loss: 0, timeoutMs: 100 };
+    const e = make({ tickMs: 10, cellLogic: slow });
+    e.place([[1, 1], [2, 1], [1, 2], [2, 2]], 1);
+    const lags: number[] = [];
+    e.onTick((r) => lags.push(r.stats.lagMs));
+    e.start();
+    await sleep(400);
+    await e.stop();
+    expect(e.overruns).toBeGreaterThan(0);
+    expect(Math.max(...lags)).toBeGreaterThan(10);
+    // Ticks never overlap: the generation count matches the ticks published.
+    expect(lags.length).toBe(e.generation);
+  });
+
+  it('a replica built only from diffs equals the world', async () => {
+    const e = make({ width: 192, height: 128 });
+    const replica = new Map<string, number>();
+    e.onTick((r) => {
+      for (const d of r.diffs) {
+        for (const cell of d.deaths) replica.delete(`${d.cx * CHUNK_SIZE + (cell & 63)},${d.cy * CHUNK_SIZE + (cell >> 6)}`);
+        d.births.forEach((cell, k) => replica.set(`${d.cx * CHUNK_SIZE + (cell & 63)},${d.cy * CHUNK_SIZE + (cell >> 6)}`, d.birthOwners[k]!));
+      }
+    });
+    const cells = soup(192, 128, 0.3, 3, 2);
+    for (const owner of [0, 1, 2]) e.place(cells.filter((c) => c[2] === owner).map(([x, y]) => [x, y] as const), owner);
+    for (let i = 0; i < 60; i++) {
+      await e.step(1);
+      if (i % 10 === 0) e.place([[i, i + 1], [i + 1, i + 1], [i + 2, i + 1]].filter(([x, y]) => e.cellAt(x!, y!) < 0) as Array<[number, number]>, 7);
+    }
+    const want = new Map(e.liveCells({ x: 0, y: 0, w: 192, h: 128 }).map(([x, y, o]) => [`${x},${y}`, o]));
+    expect(replica).toEqual(want);
+  });
+
+  it('an empty world of any size holds no chunk, and a huge one steps cheaply', async () => {
+    const big = make({ width: 65536, height: 65536 });
+    expect(big.world.chunks.size).toBe(0);
+    big.place([[65535, 65535], [0, 65535], [1, 65535]], 1); // a blinker across the wrap
+    await big.step(2);
+    expect(big.population).toBe(3);
+    expect(big.cellAt(0, 0)).toBe(1);
+    expect(big.cellAt(0, 65534)).toBe(1);
+    expect(big.world.chunks.size).toBeLessThanOrEqual(4);
+  });
+});
