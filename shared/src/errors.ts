@@ -27,6 +27,7 @@ export const Errors = {
   BAD_NAME: { code: 'LIFE_ERR_BAD_NAME', status: 400, message: 'Player names are 1 to 32 letters, digits, spaces, - or _' },
   BODY_TOO_LARGE: { code: 'LIFE_ERR_BODY_TOO_LARGE', status: 413, message: 'The request body is too large' },
   NOT_FOUND: { code: 'LIFE_ERR_NOT_FOUND', status: 404, message: 'No such route' },
+  UNSUPPORTED_MEDIA_TYPE: { code: 'LIFE_ERR_UNSUPPORTED_MEDIA_TYPE', status: 415, message: 'Send the body as application/json' },
 
   // Identity and limits
   UNAUTHORIZED: { code: 'LIFE_ERR_UNAUTHORIZED', status: 401, message: 'A bearer token is required' },

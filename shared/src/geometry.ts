@@ -45,10 +45,10 @@ function checkSide(name: string, side: number): void {
   }
 }
 
-/** Positive modulo: mod(-1, 64) = 63. */
+/** Positive modulo: mod(-1, 64) = 63. Never -0 (`-64 % 64` is -0 in JavaScript). */
 export function mod(a: number, n: number): number {
   const r = a % n;
-  return r < 0 ? r + n : r;
+  return r < 0 ? r + n : r + 0;
 }
 
 /**
@@ -149,10 +149,20 @@ export class Geometry implements WorldShape {
    */
   chunksInRect(rect: Rect): number[] {
     const out = new Set<number>();
-    const x0 = Math.floor(rect.x / CHUNK_SIZE);
-    const y0 = Math.floor(rect.y / CHUNK_SIZE);
-    const x1 = Math.floor((rect.x + rect.w - 1) / CHUNK_SIZE);
-    const y1 = Math.floor((rect.y + rect.h - 1) / CHUNK_SIZE);
+    let x0 = Math.floor(rect.x / CHUNK_SIZE);
+    let y0 = Math.floor(rect.y / CHUNK_SIZE);
+    let x1 = Math.floor((rect.x + rect.w - 1) / CHUNK_SIZE);
+    let y1 = Math.floor((rect.y + rect.h - 1) / CHUNK_SIZE);
+    // Bound the loops by the world, so a huge rectangle costs no more than the whole world.
+    if (this.topology === 'torus') {
+      x1 = Math.min(x1, x0 + this.chunksX - 1);
+      y1 = Math.min(y1, y0 + this.chunksY - 1);
+    } else {
+      x0 = Math.max(x0, 0);
+      y0 = Math.max(y0, 0);
+      x1 = Math.min(x1, this.chunksX - 1);
+      y1 = Math.min(y1, this.chunksY - 1);
+    }
     for (let cy = y0; cy <= y1; cy++) {
       for (let cx = x0; cx <= x1; cx++) {
         if (this.topology === 'torus') {

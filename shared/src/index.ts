@@ -2,3 +2,4 @@
 export * from './errors.js';
 export * from './rules.js';
 export * from './geometry.js';
+export * from './rle.js';
