@@ -3,7 +3,7 @@
  * nothing of HTTP or WebSockets; transports read it and listen to its ticks.
  */
 import { DEFAULT_SHARD_CHUNKS, LifeError, type Geometry, type Rect, type Rule, type Topology } from '@lifemmo/shared';
-import { DEFAULT_CELL_LOGIC, type CellLogicOptions } from './cell-logic/index.js';
+import { DEFAULT_CELL_LOGIC, createCellLogic, type CellLogicFactory, type CellLogicOptions } from './cell-logic/index.js';
 import { PlacementQueue } from './intake.js';
 import { TickLoop, type PersistHook, type TickListener } from './tick-loop.js';
 import type { TickStats } from './types.js';
@@ -25,6 +25,11 @@ export interface EngineOptions {
   /** Target time between ticks, ms (default 100). */
   readonly tickMs?: number;
   readonly cellLogic?: CellLogicOptions;
+  /**
+   * Build the cell logic yourself (benchmarks, other backends); overrides `cellLogic`.
+   * Called again on reset, with the new rule and seed.
+   */
+  readonly cellLogicFactory?: CellLogicFactory;
 }
 
 /** A running (or runnable) world. */
@@ -43,7 +48,9 @@ export class Engine {
       seed: options.seed,
     });
     this.intake = new PlacementQueue(this.world);
-    this.loop = new TickLoop(this.world, this.intake, options.cellLogic ?? DEFAULT_CELL_LOGIC, options.tickMs ?? 100);
+    const cellLogicOptions = options.cellLogic ?? DEFAULT_CELL_LOGIC;
+    const factory = options.cellLogicFactory ?? ((rule, seed) => createCellLogic(cellLogicOptions, rule, seed));
+    this.loop = new TickLoop(this.world, this.intake, factory, options.tickMs ?? 100);
   }
 
   get geometry(): Geometry {

@@ -75,7 +75,8 @@ async function stepShardPerCell(ctx: ShardContext, chunkIndices: readonly number
   const stepped: Chunk[] = [];
   const calls: Promise<CellOutcome>[] = [];
   // Candidate k lives in stepped[where[k] >> 13], cell (where[k] >> 1) & 4095, alive = where[k] & 1.
-  const where: number[] = [];
+  // A typed array: off the JS heap, so the garbage collector never copies it.
+  let where: Int32Array = new Int32Array(1024);
 
   for (const index of chunkIndices) {
     const cx = world.geometry.chunkX(index);
@@ -100,8 +101,9 @@ async function stepShardPerCell(ctx: ShardContext, chunkIndices: readonly number
         m ^= low;
         const cell = (i << 5) | (31 - Math.clz32(low));
         const alive = (cells[i]! & low) !== 0;
+        if (calls.length === where.length) where = grow(where);
+        where[calls.length] = (slot << 13) | (cell << 1) | (alive ? 1 : 0);
         calls.push(logic.decide(x0 + (cell & 63), y0 + (cell >> 6), alive, countAt(scratchPlanes, cell), generation));
-        where.push((slot << 13) | (cell << 1) | (alive ? 1 : 0));
       }
     }
     chunk.next.fill(0);
@@ -129,4 +131,10 @@ async function stepShardPerCell(ctx: ShardContext, chunkIndices: readonly number
     }
   }
   return result;
+}
+
+function grow(array: Int32Array): Int32Array {
+  const bigger = new Int32Array(array.length * 2);
+  bigger.set(array);
+  return bigger;
 }

@@ -9,7 +9,7 @@
  * start at once, late, and the lateness is counted as lag.
  */
 import { compileRule, type KernelRule } from './bit-kernel.js';
-import { createCellLogic, type CellLogic, type CellLogicOptions } from './cell-logic/index.js';
+import type { CellLogic, CellLogicFactory } from './cell-logic/index.js';
 import { commitGeneration } from './commit.js';
 import { diffChunks } from './diff.js';
 import type { PlacementQueue } from './intake.js';
@@ -48,12 +48,12 @@ export class TickLoop {
   constructor(
     private readonly world: World,
     private readonly intake: PlacementQueue,
-    private readonly cellLogicOptions: CellLogicOptions,
+    private readonly makeCellLogic: CellLogicFactory,
     /** Target time between ticks, ms. */
     readonly tickMs: number,
   ) {
     this.kernel = compileRule(world.rule);
-    this.logic = createCellLogic(cellLogicOptions, world.rule, world.seed);
+    this.logic = makeCellLogic(world.rule, world.seed);
     this.visitMark = new Uint8Array(world.geometry.chunksX * world.geometry.chunksY);
   }
 
@@ -245,7 +245,7 @@ export class TickLoop {
       if (options.rule !== undefined) world.rule = options.rule;
       if (options.seed !== undefined) world.seed = options.seed;
       this.kernel = compileRule(world.rule);
-      this.logic = createCellLogic(this.cellLogicOptions, world.rule, world.seed);
+      this.logic = this.makeCellLogic(world.rule, world.seed);
       this.intake.clear();
       this.lastStats = undefined;
     });

@@ -7,6 +7,7 @@
  * timeouts; the server's default) and `local` (the rule itself, computed in bulk over the
  * bit planes with no promise per cell: the compute baseline).
  */
+import type { Rule } from '@lifemmo/shared';
 
 /** What a cell call resolves to. A call never rejects: failures are outcomes. */
 export const CellOutcome = {
@@ -36,6 +37,9 @@ export interface CellLogic {
    */
   decide(x: number, y: number, alive: boolean, neighbours: number, generation: number): Promise<CellOutcome>;
 }
+
+/** Builds the cell logic for a rule and a seed (again after every reset). */
+export type CellLogicFactory = (rule: Rule, seed: number) => CellLogic;
 
 /** Settings of the cell logic, from configuration. */
 export interface CellLogicOptions {
