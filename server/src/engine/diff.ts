@@ -2,7 +2,7 @@
  * Diff: what changed in each chunk of a committed tick, births with owners and deaths,
  * ready for the transports to encode once per tick.
  */
-import { CHUNK_WORDS, type Chunk } from './chunk.js';
+import { CHUNK_WORDS, popcount32, type Chunk } from './chunk.js';
 import type { ChunkDiff } from './types.js';
 
 /** True when a committed chunk differs from its previous generation (kept in `next`). */
@@ -17,32 +17,35 @@ export function hasChanged(chunk: Chunk): boolean {
 export function diffOf(chunk: Chunk): ChunkDiff {
   const now = chunk.cells;
   const before = chunk.next;
-  const births: number[] = [];
-  const deaths: number[] = [];
+  // Count first so each list is one exact typed array: dense worlds change millions of cells a tick.
+  let bornCount = 0;
+  let diedCount = 0;
+  for (let i = 0; i < CHUNK_WORDS; i++) {
+    bornCount += popcount32(now[i]! & ~before[i]!);
+    diedCount += popcount32(before[i]! & ~now[i]!);
+  }
+  const births = new Uint16Array(bornCount);
+  const birthOwners = new Uint16Array(bornCount);
+  const deaths = new Uint16Array(diedCount);
+  let b = 0;
+  let d = 0;
   for (let i = 0; i < CHUNK_WORDS; i++) {
     let born = now[i]! & ~before[i]!;
     let died = before[i]! & ~now[i]!;
     while (born !== 0) {
       const low = born & -born;
       born ^= low;
-      births.push((i << 5) | (31 - Math.clz32(low)));
+      births[b++] = (i << 5) | (31 - Math.clz32(low));
     }
     while (died !== 0) {
       const low = died & -died;
       died ^= low;
-      deaths.push((i << 5) | (31 - Math.clz32(low)));
+      deaths[d++] = (i << 5) | (31 - Math.clz32(low));
     }
   }
-  const birthOwners = new Uint16Array(births.length);
-  for (let k = 0; k < births.length; k++) birthOwners[k] = chunk.ownerOf(births[k]!);
-  return {
-    chunk: chunk.index,
-    cx: chunk.cx,
-    cy: chunk.cy,
-    births: Uint16Array.from(births),
-    birthOwners,
-    deaths: Uint16Array.from(deaths),
-  };
+  if (chunk.owners === null) birthOwners.fill(chunk.owner);
+  else for (let k = 0; k < bornCount; k++) birthOwners[k] = chunk.owners[births[k]!]!;
+  return { chunk: chunk.index, cx: chunk.cx, cy: chunk.cy, births, birthOwners, deaths };
 }
 
 /**

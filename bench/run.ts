@@ -1,0 +1,87 @@
+/**
+ * `npm run bench`: runs the benchmark sections and writes docs/benchmarks.md with the
+ * date, the machine, Node's version and the exact command.
+ *
+ *   npm run bench                      # every section
+ *   npm run bench -- --only engine     # some sections (comma-separated): engine, rest, ws, bots
+ *   npm run bench -- --runs 5 --quick  # more runs; --quick skips the 1M-candidate runs
+ *
+ * With --only, the other sections already in docs/benchmarks.md are kept.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { machineLine } from './stats.js';
+
+type SectionRunner = () => Promise<string>;
+
+const { values } = parseArgs({
+  options: {
+    only: { type: 'string' },
+    runs: { type: 'string', default: '3' },
+    quick: { type: 'boolean', default: false },
+    out: { type: 'string', default: 'docs/benchmarks.md' },
+  },
+});
+const runs = Math.max(1, Number(values.runs));
+const quick = values.quick ?? false;
+
+// Each section lives in its own module; a missing one (not written yet) is skipped with a note.
+const sections: Array<[string, string, () => Promise<SectionRunner | null>]> = [
+  ['engine', 'Engine: compute, fan-out, memory', async () => {
+    const m = await import('./engine.js');
+    return () => m.runEngineBench({ runs, quick });
+  }],
+  ['rest', 'REST', async () => loadOptional('./rest.js', 'runRestBench')],
+  ['ws', 'WebSocket broadcast', async () => loadOptional('./ws.js', 'runWsBench')],
+  ['bots', 'Bots (load generator cost)', async () => loadOptional('./bots.js', 'runBotsBench')],
+];
+
+async function loadOptional(path: string, name: string): Promise<SectionRunner | null> {
+  const file = new URL(path.replace(/\.js$/, '.ts'), import.meta.url);
+  if (!existsSync(file)) return null;
+  const m = (await import(path)) as Record<string, unknown>;
+  const fn = m[name];
+  return typeof fn === 'function' ? () => (fn as (o: { runs: number; quick: boolean }) => Promise<string>)({ runs, quick }) : null;
+}
+
+const wanted = values.only ? new Set(values.only.split(',').map((s) => s.trim())) : null;
+const command = `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`;
+const existing = existsSync(values.out!) ? readFileSync(values.out!, 'utf8') : '';
+
+function kept(id: string): string | null {
+  const m = new RegExp(`<!-- section:${id} -->[\\s\\S]*?<!-- /section:${id} -->`).exec(existing);
+  return m ? m[0] : null;
+}
+
+const body: string[] = [];
+for (const [id, title, load] of sections) {
+  if (wanted !== null && !wanted.has(id)) {
+    const old = kept(id);
+    if (old !== null) body.push(old, '');
+    continue;
+  }
+  const runner = await load();
+  if (runner === null) continue;
+  console.log(`== ${title}`);
+  const started = new Date();
+  const text = await runner();
+  body.push(
+    `<!-- section:${id} -->`,
+    `## ${title}`,
+    '',
+    `Measured ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machineLine()}, Node ${process.version}, with \`${command}\` (${runs} run${runs > 1 ? 's' : ''} per scenario).`,
+    '',
+    text,
+    `<!-- /section:${id} -->`,
+    '',
+  );
+}
+
+const header = [
+  '# Benchmarks',
+  '',
+  'Written by `npm run bench` (bench/run.ts); do not edit by hand. The machine has 2 cores and is shared, so figures are medians of several runs and every comparison is against a baseline measured in the same run. Targets come from the issues; a missed target says by how much.',
+  '',
+];
+writeFileSync(values.out!, [...header, ...body].join('\n'));
+console.log(`wrote ${values.out}`);
