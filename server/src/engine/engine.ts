@@ -7,10 +7,18 @@ import { DEFAULT_CELL_LOGIC, createCellLogic, type CellLogicFactory, type CellLo
 import { PlacementQueue } from './intake.js';
 import { TickLoop, type PersistHook, type TickListener } from './tick-loop.js';
 import type { TickStats } from './types.js';
-import { World, type LiveCell } from './world.js';
+import { World, type LiveCell, type SavedChunk } from './world.js';
 
 /** Largest owner id: owners are stored in 16 bits. */
 export const MAX_OWNER = 65535;
+
+/** A world as saved: enough to rebuild it exactly. */
+export interface SavedWorld {
+  readonly generation: number;
+  readonly rule: Rule;
+  readonly seed: number;
+  readonly chunks: readonly SavedChunk[];
+}
 
 /** Everything an engine is made from. */
 export interface EngineOptions {
@@ -139,9 +147,53 @@ export class Engine {
   reset(options?: { rule?: Rule; seed?: number }): Promise<void> {
     return this.loop.reset(options);
   }
+  /** Everything needed to rebuild the current world: see `restore`. */
+  save(): SavedWorld {
+    const w = this.world;
+    return { generation: w.generation, rule: w.rule, seed: w.seed, chunks: w.saveChunks() };
+  }
+
+  /**
+   * Replace the world with a saved one (recovery, before `start`). Queued placements
+   * are dropped.
+   */
+  restore(saved: SavedWorld): Promise<void> {
+    return this.loop.whileIdle(() => {
+      const w = this.world;
+      if (saved.chunks.some((c) => c.index < 0 || c.index >= w.geometry.chunksX * w.geometry.chunksY)) {
+        throw new LifeError('VALIDATION', 'Saved world does not fit this world size');
+      }
+      w.clear();
+      w.rule = saved.rule;
+      w.seed = saved.seed;
+      this.loop.ruleChanged();
+      for (const chunk of saved.chunks) w.loadChunk(chunk);
+      w.generation = saved.generation;
+      this.intake.clear();
+    });
+  }
+
+  /**
+   * Run `job` in replay mode: generations stepped inside it take every cell's outcome
+   * from the cell logic's `decideNow` without waiting, so a log is replayed at full speed
+   * with the same history. Do not call while the tick loop runs.
+   */
+  async replay<T>(job: () => Promise<T>): Promise<T> {
+    this.loop.replaying = true;
+    try {
+      return await job();
+    } finally {
+      this.loop.replaying = false;
+    }
+  }
+
   /** Listen to every committed tick; returns the function that stops listening. */
   onTick(listener: TickListener): () => void {
     return this.loop.onTick(listener);
+  }
+  /** Listen to resets (called inside the tick queue, after the world is emptied). */
+  onReset(listener: () => void): () => void {
+    return this.loop.onReset(listener);
   }
   /** Listen to errors of ticks and tick listeners. */
   onError(listener: (err: unknown) => void): () => void {

@@ -34,6 +34,8 @@ export interface ShardContext {
   readonly logic: CellLogic;
   /** The generation being stepped from. */
   readonly generation: number;
+  /** Replaying a log: take each outcome from `logic.decideNow` at once, no waiting. */
+  readonly instant: boolean;
 }
 
 // Scratch for chunks that do not exist yet: most frontier chunks stay empty.
@@ -73,6 +75,9 @@ function stepShardBulk(ctx: ShardContext, chunkIndices: readonly number[]): Shar
 async function stepShardPerCell(ctx: ShardContext, chunkIndices: readonly number[]): Promise<ShardStep> {
   const { world, kernel, logic, generation } = ctx;
   const stepped: Chunk[] = [];
+  const result: ShardStep = { stepped, candidates: 0, failures: 0, timeouts: 0 };
+  const decideNow = ctx.instant && logic.decideNow !== undefined ? logic.decideNow : null;
+  let instantCount = 0;
   const calls: Promise<CellOutcome>[] = [];
   // Candidate k lives in stepped[where[k] >> 13], cell (where[k] >> 1) & 4095, alive = where[k] & 1.
   // A typed array: off the JS heap, so the garbage collector never copies it.
@@ -90,6 +95,7 @@ async function stepShardPerCell(ctx: ShardContext, chunkIndices: readonly number
     }
     const slot = stepped.length;
     stepped.push(chunk);
+    chunk.next.fill(0); // outcomes set the bits of the live cells
     const cells = chunk.cells;
     const x0 = cx * CHUNK_SIZE;
     const y0 = cy * CHUNK_SIZE;
@@ -101,36 +107,45 @@ async function stepShardPerCell(ctx: ShardContext, chunkIndices: readonly number
         m ^= low;
         const cell = (i << 5) | (31 - Math.clz32(low));
         const alive = (cells[i]! & low) !== 0;
+        const packed = (slot << 13) | (cell << 1) | (alive ? 1 : 0);
+        if (decideNow !== null) {
+          instantCount++;
+          settle(result, packed, decideNow.call(logic, x0 + (cell & 63), y0 + (cell >> 6), alive, countAt(scratchPlanes, cell), generation));
+          continue;
+        }
         if (calls.length === where.length) where = grow(where);
-        where[calls.length] = (slot << 13) | (cell << 1) | (alive ? 1 : 0);
+        where[calls.length] = packed;
         calls.push(logic.decide(x0 + (cell & 63), y0 + (cell >> 6), alive, countAt(scratchPlanes, cell), generation));
       }
     }
-    chunk.next.fill(0);
   }
 
   // Fan-in: every candidate's call is in flight; wait for all of them.
   const outcomes = await Promise.all(calls);
 
-  const result: ShardStep = { stepped, candidates: calls.length, failures: 0, timeouts: 0 };
-  for (let k = 0; k < outcomes.length; k++) {
-    const outcome = outcomes[k]!;
-    const w = where[k]!;
-    let live: boolean;
-    if (outcome === CellOutcome.ALIVE || outcome === CellOutcome.DEAD) {
-      live = outcome === CellOutcome.ALIVE;
-    } else {
-      // A failed or timed-out call keeps the cell's current state.
-      live = (w & 1) === 1;
-      if (outcome === CellOutcome.FAILED) result.failures++;
-      else result.timeouts++;
-    }
-    if (live) {
-      const cell = (w >> 1) & 4095;
-      stepped[w >> 13]!.next[cell >> 5] |= 1 << (cell & 31);
-    }
-  }
+  for (let k = 0; k < outcomes.length; k++) settle(result, where[k]!, outcomes[k]!);
+  result.candidates = calls.length + instantCount;
   return result;
+}
+
+/**
+ * Apply one candidate's outcome to its chunk's next generation. `packed` locates it:
+ * stepped[packed >> 13], cell (packed >> 1) & 4095, alive now = packed & 1.
+ */
+function settle(result: ShardStep, packed: number, outcome: CellOutcome): void {
+  let live: boolean;
+  if (outcome === CellOutcome.ALIVE || outcome === CellOutcome.DEAD) {
+    live = outcome === CellOutcome.ALIVE;
+  } else {
+    // A failed or timed-out call keeps the cell's current state.
+    live = (packed & 1) === 1;
+    if (outcome === CellOutcome.FAILED) result.failures++;
+    else result.timeouts++;
+  }
+  if (live) {
+    const cell = (packed >> 1) & 4095;
+    result.stepped[packed >> 13]!.next[cell >> 5] |= 1 << (cell & 31);
+  }
 }
 
 function grow(array: Int32Array): Int32Array {

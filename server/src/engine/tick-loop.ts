@@ -28,6 +28,7 @@ export class TickLoop {
   private logic: CellLogic;
   private readonly listeners = new Set<TickListener>();
   private readonly errorListeners = new Set<(err: unknown) => void>();
+  private readonly resetListeners = new Set<() => void>();
   private persist: PersistHook | null = null;
   // Serialises ticks, steps and resets: each waits for the one before.
   private queue: Promise<unknown> = Promise.resolve();
@@ -42,6 +43,11 @@ export class TickLoop {
   private inTick = false;
   /** Ticks that started late because the one before overran. */
   overruns = 0;
+  /**
+   * Replaying a log (recovery): cell outcomes are taken from `decideNow` without waiting,
+   * so logged generations are rebuilt at full speed with the same history.
+   */
+  replaying = false;
   /** Figures of the last tick. */
   lastStats: TickStats | undefined;
 
@@ -102,7 +108,7 @@ export class TickLoop {
     // 2. Decide (fan-out): every active shard steps concurrently; inside each, every
     //    candidate cell's call is its own promise (fan-in with Promise.all).
     const shards = this.activeShards();
-    const context: ShardContext = { world, kernel: this.kernel, logic: this.logic, generation: world.generation };
+    const context: ShardContext = { world, kernel: this.kernel, logic: this.logic, generation: world.generation, instant: this.replaying };
     let steps: ShardStep[];
     try {
       steps = await Promise.all(shards.map((chunks) => stepShard(context, chunks)));
@@ -237,6 +243,11 @@ export class TickLoop {
     return this.world.generation;
   }
 
+  /** Run `job` with no tick, step or reset in progress (restoring a saved state). */
+  whileIdle<T>(job: () => T): Promise<T> {
+    return this.exclusive(async () => job());
+  }
+
   /** Empty the world at generation 0, optionally with a new rule and seed. */
   reset(options: { rule?: World['rule']; seed?: number } = {}): Promise<void> {
     return this.exclusive(async () => {
@@ -244,11 +255,23 @@ export class TickLoop {
       world.clear();
       if (options.rule !== undefined) world.rule = options.rule;
       if (options.seed !== undefined) world.seed = options.seed;
-      this.kernel = compileRule(world.rule);
-      this.logic = this.makeCellLogic(world.rule, world.seed);
+      this.ruleChanged();
       this.intake.clear();
       this.lastStats = undefined;
+      for (const listener of this.resetListeners) listener();
     });
+  }
+
+  /** The world's rule or seed changed: rebuild what depends on them. */
+  ruleChanged(): void {
+    this.kernel = compileRule(this.world.rule);
+    this.logic = this.makeCellLogic(this.world.rule, this.world.seed);
+  }
+
+  /** Called after every reset, inside the tick queue (transports resync their clients). */
+  onReset(listener: () => void): () => void {
+    this.resetListeners.add(listener);
+    return () => this.resetListeners.delete(listener);
   }
 
   private schedule(): void {

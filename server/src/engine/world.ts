@@ -4,7 +4,7 @@
  * any size holds no chunk at all, and the cost of a tick follows the live area.
  */
 import { CHUNK_SHIFT, CHUNK_SIZE, Geometry, cellIndexInChunk, type Rect, type Rule, type WorldShape } from '@lifemmo/shared';
-import { Chunk, EMPTY_WORDS } from './chunk.js';
+import { Chunk, EMPTY_WORDS, popcountWords } from './chunk.js';
 import type { Neighbourhood } from './bit-kernel.js';
 
 /** What a world is made of. */
@@ -15,6 +15,17 @@ export interface WorldOptions extends WorldShape {
 
 /** One live cell as [x, y, owner]. */
 export type LiveCell = [number, number, number];
+
+/** A chunk's state as saved in a snapshot: copies, safe to keep. */
+export interface SavedChunk {
+  readonly index: number;
+  /** 128 words of cell bits (see Chunk). */
+  readonly cells: Int32Array;
+  /** Owner of every live cell when `owners` is null. */
+  readonly owner: number;
+  /** Per-cell owners (4096) when the chunk holds several owners. */
+  readonly owners: Uint16Array | null;
+}
 
 /** The world's cells, chunked; see the module comment. */
 export class World {
@@ -68,6 +79,26 @@ export class World {
     for (const chunk of this.chunks) this.chunkByIndex[chunk.index] = null;
     this.chunks.clear();
     this.generation = 0;
+  }
+
+  /** Copies of every chunk with live cells, in index order. */
+  saveChunks(): SavedChunk[] {
+    const out: SavedChunk[] = [];
+    for (const chunk of this.chunks) {
+      if (chunk.population === 0) continue;
+      out.push({ index: chunk.index, cells: chunk.cells.slice(), owner: chunk.owner, owners: chunk.owners?.slice() ?? null });
+    }
+    return out.sort((a, b) => a.index - b.index);
+  }
+
+  /** Put a saved chunk back (replacing whatever is there). */
+  loadChunk(saved: SavedChunk): void {
+    const chunk = this.ensureChunk(saved.index);
+    chunk.cells.set(saved.cells);
+    chunk.owner = saved.owner;
+    chunk.owners = saved.owners === null ? null : saved.owners.slice();
+    chunk.population = popcountWords(chunk.cells);
+    if (chunk.population === 0) this.dropChunk(chunk);
   }
 
   /** Live cells in the current generation. */

@@ -36,6 +36,12 @@ export interface CellLogic {
    * neighbours, stepping from `generation`. One call per candidate, each its own promise.
    */
   decide(x: number, y: number, alive: boolean, neighbours: number, generation: number): Promise<CellOutcome>;
+  /**
+   * The outcome `decide` would resolve to, without waiting: lets recovery replay logged
+   * generations at full speed with the same history. Logic whose outcomes cannot be known
+   * in advance leaves it out, and recovery then waits for real calls.
+   */
+  decideNow?(x: number, y: number, alive: boolean, neighbours: number, generation: number): CellOutcome;
 }
 
 /** Builds the cell logic for a rule and a seed (again after every reset). */

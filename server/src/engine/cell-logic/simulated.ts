@@ -64,6 +64,10 @@ export class SimulatedCellLogic implements CellLogic {
     const outcome = answerOf(this.rule, options, hash, latency, alive, neighbours);
     return this.wheel.deliver(Math.min(latency, options.timeoutMs), outcome);
   }
+
+  decideNow(x: number, y: number, alive: boolean, neighbours: number, generation: number): CellOutcome {
+    return expectedOutcome(this.rule, this.seed, this.options, x, y, alive, neighbours, generation);
+  }
 }
 
 /**
