@@ -1,0 +1,25 @@
+/**
+ * What the write-ahead log holds: every fact the world's state depends on that a
+ * snapshot does not yet contain. Records are JSON, validated with zod when read back.
+ */
+import { z } from 'zod';
+
+const cell = z.tuple([z.number().int(), z.number().int()]);
+
+/** The records, by type `t`. `lsn` is the log sequence number, 1, 2, 3... */
+export const WalRecordSchema = z.discriminatedUnion('t', [
+  /** A player was created (acknowledged with 201 after this record was durable). */
+  z.object({ t: z.literal('player'), lsn: z.number().int().positive(), id: z.number().int().positive(), name: z.string(), color: z.string(), tokenHash: z.string() }),
+  /** Cells placed by `owner`, live at `generation` (acknowledged after this record was durable). */
+  z.object({ t: z.literal('place'), lsn: z.number().int().positive(), owner: z.number().int().min(0), generation: z.number().int().positive(), cells: z.array(cell) }),
+  /** The world reached `generation` (written every tick, made durable with the next group commit). */
+  z.object({ t: z.literal('tick'), lsn: z.number().int().positive(), generation: z.number().int().min(0) }),
+  /** The world was reset to generation 0 with this rule and seed. */
+  z.object({ t: z.literal('reset'), lsn: z.number().int().positive(), rule: z.string(), seed: z.number().int().min(0) }),
+]);
+
+/** One record as stored. */
+export type WalRecord = z.infer<typeof WalRecordSchema>;
+
+/** A record before the log gives it its sequence number. */
+export type WalEntry = WalRecord extends infer R ? (R extends WalRecord ? Omit<R, 'lsn'> : never) : never;

@@ -1,0 +1,36 @@
+/**
+ * The storage seam: where acknowledged facts (players, placements, resets) and world
+ * snapshots are kept. `FileStore` (files under DATA_DIR) is the embedded default;
+ * `MemoryStore` keeps everything in the process (tests, and a server that needs no
+ * durability). One contract test suite runs over both.
+ */
+import type { WalEntry, WalRecord } from './records.js';
+import type { Snapshot } from './snapshot-codec.js';
+
+/** What a store holds when it is opened: the base snapshot and the log after it. */
+export interface StoredState {
+  /** The newest valid snapshot, or null (start from an empty world). */
+  readonly snapshot: Snapshot | null;
+  /** Log records after the snapshot (lsn > snapshot lsn), in order. */
+  readonly records: readonly WalRecord[];
+  /** Damage found and worked around (a bad snapshot skipped, a torn log tail cut). */
+  readonly warnings: readonly string[];
+}
+
+/** Durable storage of one world. */
+export interface Store {
+  /** Read what is stored and get ready to append. Call once, before anything else. */
+  open(): Promise<StoredState>;
+  /**
+   * Append a record. With `durable`, resolves once it is on stable storage (records
+   * arriving meanwhile share the next flush: group commit); without, once queued (it is
+   * flushed with the next durable one).
+   */
+  append(entry: WalEntry, durable: boolean): Promise<void>;
+  /** Sequence number of the last record appended (0 before any). */
+  readonly lastLsn: number;
+  /** Write a snapshot (its header.lsn says which records it includes) and prune old files. */
+  writeSnapshot(snapshot: Snapshot): Promise<void>;
+  /** Flush and release files. */
+  close(): Promise<void>;
+}
