@@ -10,6 +10,11 @@ export interface ErrorSpec {
   readonly code: string;
   readonly status: number;
   readonly message: string;
+  /**
+   * WebSocket close code (4000-4999, see protocol.ts CloseCodes) when this error ends a
+   * WebSocket connection; absent when the connection survives the error.
+   */
+  readonly closeCode?: number;
 }
 
 export const Errors = {
@@ -41,7 +46,34 @@ export const Errors = {
   NOT_READY: { code: 'LIFE_ERR_NOT_READY', status: 503, message: 'The world is not running yet' },
   SHUTTING_DOWN: { code: 'LIFE_ERR_SHUTTING_DOWN', status: 503, message: 'The server is shutting down' },
   INTERNAL: { code: 'LIFE_ERR_INTERNAL', status: 500, message: 'Internal error' },
+  STORE_DAMAGED: { code: 'LIFE_ERR_STORE_DAMAGED', status: 500, message: 'Stored data is damaged' },
+  STORE_FAILED: { code: 'LIFE_ERR_STORE_FAILED', status: 503, message: 'The server could not make the change durable; it was not acknowledged' },
   CONFIG_INVALID: { code: 'LIFE_ERR_CONFIG_INVALID', status: 500, message: 'The configuration is not valid' },
+
+  // WebSocket (docs/protocol.md). `closeCode` mirrors CloseCodes in protocol.ts; it is
+  // repeated here so this module stays a leaf.
+  WS_BAD_MESSAGE: { code: 'LIFE_ERR_WS_BAD_MESSAGE', status: 400, message: 'The message is not a JSON object with a string "type"' },
+  WS_UNKNOWN_MESSAGE: { code: 'LIFE_ERR_WS_UNKNOWN_MESSAGE', status: 400, message: 'Unknown message type' },
+  WS_BINARY_REFUSED: { code: 'LIFE_ERR_WS_BINARY_REFUSED', status: 400, message: 'Clients send JSON text messages only' },
+  WS_HELLO_REQUIRED: { code: 'LIFE_ERR_WS_HELLO_REQUIRED', status: 400, message: 'The first message must be hello', closeCode: 4001 },
+  WS_ALREADY_HELLO: { code: 'LIFE_ERR_WS_ALREADY_HELLO', status: 400, message: 'hello was already sent on this connection' },
+  WS_PROTOCOL_VERSION: { code: 'LIFE_ERR_WS_PROTOCOL_VERSION', status: 400, message: 'This protocol version is not supported', closeCode: 4002 },
+  WS_TOO_MANY_ERRORS: { code: 'LIFE_ERR_WS_TOO_MANY_ERRORS', status: 400, message: 'Too many malformed messages', closeCode: 4001 },
+  WS_VIEWPORT_TOO_LARGE: { code: 'LIFE_ERR_WS_VIEWPORT_TOO_LARGE', status: 400, message: 'The viewport is too large' },
+  WS_NOT_SUBSCRIBED: { code: 'LIFE_ERR_WS_NOT_SUBSCRIBED', status: 400, message: 'Subscribe to a viewport first' },
+  WS_MESSAGE_TOO_LARGE: { code: 'LIFE_ERR_WS_MESSAGE_TOO_LARGE', status: 413, message: 'The message is larger than the maximum message size', closeCode: 1009 },
+  WS_SLOW_CONSUMER: { code: 'LIFE_ERR_WS_SLOW_CONSUMER', status: 503, message: 'The client read too slowly: its send buffer passed the hard limit', closeCode: 4004 },
+  WS_HEARTBEAT_MISSED: { code: 'LIFE_ERR_WS_HEARTBEAT_MISSED', status: 408, message: 'The client did not answer the heartbeat ping', closeCode: 4005 },
+  WS_TOO_MANY_CONNECTIONS: { code: 'LIFE_ERR_WS_TOO_MANY_CONNECTIONS', status: 503, message: 'The server has no room for more WebSocket connections', closeCode: 4006 },
+  WS_HELLO_TIMEOUT: { code: 'LIFE_ERR_WS_HELLO_TIMEOUT', status: 408, message: 'No hello arrived in time', closeCode: 4007 },
+  WS_UNAUTHORIZED: { code: 'LIFE_ERR_WS_UNAUTHORIZED', status: 401, message: 'The bearer token is not known', closeCode: 4003 },
+  WS_SHUTTING_DOWN: { code: 'LIFE_ERR_WS_SHUTTING_DOWN', status: 503, message: 'The server is shutting down', closeCode: 4000 },
+
+  // Raised by clients (the SDK), never sent by the server: what went wrong on the client's
+  // side of the connection. `status` is the nearest HTTP meaning.
+  CONNECT_FAILED: { code: 'LIFE_ERR_CONNECT_FAILED', status: 502, message: 'Could not open a WebSocket to the server: check the URL and that a lifemmo server runs there' },
+  DISCONNECTED: { code: 'LIFE_ERR_DISCONNECTED', status: 503, message: 'The connection closed before the server answered' },
+  TIMEOUT: { code: 'LIFE_ERR_TIMEOUT', status: 504, message: 'The server did not answer in time' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorName = keyof typeof Errors;
