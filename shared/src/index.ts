@@ -3,3 +3,5 @@ export * from './errors.js';
 export * from './rules.js';
 export * from './geometry.js';
 export * from './rle.js';
+export * from './protocol.js';
+export * from './codec.js';

@@ -1,0 +1,201 @@
+/**
+ * REST benchmark: autocannon against `POST /cells` (1-cell and 64-cell bodies) and
+ * `GET /world`, with the trivial `GET /health` of the same server as the baseline, in
+ * the same run. The server runs as a child process (the real entry point, default
+ * world and cell logic), so the load generator does not share its event loop.
+ *
+ * Target: placement at >= 50% of the baseline's requests/s, p99 <= 20 ms, at 100
+ * connections. Budget and rate limits are lifted for the run.
+ *
+ * `runRestBench()` returns a markdown section; run this file directly to print it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import autocannon, { type Client, type Request, type Result } from 'autocannon';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CONNECTIONS = 100;
+/** Seconds per measured run. */
+const DURATION_S = 4;
+/** Measured runs per target; the report shows medians. */
+const ROUNDS = 3;
+const WARMUP_S = 2;
+/** Pre-encoded placement bodies per connection (see placeCells). */
+const REQUESTS_PER_CONNECTION = 128;
+/** World side; placements walk a lattice of spacing 3 so each cell is isolated and dies next tick. */
+const WORLD = 4096;
+const SPACING = 3;
+const LATTICE = Math.floor(WORLD / SPACING);
+const TARGET_RATIO = 0.5;
+const TARGET_P99_MS = 20;
+
+interface Target {
+  readonly name: string;
+  readonly request: Request;
+  readonly setupClient?: (client: Client) => void;
+  readonly placement: boolean;
+}
+
+interface Figures {
+  rps: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
+
+/** Start the server; resolve with its base URL once it prints the listening line. */
+async function startServer(): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? '',
+      PORT: '0',
+      LOG_LEVEL: 'warn',
+      LOG_FORMAT: 'json',
+      BUDGET_CELLS: '1000000000',
+      BUDGET_REFILL_PER_GEN: '1000000000',
+      RATE_LIMIT_PER_MINUTE: '1000000000',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 30_000);
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/[\d.]+:\d+)/.exec(out);
+      if (m?.[1]) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
+  });
+  child.stdout?.resume();
+  return { child, url };
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/**
+ * POST /cells with fresh lattice cells: each connection gets its own ring of
+ * REQUESTS_PER_CONNECTION pre-encoded bodies, so the load generator spends no more per
+ * request than on a GET, and a body comes round again only after its cells (isolated,
+ * so dead one tick after birth) are gone.
+ */
+function placeCells(token: string, n: number, counter: { next: number }): { request: Request; setupClient: (client: Client) => void } {
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const body = (): Request => {
+    const cells: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const k = counter.next++ % (LATTICE * LATTICE);
+      cells.push(`[${(k % LATTICE) * SPACING},${Math.floor(k / LATTICE) * SPACING}]`);
+    }
+    return { method: 'POST', path: '/cells', headers, body: `{"cells":[${cells.join(',')}]}` };
+  };
+  return {
+    request: body(),
+    setupClient: (client) => client.setRequests(Array.from({ length: REQUESTS_PER_CONNECTION }, body)),
+  };
+}
+
+async function measure(url: string, target: Target, seconds: number): Promise<Figures> {
+  const result: Result = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: seconds,
+    requests: [target.request],
+    setupClient: target.setupClient,
+  });
+  return {
+    rps: result.requests.total / result.duration,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Run the REST benchmark and return its markdown section. */
+export async function runRestBench(): Promise<string> {
+  const { child, url } = await startServer();
+  try {
+    const created = await fetch(`${url}/players`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'bench' }),
+    });
+    const { token } = (await created.json()) as { token: string };
+    const counter = { next: 0 };
+    const targets: Target[] = [
+      { name: 'GET /health (baseline)', request: { method: 'GET', path: '/health' }, placement: false },
+      { name: 'GET /world', request: { method: 'GET', path: '/world' }, placement: false },
+      { name: 'POST /cells, 1 cell', ...placeCells(token, 1, counter), placement: true },
+      { name: 'POST /cells, 64 cells', ...placeCells(token, 64, counter), placement: true },
+    ];
+    for (const target of targets) await measure(url, target, WARMUP_S);
+    const runs = new Map<Target, Figures[]>(targets.map((t) => [t, []]));
+    // Interleave the targets round by round, so drift (GC, a busy neighbour) hits them alike.
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const target of targets) runs.get(target)!.push(await measure(url, target, DURATION_S));
+    }
+    const world = (await (await fetch(`${url}/world`)).json()) as { generation: number; tickMs: number };
+
+    const summary = targets.map((target) => {
+      const figures = runs.get(target)!;
+      return {
+        target,
+        rps: median(figures.map((f) => f.rps)),
+        p99: median(figures.map((f) => f.p99)),
+        non2xx: figures.reduce((s, f) => s + f.non2xx, 0),
+        errors: figures.reduce((s, f) => s + f.errors, 0),
+      };
+    });
+    const baseline = summary[0]!.rps;
+    const lines = [
+      '## REST',
+      '',
+      `autocannon, ${CONNECTIONS} connections, ${ROUNDS} runs of ${DURATION_S} s per target (interleaved, after a ` +
+        `${WARMUP_S} s warm-up each), medians. Server: \`server/src/main.ts\` in a child process with the default ` +
+        `${WORLD}x${WORLD} world and simulated cell logic, budget and rate limit lifted, log level warn. ` +
+        `Placed cells are isolated (spacing ${SPACING}) so they die one tick later; the tick loop runs throughout ` +
+        `(generation ${world.generation} at the end, tick ${world.tickMs} ms). Cores: ${(await import('node:os')).cpus().length}.`,
+      '',
+      '| target | requests/s | p99 latency (ms) | vs baseline | non-2xx | errors | target met |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
+      ...summary.map(({ target, rps, p99, non2xx, errors }) => {
+        const ratio = rps / baseline;
+        const met = target.placement ? (ratio >= TARGET_RATIO && p99 <= TARGET_P99_MS ? 'yes' : 'no') : '';
+        return `| ${target.name} | ${Math.round(rps)} | ${p99.toFixed(1)} | ${(ratio * 100).toFixed(0)}% | ${non2xx} | ${errors} | ${met} |`;
+      }),
+      '',
+      `Target for placement: >= ${TARGET_RATIO * 100}% of the baseline's requests/s and p99 <= ${TARGET_P99_MS} ms.`,
+      '',
+    ];
+    return lines.join('\n');
+  } finally {
+    await stopServer(child);
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  runRestBench().then(
+    (markdown) => console.log(markdown),
+    (err: unknown) => {
+      console.error(err);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,26 @@
+// Bundle the server into server/dist/main.js with esbuild: workspace code (@lifemmo/*) is
+// bundled, npm packages stay external and load from node_modules at run time.
+import { readFile } from 'node:fs/promises';
+import { stdout } from 'node:process';
+import { URL, fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const serverPackage = JSON.parse(await readFile(new URL('../server/package.json', import.meta.url), 'utf8'));
+const external = Object.keys(serverPackage.dependencies ?? {}).filter((name) => !name.startsWith('@lifemmo/'));
+
+const started = Date.now();
+await build({
+  absWorkingDir: root,
+  entryPoints: ['server/src/main.ts'],
+  outfile: 'server/dist/main.js',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  sourcemap: true,
+  // A package's subpaths (pino/file, zod/v4) are external too.
+  external: external.flatMap((name) => [name, `${name}/*`]),
+  logLevel: 'warning',
+});
+stdout.write(`built server/dist/main.js in ${Date.now() - started} ms\n`);

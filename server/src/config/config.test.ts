@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import { isLifeError } from '@lifemmo/shared';
+import { CONFIG_VARIABLES, loadConfig } from './config.js';
+
+/** The message loadConfig throws for `env`, or '' when it does not throw. */
+function failure(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+    return '';
+  } catch (err) {
+    expect(isLifeError(err, 'CONFIG_INVALID')).toBe(true);
+    return (err as Error).message;
+  }
+}
+
+describe('loadConfig', () => {
+  it('has a default for everything, and freezes the result', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      world: { width: 4096, height: 4096, topology: 'torus', shardChunks: 8, seed: 1, tickMs: 100 },
+      cellLogic: { kind: 'simulated', latencyModel: 'uniform', latencyMs: 1, jitterMs: 1, loss: 0, timeoutMs: 50 },
+      adminToken: undefined,
+      dataDir: './data',
+      log: { level: 'info', format: 'auto' },
+      budget: { cells: 200, refillPerGen: 2 },
+      limits: { maxCellsPerRequest: 1024, maxRegionArea: 262144, rateLimitPerMinute: 600, bodyLimitBytes: 262144 },
+    });
+    expect(config.world.rule.text).toBe('B3/S23');
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.world)).toBe(true);
+    expect(Object.isFrozen(config.limits)).toBe(true);
+  });
+
+  it('reads and coerces every variable, ignoring unknown ones and treating empty as unset', () => {
+    const config = loadConfig({
+      PORT: '0',
+      HOST: '0.0.0.0',
+      WORLD_WIDTH: '1024',
+      WORLD_HEIGHT: '512',
+      WORLD_TOPOLOGY: 'bounded',
+      SHARD_CHUNKS: '4',
+      RULE: 'b36/s23',
+      TICK_MS: '50',
+      SEED: '7',
+      ADMIN_TOKEN: 'sekrit-token',
+      DATA_DIR: '/tmp/x',
+      CELL_LOGIC: 'local',
+      IO_LATENCY_MODEL: 'longtail',
+      IO_LATENCY_MS: '2.5',
+      IO_JITTER_MS: '0',
+      IO_LOSS: '0.01',
+      IO_TIMEOUT_MS: '20',
+      LOG_LEVEL: 'debug',
+      LOG_FORMAT: 'json',
+      BUDGET_CELLS: '50',
+      BUDGET_REFILL_PER_GEN: '0.5',
+      MAX_CELLS_PER_REQUEST: '10',
+      MAX_REGION_AREA: '100',
+      RATE_LIMIT_PER_MINUTE: '0',
+      BODY_LIMIT_BYTES: '4096',
+      LIFEMMO_SOMETHING_ELSE: 'whatever',
+      WS_MAX_CLIENTS: 'not ours',
+    });
+    expect(config.port).toBe(0);
+    expect(config.world).toMatchObject({ width: 1024, height: 512, topology: 'bounded', shardChunks: 4, seed: 7, tickMs: 50 });
+    expect(config.world.rule.text).toBe('B36/S23');
+    expect(config.cellLogic).toEqual({ kind: 'local', latencyModel: 'longtail', latencyMs: 2.5, jitterMs: 0, loss: 0.01, timeoutMs: 20 });
+    expect(config.adminToken).toBe('sekrit-token');
+    expect(config.budget).toEqual({ cells: 50, refillPerGen: 0.5 });
+    expect(config.limits).toEqual({ maxCellsPerRequest: 10, maxRegionArea: 100, rateLimitPerMinute: 0, bodyLimitBytes: 4096 });
+    expect(loadConfig({ PORT: '', ADMIN_TOKEN: '  ' })).toMatchObject({ port: 8080, adminToken: undefined });
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['PORT', '80.5'],
+    ['HOST', 'a host'],
+    ['WORLD_WIDTH', '100'],
+    ['WORLD_WIDTH', '0'],
+    ['WORLD_HEIGHT', '131072'],
+    ['WORLD_TOPOLOGY', 'sphere'],
+    ['SHARD_CHUNKS', '0'],
+    ['RULE', 'B3S23x'],
+    ['RULE', 'B03/S23'],
+    ['TICK_MS', '0'],
+    ['SEED', '-1'],
+    ['ADMIN_TOKEN', 'short'],
+    ['CELL_LOGIC', 'remote'],
+    ['IO_LATENCY_MODEL', 'normal'],
+    ['IO_LATENCY_MS', '-1'],
+    ['IO_JITTER_MS', 'x'],
+    ['IO_LOSS', '1.5'],
+    ['IO_TIMEOUT_MS', '0'],
+    ['LOG_LEVEL', 'loud'],
+    ['LOG_FORMAT', 'xml'],
+    ['BUDGET_CELLS', '0'],
+    ['BUDGET_REFILL_PER_GEN', '-2'],
+    ['MAX_CELLS_PER_REQUEST', '0'],
+    ['MAX_REGION_AREA', 'lots'],
+    ['RATE_LIMIT_PER_MINUTE', '-1'],
+    ['BODY_LIMIT_BYTES', '10'],
+  ])('refuses %s=%s with one line naming the variable', (name, value) => {
+    const message = failure({ [name]: value });
+    expect(message.startsWith(`${name}: `)).toBe(true);
+    expect(message).not.toContain('\n');
+    if (name !== 'ADMIN_TOKEN') expect(message).toContain(JSON.stringify(value));
+  });
+
+  it('names every bad variable once, and never echoes the admin token', () => {
+    const message = failure({ PORT: 'x', IO_LOSS: '2', ADMIN_TOKEN: 'tiny' });
+    expect(message).toMatch(/^PORT: .*; ADMIN_TOKEN: .*; IO_LOSS: /);
+    expect(message).not.toContain('tiny');
+    expect(failure({ WORLD_WIDTH: '100' })).toBe('WORLD_WIDTH: must be a multiple of 64 from 64 to 65536 (got "100")');
+  });
+
+  it('lists its variables', () => {
+    for (const name of ['PORT', 'HOST', 'WORLD_WIDTH', 'RULE', 'ADMIN_TOKEN', 'IO_LOSS', 'BUDGET_REFILL_PER_GEN', 'BODY_LIMIT_BYTES']) {
+      expect(CONFIG_VARIABLES).toContain(name);
+    }
+  });
+});

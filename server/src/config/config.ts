@@ -1,0 +1,271 @@
+/**
+ * The server configuration: one zod schema over environment variables, parsed once at
+ * boot, deeply frozen and passed down. This is the only module that knows variable
+ * names; main.ts is the only module that reads process.env and hands it here.
+ *
+ * Every variable has a default so that `npm start` on a fresh clone just works. Empty
+ * values count as unset (`ADMIN_TOKEN= npm start` means "no admin token").
+ */
+import { z } from 'zod';
+import {
+  CHUNK_SIZE,
+  LifeError,
+  MAX_WORLD_SIDE,
+  MIN_WORLD_SIDE,
+  TOPOLOGIES,
+  isLifeError,
+  parseRule,
+  type Rule,
+  type Topology,
+} from '@lifemmo/shared';
+
+/** Latency models of the simulated cell I/O (see the engine's cell logic). */
+export const LATENCY_MODELS = ['fixed', 'uniform', 'longtail'] as const;
+/** Cell logic kinds: `simulated` awaits fake network I/O per cell, `local` computes in place. */
+export const CELL_LOGIC_KINDS = ['simulated', 'local'] as const;
+/** pino levels accepted by LOG_LEVEL. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+/** LOG_FORMAT: `auto` is pretty on a terminal and JSON lines otherwise. */
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
+
+/** Shortest accepted ADMIN_TOKEN, in characters: shorter ones are guessable. */
+export const MIN_ADMIN_TOKEN_LENGTH = 8;
+
+/** The parsed, frozen configuration. Times are in milliseconds, sizes in cells or bytes. */
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly world: {
+    readonly width: number;
+    readonly height: number;
+    readonly topology: Topology;
+    /** Shard side in chunks (a chunk is 64x64 cells). */
+    readonly shardChunks: number;
+    readonly rule: Rule;
+    readonly seed: number;
+    readonly tickMs: number;
+  };
+  readonly cellLogic: {
+    readonly kind: (typeof CELL_LOGIC_KINDS)[number];
+    readonly latencyModel: (typeof LATENCY_MODELS)[number];
+    readonly latencyMs: number;
+    readonly jitterMs: number;
+    /** Probability 0..1 that one cell's I/O call fails. */
+    readonly loss: number;
+    readonly timeoutMs: number;
+  };
+  /** Bearer token of the admin routes; undefined turns them off (404). */
+  readonly adminToken: string | undefined;
+  readonly dataDir: string;
+  readonly log: {
+    readonly level: (typeof LOG_LEVELS)[number];
+    readonly format: (typeof LOG_FORMATS)[number];
+  };
+  readonly budget: {
+    /** Bucket capacity per player, in cells. */
+    readonly cells: number;
+    /** Cells added back to each bucket per generation. */
+    readonly refillPerGen: number;
+  };
+  readonly limits: {
+    readonly maxCellsPerRequest: number;
+    /** Largest w*h of a region read, in cells. */
+    readonly maxRegionArea: number;
+    /** Requests per minute per player (or per IP without a valid player token); 0 turns the limit off. */
+    readonly rateLimitPerMinute: number;
+    readonly bodyLimitBytes: number;
+  };
+  /** The WebSocket endpoint (docs/protocol.md). */
+  readonly ws: {
+    readonly maxConnections: number;
+    /** Largest inbound message, bytes; larger ones close the connection (1009). */
+    readonly maxMessageBytes: number;
+    /** Largest w*h of a subscribed viewport, in cells. */
+    readonly maxViewportArea: number;
+    /** Send buffer above which a client stops getting diffs until it drains, bytes. */
+    readonly sendWatermarkBytes: number;
+    /** Send buffer above which a client is disconnected (4004), bytes. */
+    readonly sendHardLimitBytes: number;
+    /** Interval of heartbeat pings, ms; a client that misses one is closed (4005). */
+    readonly heartbeatMs: number;
+    readonly permessageDeflate: boolean;
+  };
+}
+
+const blankToUndefined = (v: unknown): unknown => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
+/** A number variable; `int` also requires an integer. */
+function num(min: number, max: number, def: number, int = true) {
+  const base = z.coerce.number().min(min).max(max);
+  return z.preprocess(blankToUndefined, (int ? base.int() : base).default(def));
+}
+
+function oneOf<T extends readonly [string, ...string[]]>(values: T, def: T[number]) {
+  return z.preprocess(blankToUndefined, z.enum(values).default(def));
+}
+
+/** What each variable must be, for the one-line start-up error. */
+const EXPECT: Record<string, string> = {
+  PORT: 'an integer port from 0 to 65535',
+  HOST: 'a host name or IP address',
+  WORLD_WIDTH: `a multiple of ${CHUNK_SIZE} from ${MIN_WORLD_SIDE} to ${MAX_WORLD_SIDE}`,
+  WORLD_HEIGHT: `a multiple of ${CHUNK_SIZE} from ${MIN_WORLD_SIDE} to ${MAX_WORLD_SIDE}`,
+  WORLD_TOPOLOGY: TOPOLOGIES.join(' or '),
+  SHARD_CHUNKS: 'an integer from 1 to 64 (chunks per shard side)',
+  RULE: 'a rule in B/S notation without B0, like B3/S23',
+  TICK_MS: 'an integer from 1 to 60000 (milliseconds)',
+  SEED: 'an integer from 0 to 4294967295',
+  ADMIN_TOKEN: `at least ${MIN_ADMIN_TOKEN_LENGTH} characters without spaces`,
+  DATA_DIR: 'a directory path',
+  CELL_LOGIC: CELL_LOGIC_KINDS.join(' or '),
+  IO_LATENCY_MODEL: LATENCY_MODELS.join(', '),
+  IO_LATENCY_MS: 'a number of milliseconds from 0 to 10000',
+  IO_JITTER_MS: 'a number of milliseconds from 0 to 10000',
+  IO_LOSS: 'a probability from 0 to 1',
+  IO_TIMEOUT_MS: 'a number of milliseconds from 1 to 60000',
+  LOG_LEVEL: LOG_LEVELS.join(', '),
+  LOG_FORMAT: LOG_FORMATS.join(', '),
+  BUDGET_CELLS: 'an integer from 1 to 1000000000 (cells)',
+  BUDGET_REFILL_PER_GEN: 'a number from 0 to 1000000000 (cells per generation)',
+  MAX_CELLS_PER_REQUEST: 'an integer from 1 to 1000000',
+  MAX_REGION_AREA: 'an integer from 1 to 16777216 (cells)',
+  RATE_LIMIT_PER_MINUTE: 'an integer from 0 (off) to 1000000000',
+  BODY_LIMIT_BYTES: 'an integer from 1024 to 67108864 (bytes)',
+  WS_MAX_CONNECTIONS: 'an integer from 1 to 1000000',
+  WS_MAX_MESSAGE_BYTES: 'an integer from 256 to 16777216 (bytes)',
+  WS_MAX_VIEWPORT_AREA: 'an integer from 1 to 16777216 (cells)',
+  WS_SEND_WATERMARK_BYTES: 'an integer from 1024 to 1073741824 (bytes)',
+  WS_SEND_HARD_LIMIT_BYTES: 'an integer from 1024 to 1073741824 (bytes), above WS_SEND_WATERMARK_BYTES',
+  WS_HEARTBEAT_MS: 'an integer from 100 to 3600000 (milliseconds)',
+  WS_PERMESSAGE_DEFLATE: 'true or false',
+};
+
+const side = num(MIN_WORLD_SIDE, MAX_WORLD_SIDE, 4096).refine((v) => v % CHUNK_SIZE === 0, {
+  message: `must be a multiple of ${CHUNK_SIZE} from ${MIN_WORLD_SIDE} to ${MAX_WORLD_SIDE}`,
+});
+
+const ruleVar = z.preprocess(blankToUndefined, z.string().default('B3/S23')).transform((text, ctx) => {
+  try {
+    return parseRule(text);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: isLifeError(err) ? err.message : String(err) });
+    return z.NEVER;
+  }
+});
+
+const EnvSchema = z.object({
+  PORT: num(0, 65535, 8080),
+  HOST: z.preprocess(blankToUndefined, z.string().regex(/^[\w.:[\]-]+$/).default('127.0.0.1')),
+  WORLD_WIDTH: side,
+  WORLD_HEIGHT: side,
+  WORLD_TOPOLOGY: oneOf(TOPOLOGIES, 'torus'),
+  SHARD_CHUNKS: num(1, 64, 8),
+  RULE: ruleVar,
+  TICK_MS: num(1, 60_000, 100),
+  SEED: num(0, 0xffff_ffff, 1),
+  ADMIN_TOKEN: z.preprocess(blankToUndefined, z.string().min(MIN_ADMIN_TOKEN_LENGTH).regex(/^\S+$/).optional()),
+  DATA_DIR: z.preprocess(blankToUndefined, z.string().default('./data')),
+  CELL_LOGIC: oneOf(CELL_LOGIC_KINDS, 'simulated'),
+  IO_LATENCY_MODEL: oneOf(LATENCY_MODELS, 'uniform'),
+  IO_LATENCY_MS: num(0, 10_000, 1, false),
+  IO_JITTER_MS: num(0, 10_000, 1, false),
+  IO_LOSS: num(0, 1, 0, false),
+  IO_TIMEOUT_MS: num(1, 60_000, 50, false),
+  LOG_LEVEL: oneOf(LOG_LEVELS, 'info'),
+  LOG_FORMAT: oneOf(LOG_FORMATS, 'auto'),
+  BUDGET_CELLS: num(1, 1e9, 200),
+  BUDGET_REFILL_PER_GEN: num(0, 1e9, 2, false),
+  MAX_CELLS_PER_REQUEST: num(1, 1_000_000, 1024),
+  MAX_REGION_AREA: num(1, 16_777_216, 262_144),
+  RATE_LIMIT_PER_MINUTE: num(0, 1e9, 600),
+  BODY_LIMIT_BYTES: num(1024, 64 * 1024 * 1024, 262_144),
+  WS_MAX_CONNECTIONS: num(1, 1_000_000, 10_000),
+  WS_MAX_MESSAGE_BYTES: num(256, 16 * 1024 * 1024, 65_536),
+  WS_MAX_VIEWPORT_AREA: num(1, 16_777_216, 512 * 512),
+  WS_SEND_WATERMARK_BYTES: num(1024, 2 ** 30, 262_144),
+  WS_SEND_HARD_LIMIT_BYTES: num(1024, 2 ** 30, 2_097_152),
+  WS_HEARTBEAT_MS: num(100, 3_600_000, 15_000),
+  WS_PERMESSAGE_DEFLATE: z.preprocess(blankToUndefined, z.enum(['true', 'false', '1', '0']).default('false')),
+});
+
+/** Names of every variable the server reads (for docs and tests). */
+export const CONFIG_VARIABLES = Object.keys(EnvSchema.shape) as ReadonlyArray<keyof typeof EnvSchema.shape>;
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, env: Record<string, string | undefined>): string {
+  const name = String(issue.path[0] ?? '?');
+  // The admin token is a secret: never echo it, even when it is wrong.
+  const raw = name === 'ADMIN_TOKEN' ? '(hidden)' : JSON.stringify(env[name] ?? '');
+  const what = issue.code === 'custom' ? issue.message : `must be ${EXPECT[name] ?? 'valid'}`;
+  return `${name}: ${what} (got ${raw})`;
+}
+
+/**
+ * Parse the configuration from environment variables. Unknown variables are ignored.
+ * @throws LifeError LIFE_ERR_CONFIG_INVALID with one line naming each bad variable.
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const seen = new Set<string>();
+    const lines: string[] = [];
+    for (const issue of parsed.error.issues) {
+      const name = String(issue.path[0]);
+      if (seen.has(name)) continue; // one complaint per variable is enough
+      seen.add(name);
+      lines.push(describeIssue(issue, env));
+    }
+    throw new LifeError('CONFIG_INVALID', lines.join('; '));
+  }
+  const e = parsed.data;
+  const config: Config = {
+    port: e.PORT,
+    host: e.HOST,
+    world: {
+      width: e.WORLD_WIDTH,
+      height: e.WORLD_HEIGHT,
+      topology: e.WORLD_TOPOLOGY,
+      shardChunks: e.SHARD_CHUNKS,
+      rule: e.RULE,
+      seed: e.SEED,
+      tickMs: e.TICK_MS,
+    },
+    cellLogic: {
+      kind: e.CELL_LOGIC,
+      latencyModel: e.IO_LATENCY_MODEL,
+      latencyMs: e.IO_LATENCY_MS,
+      jitterMs: e.IO_JITTER_MS,
+      loss: e.IO_LOSS,
+      timeoutMs: e.IO_TIMEOUT_MS,
+    },
+    adminToken: e.ADMIN_TOKEN,
+    dataDir: e.DATA_DIR,
+    log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT },
+    budget: { cells: e.BUDGET_CELLS, refillPerGen: e.BUDGET_REFILL_PER_GEN },
+    limits: {
+      maxCellsPerRequest: e.MAX_CELLS_PER_REQUEST,
+      maxRegionArea: e.MAX_REGION_AREA,
+      rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+      bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    },
+    ws: {
+      maxConnections: e.WS_MAX_CONNECTIONS,
+      maxMessageBytes: e.WS_MAX_MESSAGE_BYTES,
+      maxViewportArea: e.WS_MAX_VIEWPORT_AREA,
+      sendWatermarkBytes: e.WS_SEND_WATERMARK_BYTES,
+      // A hard limit at or below the watermark would drop clients before they are ever
+      // marked behind; keep it above.
+      sendHardLimitBytes: Math.max(e.WS_SEND_HARD_LIMIT_BYTES, e.WS_SEND_WATERMARK_BYTES + 1),
+      heartbeatMs: e.WS_HEARTBEAT_MS,
+      permessageDeflate: e.WS_PERMESSAGE_DEFLATE === 'true' || e.WS_PERMESSAGE_DEFLATE === '1',
+    },
+  };
+  return deepFreeze(config);
+}

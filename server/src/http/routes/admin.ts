@@ -1,0 +1,88 @@
+/**
+ * Admin routes, registered only when ADMIN_TOKEN is set: pause, resume, step N
+ * generations as fast as the engine can, reset (optionally with a new rule or seed).
+ */
+import { z } from 'zod';
+import { parseRule } from '@lifemmo/shared';
+import { AdminGuard } from '../auth.js';
+import { ADMIN_SECURITY, errorReplies } from '../schemas.js';
+import type { ServerContext, ZodApp } from '../server-context.js';
+
+/** Most generations one step request may ask for. */
+export const MAX_STEP_GENERATIONS = 10_000;
+
+const StateReply = z.object({ generation: z.int(), paused: z.boolean() }).meta({ id: 'WorldState' });
+const StepBody = z.object({
+  generations: z.int().min(1).max(MAX_STEP_GENERATIONS).describe(`1..${MAX_STEP_GENERATIONS}`),
+});
+const ResetBody = z
+  .object({
+    rule: z.string().optional().describe('New rule in B/S notation; default: keep the current one'),
+    seed: z.int().min(0).max(0xffff_ffff).optional().describe('New seed; default: keep the current one'),
+  })
+  // A bare `curl -X POST` sends no body: that means "keep rule and seed".
+  .nullish();
+const ResetReply = z.object({ generation: z.int(), rule: z.string(), seed: z.int() });
+
+/** Register /admin/*, guarded by `adminToken`. */
+export function registerAdminRoutes(app: ZodApp, ctx: ServerContext, adminToken: string): void {
+  const guard = new AdminGuard(adminToken);
+  const common = { tags: ['admin'], security: ADMIN_SECURITY };
+  const onRequest = async (request: Parameters<AdminGuard['require']>[0]) => guard.require(request);
+  const state = () => ({ generation: ctx.engine.generation, paused: ctx.engine.paused });
+
+  app.post(
+    '/admin/pause',
+    { onRequest, schema: { ...common, summary: 'Pause the tick loop', response: { 200: StateReply, ...errorReplies(401, 403) } } },
+    async () => {
+      ctx.engine.pause();
+      return state();
+    },
+  );
+
+  app.post(
+    '/admin/resume',
+    { onRequest, schema: { ...common, summary: 'Resume the tick loop', response: { 200: StateReply, ...errorReplies(401, 403) } } },
+    async () => {
+      ctx.engine.resume();
+      return state();
+    },
+  );
+
+  app.post(
+    '/admin/step',
+    {
+      onRequest,
+      schema: {
+        ...common,
+        summary: 'Run N generations as fast as possible (paused or not)',
+        body: StepBody,
+        response: { 200: StateReply, ...errorReplies(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      await ctx.engine.step(request.body.generations);
+      return state();
+    },
+  );
+
+  app.post(
+    '/admin/reset',
+    {
+      onRequest,
+      schema: {
+        ...common,
+        summary: 'Empty the world at generation 0, optionally with a new rule or seed',
+        body: ResetBody,
+        response: { 200: ResetReply, ...errorReplies(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const body = request.body ?? {};
+      const rule = body.rule === undefined ? undefined : parseRule(body.rule);
+      await ctx.engine.reset({ rule, seed: body.seed });
+      request.log.warn({ rule: ctx.engine.rule.text, seed: ctx.engine.seed }, 'world reset by admin');
+      return { generation: ctx.engine.generation, rule: ctx.engine.rule.text, seed: ctx.engine.seed };
+    },
+  );
+}

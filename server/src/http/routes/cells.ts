@@ -1,0 +1,95 @@
+/**
+ * `POST /cells` places cells for the calling player; `GET /cells` reads a region's live
+ * cells as JSON or RLE.
+ */
+import { z } from 'zod';
+import { LifeError, mod, writeRle, type PatternCell } from '@lifemmo/shared';
+import { currentPlayer, playerAuth } from '../auth.js';
+import { CellXY, PLAYER_SECURITY, PlacementReply, errorReplies } from '../schemas.js';
+import type { ServerContext, ZodApp } from '../server-context.js';
+
+const PlaceCellsBody = z.object({
+  cells: z.array(CellXY).min(1).describe('Cells to make live; at most MAX_CELLS_PER_REQUEST'),
+});
+
+const RegionQuery = z.object({
+  x: z.coerce.number().int().describe('Left column; any integer on a torus (it wraps)'),
+  y: z.coerce.number().int().describe('Top row; any integer on a torus (it wraps)'),
+  w: z.coerce.number().int().min(1).describe('Width in cells'),
+  h: z.coerce.number().int().min(1).describe('Height in cells'),
+  format: z.enum(['json', 'rle']).default('json').describe('json (default) or rle'),
+});
+
+const RegionReply = z
+  .object({
+    generation: z.int(),
+    cells: z.array(z.tuple([z.int(), z.int(), z.int()])).describe('[x, y, owner] in world coordinates; owner 0 is neutral'),
+  })
+  .meta({ id: 'Region' });
+
+/** Register POST /cells and GET /cells. */
+export function registerCellRoutes(app: ZodApp, ctx: ServerContext): void {
+  app.post(
+    '/cells',
+    {
+      preParsing: playerAuth(ctx.players),
+      schema: {
+        tags: ['cells'],
+        summary: 'Place cells (all or nothing)',
+        security: PLAYER_SECURITY,
+        body: PlaceCellsBody,
+        response: { 202: PlacementReply, ...errorReplies(400, 401, 409, 413, 429) },
+      },
+    },
+    async (request, reply) => {
+      const player = currentPlayer(request);
+      const result = ctx.placement.place(player.id, request.body.cells);
+      return reply.code(202).send(result);
+    },
+  );
+
+  app.get(
+    '/cells',
+    {
+      schema: {
+        tags: ['cells'],
+        summary: 'Live cells of a region',
+        querystring: RegionQuery,
+        response: {
+          200: {
+            description: 'The region as JSON, or as RLE text with format=rle',
+            content: {
+              'application/json': { schema: RegionReply },
+              'text/plain': { schema: z.string() },
+            },
+          },
+          ...errorReplies(400),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { x, y, w, h, format } = request.query;
+      const { engine, config } = ctx;
+      const g = engine.geometry;
+      if (w * h > config.limits.maxRegionArea || w > g.width || h > g.height) {
+        throw new LifeError(
+          'REGION_TOO_LARGE',
+          `Region ${w}x${h} is too large: at most ${config.limits.maxRegionArea} cells and no larger than the world`,
+        );
+      }
+      const generation = engine.generation;
+      const cells = engine.liveCells({ x, y, w, h });
+      if (format === 'json') return reply.type('application/json').send({ generation, cells });
+      // RLE coordinates are relative to the region's top-left; on a torus the region may
+      // wrap, so undo the wrap before offsetting.
+      const relative: PatternCell[] = cells.map(([cx, cy]) =>
+        g.topology === 'torus' ? [mod(cx - x, g.width), mod(cy - y, g.height)] : [cx - x, cy - y],
+      );
+      const rle = writeRle({ width: w, height: h, cells: relative, rule: engine.rule.text });
+      return reply
+        .type('text/plain')
+        .header('x-generation', String(generation))
+        .send(`#C lifemmo region x=${x} y=${y} generation ${generation}\n${rle}`);
+    },
+  );
+}

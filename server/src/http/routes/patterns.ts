@@ -1,0 +1,41 @@
+/**
+ * `POST /patterns`: place an RLE pattern, optionally flipped then rotated, with its
+ * top-left at (x, y). On a torus the pattern wraps across the edges; in a bounded world
+ * a cell outside is LIFE_ERR_OUT_OF_WORLD. Same budget and all-or-nothing rules as
+ * `POST /cells`.
+ */
+import { z } from 'zod';
+import { patternCells } from '../../placement/pattern-cells.js';
+import { currentPlayer, playerAuth } from '../auth.js';
+import { PLAYER_SECURITY, PlacementReply, errorReplies } from '../schemas.js';
+import type { ServerContext, ZodApp } from '../server-context.js';
+
+const PlacePatternBody = z.object({
+  rle: z.string().min(1).describe('The pattern in RLE (header optional); its rule, if any, is ignored'),
+  x: z.int().describe('Column of the top-left of the (transformed) pattern'),
+  y: z.int().describe('Row of the top-left of the (transformed) pattern'),
+  rotate: z.literal([0, 90, 180, 270]).default(0).describe('Clockwise rotation in degrees, applied after the flip'),
+  flip: z.enum(['none', 'horizontal', 'vertical']).default('none').describe('Mirror, applied first'),
+});
+
+/** Register POST /patterns. */
+export function registerPatternRoutes(app: ZodApp, ctx: ServerContext): void {
+  app.post(
+    '/patterns',
+    {
+      preParsing: playerAuth(ctx.players),
+      schema: {
+        tags: ['cells'],
+        summary: 'Place an RLE pattern (all or nothing)',
+        security: PLAYER_SECURITY,
+        body: PlacePatternBody,
+        response: { 202: PlacementReply, ...errorReplies(400, 401, 409, 413, 429) },
+      },
+    },
+    async (request, reply) => {
+      const player = currentPlayer(request);
+      const cells = patternCells(ctx.engine.geometry, request.body, ctx.config.limits.maxCellsPerRequest);
+      return reply.code(202).send(ctx.placement.place(player.id, cells));
+    },
+  );
+}

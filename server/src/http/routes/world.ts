@@ -1,0 +1,43 @@
+/** `GET /world`: the shape, rule and state of the world. */
+import { z } from 'zod';
+import { CHUNK_SIZE, TOPOLOGIES } from '@lifemmo/shared';
+import type { ServerContext, ZodApp } from '../server-context.js';
+
+const WorldReply = z
+  .object({
+    width: z.int().describe('World width in cells'),
+    height: z.int().describe('World height in cells'),
+    topology: z.enum(TOPOLOGIES).describe('torus: edges wrap; bounded: outside is dead'),
+    rule: z.string().describe('Rule in B/S notation'),
+    chunkSize: z.int().describe('Side of a chunk in cells'),
+    shardSize: z.int().describe('Side of a shard in cells'),
+    generation: z.int(),
+    population: z.int().describe('Live cells'),
+    tickMs: z.int().describe('Target time between generations, ms'),
+    paused: z.boolean(),
+  })
+  .meta({ id: 'World' });
+
+/** Register GET /world. */
+export function registerWorldRoutes(app: ZodApp, ctx: ServerContext): void {
+  app.get(
+    '/world',
+    { schema: { tags: ['world'], summary: 'World shape and state', response: { 200: WorldReply } } },
+    async () => {
+      const { engine } = ctx;
+      const g = engine.geometry;
+      return {
+        width: g.width,
+        height: g.height,
+        topology: g.topology,
+        rule: engine.rule.text,
+        chunkSize: CHUNK_SIZE,
+        shardSize: g.shardChunks * CHUNK_SIZE,
+        generation: engine.generation,
+        population: engine.population,
+        tickMs: engine.tickMs,
+        paused: engine.paused,
+      };
+    },
+  );
+}

@@ -1,0 +1,82 @@
+/**
+ * The pino logger: JSON lines for machines, pretty lines on a terminal, and no secrets.
+ * Bearer tokens travel only in the Authorization header and in the body of
+ * `POST /players` replies; neither is logged by Fastify's default serializers, and the
+ * redaction below catches them should anyone log a header set or a token field.
+ */
+import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import pretty from 'pino-pretty';
+import type { Config } from '../config/config.js';
+
+/** Paths pino replaces with "[redacted]" wherever they appear in a log record. */
+export const REDACT_PATHS: readonly string[] = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+  'headers.cookie',
+  'authorization',
+  'token',
+  'adminToken',
+  '*.token',
+  '*.adminToken',
+  '*.authorization',
+];
+
+// Query parameters that look like credentials. The API never takes a token in a URL, but
+// a careless client may send one; its value must not reach the logs with the URL.
+const SECRET_QUERY = /([?&](?:token|access_token|admin_token|auth|authorization|key|secret)=)[^&#]*/gi;
+
+/** `url` with the values of credential-like query parameters replaced by "[redacted]". */
+export function redactUrl(url: string): string {
+  return url.includes('?') ? url.replace(SECRET_QUERY, '$1[redacted]') : url;
+}
+
+/** The request fields Fastify logs, with the URL redacted. */
+interface LoggedRequest {
+  method?: string;
+  url?: string;
+  host?: string;
+  ip?: string;
+  socket?: { remotePort?: number };
+}
+
+/** Options of createLogger. */
+export interface LoggerSetup {
+  /** True when stdout is a terminal (main.ts knows; LOG_FORMAT=auto follows it). */
+  readonly isTty?: boolean;
+  /** Write here instead of stdout (tests capture the JSON lines this way). */
+  readonly stream?: DestinationStream;
+}
+
+/** pino options shared by every lifemmo logger. */
+export function loggerOptions(config: Pick<Config, 'log'>): LoggerOptions {
+  return {
+    level: config.log.level,
+    base: { service: 'lifemmo' },
+    redact: { paths: [...REDACT_PATHS], censor: '[redacted]' },
+    // Replaces Fastify's request serializer (same fields) to redact the URL.
+    serializers: {
+      req: (req: LoggedRequest) => ({
+        method: req.method,
+        url: typeof req.url === 'string' ? redactUrl(req.url) : req.url,
+        host: req.host,
+        remoteAddress: req.ip,
+        remotePort: req.socket?.remotePort,
+      }),
+    },
+  };
+}
+
+/** A pino logger for the server; pretty on a terminal unless LOG_FORMAT says otherwise. */
+export function createLogger(config: Pick<Config, 'log'>, setup: LoggerSetup = {}): Logger {
+  const options = loggerOptions(config);
+  if (setup.stream) return pino(options, setup.stream);
+  const wantPretty = config.log.format === 'pretty' || (config.log.format === 'auto' && setup.isTty === true);
+  // pino-pretty runs in-process (not as a worker transport): a terminal is for humans
+  // watching a development server, where its cost does not matter.
+  if (wantPretty) {
+    const stream = pretty({ colorize: true, singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' });
+    return pino(options, stream);
+  }
+  return pino(options);
+}

@@ -1,0 +1,103 @@
+/**
+ * Prometheus metrics (prom-client) named after DESIGN.md. Each server gets its own
+ * Registry, not prom-client's global one, so several servers in one test process do not
+ * collide. Times are in seconds, as Prometheus expects.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { TickStats } from '../engine/index.js';
+
+/** Buckets for per-tick durations and lag, in seconds (1 ms .. 10 s). */
+const TICK_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** Buckets for per-tick counts (candidates, I/O calls). */
+const COUNT_BUCKETS = [0, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000];
+/** Buckets for HTTP request durations, in seconds (0.1 ms .. 5 s). */
+const HTTP_BUCKETS = [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5];
+
+/** Every metric of one server, plus the registry `GET /metrics` renders. */
+export interface Metrics {
+  readonly registry: Registry;
+  readonly tickDuration: Histogram;
+  readonly tickLag: Histogram;
+  readonly tickCandidates: Histogram;
+  readonly tickIoCalls: Histogram;
+  readonly ioFailures: Counter;
+  readonly ioTimeouts: Counter;
+  readonly generation: Gauge;
+  readonly population: Gauge;
+  readonly activeChunks: Gauge;
+  readonly activeShards: Gauge;
+  /** Placement requests by result (`accepted`, `refused`) and error code (`none` when accepted). */
+  readonly placements: Counter<'transport' | 'result' | 'code'>;
+  /** Cells of accepted placements. */
+  readonly placedCells: Counter<'transport'>;
+  readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
+  /** For the WebSocket transport. */
+  readonly wsClients: Gauge;
+  readonly wsFramesSent: Counter;
+  readonly wsBytesSent: Counter;
+  readonly wsResyncs: Counter;
+  readonly wsDrops: Counter;
+}
+
+/** Options of createMetrics. */
+export interface MetricsOptions {
+  /** Also collect Node's process metrics (event loop lag, heap, GC). Default true. */
+  readonly processMetrics?: boolean;
+}
+
+/** A fresh registry with every lifemmo metric registered. */
+export function createMetrics(options: MetricsOptions = {}): Metrics {
+  const registry = new Registry();
+  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'lifemmo_process_' });
+  const registers = [registry];
+  const histogram = <L extends string = string>(name: string, help: string, buckets: number[], labelNames: L[] = []) =>
+    new Histogram<L>({ name, help, buckets, labelNames, registers });
+  const counter = <L extends string = string>(name: string, help: string, labelNames: L[] = []) =>
+    new Counter<L>({ name, help, labelNames, registers });
+  const gauge = (name: string, help: string) => new Gauge({ name, help, registers });
+
+  return {
+    registry,
+    tickDuration: histogram('lifemmo_tick_duration_seconds', 'Time to compute and commit one generation', TICK_BUCKETS),
+    tickLag: histogram('lifemmo_tick_lag_seconds', 'How late a tick started against the fixed tick rate', TICK_BUCKETS),
+    tickCandidates: histogram('lifemmo_tick_candidates', 'Cells whose next state was decided, per tick', COUNT_BUCKETS),
+    tickIoCalls: histogram('lifemmo_tick_io_calls', 'Cell logic I/O calls, per tick', COUNT_BUCKETS),
+    ioFailures: counter('lifemmo_io_failures_total', 'Cell I/O calls that failed (the cell kept its state)'),
+    ioTimeouts: counter('lifemmo_io_timeouts_total', 'Cell I/O calls that timed out (the cell kept its state)'),
+    generation: gauge('lifemmo_generation', 'Current generation'),
+    population: gauge('lifemmo_population', 'Live cells'),
+    activeChunks: gauge('lifemmo_active_chunks', 'Chunks visited in the last tick'),
+    activeShards: gauge('lifemmo_active_shards', 'Shards stepped in the last tick'),
+    placements: counter('lifemmo_placements_total', 'Placement requests by result and error code', [
+      'transport',
+      'result',
+      'code',
+    ]),
+    placedCells: counter('lifemmo_placed_cells_total', 'Cells of accepted placements', ['transport']),
+    httpDuration: histogram(
+      'lifemmo_http_request_duration_seconds',
+      'HTTP request duration by route',
+      HTTP_BUCKETS,
+      ['method', 'route', 'status'],
+    ),
+    wsClients: gauge('lifemmo_ws_clients', 'Connected WebSocket clients'),
+    wsFramesSent: counter('lifemmo_ws_frames_sent_total', 'WebSocket frames sent'),
+    wsBytesSent: counter('lifemmo_ws_bytes_sent_total', 'WebSocket bytes sent'),
+    wsResyncs: counter('lifemmo_ws_slow_client_resyncs_total', 'Slow clients sent a fresh snapshot after draining'),
+    wsDrops: counter('lifemmo_ws_slow_client_drops_total', 'Slow clients disconnected past the hard limit'),
+  };
+}
+
+/** Record one tick's statistics. */
+export function observeTick(metrics: Metrics, stats: TickStats): void {
+  metrics.tickDuration.observe(stats.durationMs / 1000);
+  metrics.tickLag.observe(stats.lagMs / 1000);
+  metrics.tickCandidates.observe(stats.candidates);
+  metrics.tickIoCalls.observe(stats.ioCalls);
+  if (stats.ioFailures > 0) metrics.ioFailures.inc(stats.ioFailures);
+  if (stats.ioTimeouts > 0) metrics.ioTimeouts.inc(stats.ioTimeouts);
+  metrics.generation.set(stats.generation);
+  metrics.population.set(stats.population);
+  metrics.activeChunks.set(stats.activeChunks);
+  metrics.activeShards.set(stats.activeShards);
+}

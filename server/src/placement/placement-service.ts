@@ -1,0 +1,86 @@
+/**
+ * Placing cells for a player: the one path every transport (REST now, WebSocket later)
+ * goes through, so the per-request limit, the budget and the metrics are the same
+ * everywhere.
+ *
+ * Order of checks: request size, then budget, then the engine's own checks (in the
+ * world, no duplicates, not live, not pending). All or nothing: the budget is charged
+ * only once the engine has accepted every cell, and both steps are synchronous, so no
+ * tick or other request can slip in between.
+ */
+import { LifeError, isLifeError } from '@lifemmo/shared';
+import type { Engine } from '../engine/index.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { PlacementBudget, type BudgetOptions } from '../players/budget.js';
+
+/** Limits of PlacementService. */
+export interface PlacementOptions {
+  readonly budget: BudgetOptions;
+  readonly maxCellsPerRequest: number;
+}
+
+/** What an accepted placement answers: how many cells, live at which generation. */
+export interface PlacementResult {
+  readonly accepted: number;
+  readonly generation: number;
+}
+
+/** A label for metrics: which surface the placement came through. */
+export type Transport = 'rest' | 'ws';
+
+/** Places cells on the engine on behalf of players, charging their budgets. */
+export class PlacementService {
+  readonly #engine: Engine;
+  readonly #options: PlacementOptions;
+  readonly #metrics: Metrics | undefined;
+  readonly #budgets = new Map<number, PlacementBudget>();
+
+  constructor(engine: Engine, options: PlacementOptions, metrics?: Metrics) {
+    this.#engine = engine;
+    this.#options = options;
+    this.#metrics = metrics;
+  }
+
+  /**
+   * Place `cells` (world coordinates) for player `owner`. They are live at the returned
+   * generation (the next one).
+   * @throws LifeError LIFE_ERR_TOO_MANY_CELLS, LIFE_ERR_BUDGET_EXCEEDED, and the engine's
+   *   LIFE_ERR_OUT_OF_WORLD, LIFE_ERR_DUPLICATE_CELL, LIFE_ERR_CELL_OCCUPIED.
+   */
+  place(owner: number, cells: ReadonlyArray<readonly [number, number]>, transport: Transport = 'rest'): PlacementResult {
+    try {
+      if (cells.length > this.#options.maxCellsPerRequest) {
+        throw new LifeError(
+          'TOO_MANY_CELLS',
+          `Too many cells in one request: ${cells.length}, at most ${this.#options.maxCellsPerRequest}`,
+        );
+      }
+      const budget = this.#budgetOf(owner);
+      const now = this.#engine.generation;
+      budget.check(cells.length, now);
+      const { generation } = this.#engine.place(cells, owner);
+      budget.take(cells.length, now);
+      this.#metrics?.placements.inc({ transport, result: 'accepted', code: 'none' });
+      this.#metrics?.placedCells.inc({ transport }, cells.length);
+      return { accepted: cells.length, generation };
+    } catch (err) {
+      const code = isLifeError(err) ? err.code : 'internal';
+      this.#metrics?.placements.inc({ transport, result: 'refused', code });
+      throw err;
+    }
+  }
+
+  /** Whole cells player `owner` may place now. */
+  available(owner: number): number {
+    return this.#budgetOf(owner).available(this.#engine.generation);
+  }
+
+  #budgetOf(owner: number): PlacementBudget {
+    let budget = this.#budgets.get(owner);
+    if (!budget) {
+      budget = new PlacementBudget(this.#options.budget, this.#engine.generation);
+      this.#budgets.set(owner, budget);
+    }
+    return budget;
+  }
+}

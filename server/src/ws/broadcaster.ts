@@ -1,0 +1,75 @@
+/**
+ * Publish: on every committed tick, send each subscribed client one diff frame.
+ *
+ * Encode once, send many: a changed chunk's diff record is encoded once per tick, and only
+ * if some viewport covers it; a diff frame is assembled once per distinct chunk set (group)
+ * by copying those records; every member of the group is handed the same bytes. The cost of
+ * a tick's encoding thus follows the changed, watched chunks and the number of distinct
+ * viewports, never the number of clients.
+ *
+ * A generation that is not the last one plus one (the world was reset, or the broadcaster
+ * missed ticks) gets every client a fresh snapshot instead of a diff.
+ */
+import { FrameTypes, SnapshotReasons, encodeDiffChunk, encodeFrame } from '@lifemmo/shared';
+import type { ChunkDiff, TickResult } from '../engine/index.js';
+import type { WsContext } from './ws-context.js';
+import { syncWsMetrics } from './ws-metrics.js';
+
+/** Sends every tick's diffs to the subscribed clients. */
+export class Broadcaster {
+  readonly #ctx: WsContext;
+  #lastGeneration: number;
+  // Reused per tick: changed chunk index -> its diff, and -> its encoded record.
+  readonly #changed = new Map<number, ChunkDiff>();
+  readonly #records = new Map<number, Uint8Array>();
+
+  constructor(ctx: WsContext) {
+    this.#ctx = ctx;
+    this.#lastGeneration = ctx.engine.generation;
+  }
+
+  /** The tick listener: runs synchronously right after commit, before the next tick can start. */
+  publish(result: TickResult): void {
+    const started = performance.now();
+    const ctx = this.#ctx;
+    const stats = ctx.stats;
+    stats.ticks++;
+    ctx.snapshots.invalidate();
+    const contiguous = result.generation === this.#lastGeneration + 1;
+    this.#lastGeneration = result.generation;
+
+    if (!contiguous) {
+      for (const group of ctx.groups.values()) {
+        for (const member of group.members) member.sendSnapshot(SnapshotReasons.WORLD_RESET);
+      }
+    } else {
+      this.#changed.clear();
+      this.#records.clear();
+      for (const diff of result.diffs) if (ctx.groups.covers(diff.chunk)) this.#changed.set(diff.chunk, diff);
+      const header = { type: FrameTypes.DIFF, generation: result.generation, timestamp: result.timestamp } as const;
+      const parts: Uint8Array[] = [];
+      for (const group of ctx.groups.values()) {
+        parts.length = 0;
+        for (const chunk of group.chunks) {
+          const diff = this.#changed.get(chunk);
+          if (diff !== undefined) parts.push(this.#record(diff));
+        }
+        const frame = encodeFrame(header, parts);
+        stats.diffFrames++;
+        for (const member of group.members) member.deliverDiff(frame);
+      }
+    }
+    syncWsMetrics(ctx.metrics, ctx.wsMetrics, stats);
+    ctx.wsMetrics.publishDuration.observe((performance.now() - started) / 1000);
+  }
+
+  #record(diff: ChunkDiff): Uint8Array {
+    let record = this.#records.get(diff.chunk);
+    if (record === undefined) {
+      record = encodeDiffChunk(diff);
+      this.#ctx.stats.diffChunkEncodings++;
+      this.#records.set(diff.chunk, record);
+    }
+    return record;
+  }
+}

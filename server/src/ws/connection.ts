@@ -1,0 +1,341 @@
+/**
+ * One WebSocket client: the hello handshake and authentication, zod validation of every
+ * inbound message, the dispatch of control messages, and sending with backpressure.
+ *
+ * Everything here is synchronous: a message is handled completely before the next one
+ * (or the next tick's publish) runs, so a snapshot is always followed by the diff of the
+ * next generation, and a `placed` reply always precedes the diff that carries the cells.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import type { RawData, WebSocket } from 'ws';
+import {
+  CloseCodes,
+  Errors,
+  LifeError,
+  MessageError,
+  PROTOCOL_VERSION,
+  SnapshotReasons,
+  CHUNK_SIZE,
+  parseClientMessage,
+  type ClientHello,
+  type ClientMessage,
+  type ErrorName,
+  type MessageId,
+  type ServerMessage,
+  type SnapshotReason,
+} from '@lifemmo/shared';
+import type { Player } from '../players/player-registry.js';
+import { patternCells } from '../placement/pattern-cells.js';
+import { sendVerdict } from './backpressure.js';
+import { resolveViewport, type Group, type Viewport } from './subscriptions.js';
+import type { WsContext } from './ws-context.js';
+
+/** Malformed messages (not JSON, unknown type, binary) a connection may send before it is closed. */
+export const MAX_MALFORMED_MESSAGES = 20;
+/** After a close frame is queued, how long the peer has to answer before the socket is destroyed, ms. */
+const CLOSE_GRACE_MS = 1000;
+
+const MALFORMED_CODES: ReadonlySet<string> = new Set([
+  Errors.WS_BAD_MESSAGE.code,
+  Errors.WS_UNKNOWN_MESSAGE.code,
+  Errors.WS_BINARY_REFUSED.code,
+]);
+
+let nextConnectionId = 1;
+
+/** One connected client. Created by the ws server once the upgrade is done. */
+export class WsConnection {
+  readonly id = nextConnectionId++;
+  log: FastifyBaseLogger;
+  player: Player | null = null;
+  /** Set by a pong or any message; cleared by each heartbeat ping. */
+  alive = true;
+  /** Heartbeat sweeps seen without a hello (closed at the second). */
+  sweepsWithoutHello = 0;
+  /** True while the client gets no diffs because its send buffer is over the watermark. */
+  behind = false;
+  #helloDone = false;
+  #closing = false;
+  #malformed = 0;
+  #viewport: Viewport | null = null;
+  #group: Group<WsConnection> | null = null;
+  readonly #ctx: WsContext;
+  readonly #ws: WebSocket;
+  /** Token from `?token=` or the Authorization header, checked at hello. */
+  readonly #upgradeToken: string | undefined;
+
+  constructor(ctx: WsContext, ws: WebSocket, upgradeToken: string | undefined, remote: string | undefined) {
+    this.#ctx = ctx;
+    this.#ws = ws;
+    this.#upgradeToken = upgradeToken;
+    this.log = ctx.log.child({ ws: this.id });
+    this.log.debug({ remote }, 'ws connected');
+    ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
+    ws.on('pong', () => {
+      this.alive = true;
+    });
+    // ws reports protocol violations (bad frames, oversized messages) here and closes the
+    // socket itself (1002 / 1009); without a listener the error would crash the process.
+    ws.on('error', (err) => this.log.debug({ err: { message: err.message, code: (err as { code?: string }).code } }, 'ws error'));
+    ws.on('close', (code, reason) => this.#onClose(code, reason.toString('utf8')));
+  }
+
+  get helloDone(): boolean {
+    return this.#helloDone;
+  }
+
+  get closing(): boolean {
+    return this.#closing;
+  }
+
+  /** Bytes queued for this client and not yet written to the network. */
+  get bufferedAmount(): number {
+    return this.#ws.bufferedAmount;
+  }
+
+  /** The socket, for the heartbeat's pings. */
+  get socket(): WebSocket {
+    return this.#ws;
+  }
+
+  // -------------------------------------------------------------------------------
+  // Sending
+  // -------------------------------------------------------------------------------
+
+  /**
+   * Hand a diff frame (shared with other clients) to this client, unless it is behind:
+   * then skip it, or send a fresh snapshot instead once it has drained.
+   */
+  deliverDiff(frame: Uint8Array): void {
+    if (this.#closing || this.#viewport === null) return;
+    if (this.behind) {
+      this.sendSnapshot(SnapshotReasons.BACKPRESSURE);
+      return;
+    }
+    const verdict = sendVerdict(this.#ws.bufferedAmount, this.#limits());
+    if (verdict === 'send') this.#send(frame);
+    else if (verdict === 'skip') this.#fallBehind();
+    else this.#drop();
+  }
+
+  /** Send a snapshot of the viewport now, or mark the client behind to get one once drained. */
+  sendSnapshot(reason: SnapshotReason): void {
+    if (this.#closing || this.#viewport === null) return;
+    const verdict = sendVerdict(this.#ws.bufferedAmount, this.#limits());
+    if (verdict === 'drop') return this.#drop();
+    if (verdict === 'skip') return this.#fallBehind();
+    const wasBehind = this.behind;
+    this.behind = false;
+    this.#send(this.#ctx.snapshots.frame(this.#viewport.chunks, wasBehind ? SnapshotReasons.BACKPRESSURE : reason));
+    if (wasBehind) {
+      this.#ctx.stats.resyncs++;
+      this.log.debug('ws client drained: resynced');
+    }
+  }
+
+  /** Send a JSON message; a client that lets replies pile up past the hard limit is dropped. */
+  sendJson(message: ServerMessage): void {
+    if (this.#closing) return;
+    if (sendVerdict(this.#ws.bufferedAmount, this.#limits()) === 'drop') return this.#drop();
+    this.#send(JSON.stringify(message));
+  }
+
+  #send(data: Uint8Array | string): void {
+    const stats = this.#ctx.stats;
+    stats.framesSent++;
+    stats.bytesSent += typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+    this.#ws.send(data, { binary: typeof data !== 'string' });
+  }
+
+  #limits(): { watermarkBytes: number; hardLimitBytes: number } {
+    const o = this.#ctx.options;
+    return { watermarkBytes: o.sendWatermarkBytes, hardLimitBytes: o.sendHardLimitBytes };
+  }
+
+  #fallBehind(): void {
+    if (this.behind) return;
+    this.behind = true;
+    this.log.debug({ bufferedAmount: this.#ws.bufferedAmount }, 'ws client behind: diffs paused');
+  }
+
+  #drop(): void {
+    this.#ctx.stats.drops++;
+    this.log.info({ bufferedAmount: this.#ws.bufferedAmount }, 'ws slow client dropped');
+    this.close('WS_SLOW_CONSUMER');
+  }
+
+  // -------------------------------------------------------------------------------
+  // Closing
+  // -------------------------------------------------------------------------------
+
+  /**
+   * Close with the close code of catalogue entry `name`, its LIFE_ERR code as the reason.
+   * The close frame may sit behind unread data, so the socket is destroyed after a grace
+   * period whatever the peer does.
+   */
+  close(name: ErrorName): void {
+    if (this.#closing) return;
+    this.#closing = true;
+    this.#leaveGroup();
+    const spec = Errors[name] as { code: string; closeCode?: number };
+    this.#ws.close(spec.closeCode ?? CloseCodes.NORMAL, spec.code);
+    const timer = setTimeout(() => this.#ws.terminate(), CLOSE_GRACE_MS);
+    timer.unref();
+    this.#ws.once('close', () => clearTimeout(timer));
+  }
+
+  #onClose(code: number, reason: string): void {
+    this.#closing = true;
+    this.#leaveGroup();
+    this.#ctx.connections.delete(this);
+    this.#ctx.metrics.wsClients.dec();
+    this.#ctx.wsMetrics.closes.inc({ code: String(code) });
+    this.log.debug({ code, reason }, 'ws closed');
+  }
+
+  #leaveGroup(): void {
+    if (this.#group !== null) this.#ctx.groups.leave(this, this.#group);
+    this.#group = null;
+    this.#viewport = null;
+  }
+
+  // -------------------------------------------------------------------------------
+  // Receiving
+  // -------------------------------------------------------------------------------
+
+  #onMessage(data: RawData, isBinary: boolean): void {
+    if (this.#closing) return;
+    this.alive = true;
+    if (!this.#helloDone && isBinary) return this.#fail('WS_HELLO_REQUIRED', undefined);
+    if (isBinary) return this.#refuse(new MessageError('WS_BINARY_REFUSED', undefined, undefined));
+    let message: ClientMessage;
+    try {
+      message = parseClientMessage(rawText(data));
+    } catch (err) {
+      if (!this.#helloDone) return this.#fail('WS_HELLO_REQUIRED', undefined);
+      return this.#refuse(err);
+    }
+    if (!this.#helloDone && message.type !== 'hello') return this.#fail('WS_HELLO_REQUIRED', idOf(message));
+    try {
+      this.#dispatch(message);
+    } catch (err) {
+      this.#refuse(err, idOf(message));
+    }
+  }
+
+  #dispatch(message: ClientMessage): void {
+    switch (message.type) {
+      case 'hello':
+        return this.#hello(message);
+      case 'subscribe':
+        return this.#subscribe(resolveViewport(this.#ctx.engine.geometry, message, this.#ctx.options.maxViewportArea));
+      case 'unsubscribe':
+        return this.#leaveGroup();
+      case 'resync':
+        if (this.#viewport === null) throw new LifeError('WS_NOT_SUBSCRIBED');
+        return this.sendSnapshot(SnapshotReasons.RESYNC);
+      case 'place':
+        return this.#placed(message.id, this.#ctx.placement.place(this.#requirePlayer().id, message.cells, 'ws'));
+      case 'placePattern': {
+        const player = this.#requirePlayer();
+        const cells = patternCells(this.#ctx.engine.geometry, message, this.#ctx.maxCellsPerMessage);
+        return this.#placed(message.id, this.#ctx.placement.place(player.id, cells, 'ws'));
+      }
+      case 'ping':
+        return this.sendJson({
+          type: 'pong',
+          ...(message.id !== undefined && { id: message.id }),
+          ...(message.t !== undefined && { t: message.t }),
+          serverTime: Date.now(),
+          generation: this.#ctx.engine.generation,
+        });
+    }
+  }
+
+  #hello(message: ClientHello): void {
+    if (this.#helloDone) throw new LifeError('WS_ALREADY_HELLO');
+    if (message.protocolVersion !== PROTOCOL_VERSION) {
+      return this.#fail(
+        'WS_PROTOCOL_VERSION',
+        undefined,
+        `This server speaks protocol version ${PROTOCOL_VERSION}, not ${message.protocolVersion}`,
+      );
+    }
+    const token = message.token ?? this.#upgradeToken;
+    if (token !== undefined) {
+      const player = this.#ctx.players.authenticate(token);
+      if (player === undefined) return this.#fail('WS_UNAUTHORIZED', undefined);
+      this.player = player;
+      this.log = this.log.child({ player: player.id });
+    }
+    this.#helloDone = true;
+    const { engine, options } = this.#ctx;
+    const g = engine.geometry;
+    this.sendJson({
+      type: 'hello',
+      protocolVersion: PROTOCOL_VERSION,
+      serverTime: Date.now(),
+      generation: engine.generation,
+      tickMs: engine.tickMs,
+      world: { width: g.width, height: g.height, topology: g.topology, rule: engine.rule.text, chunkSize: CHUNK_SIZE },
+      player: this.player === null ? null : { id: this.player.id, name: this.player.name, color: this.player.color },
+      limits: {
+        maxViewportArea: options.maxViewportArea,
+        maxMessageBytes: options.maxMessageBytes,
+        maxCellsPerMessage: this.#ctx.maxCellsPerMessage,
+        heartbeatMs: options.heartbeatMs,
+      },
+    });
+  }
+
+  #subscribe(viewport: Viewport): void {
+    this.#leaveGroup();
+    this.#viewport = viewport;
+    this.#group = this.#ctx.groups.join(this, viewport);
+    // A new viewport needs its snapshot whatever state the old one was in.
+    this.behind = false;
+    this.sendSnapshot(SnapshotReasons.SUBSCRIBE);
+  }
+
+  #requirePlayer(): Player {
+    if (this.player === null) throw new LifeError('UNAUTHORIZED', 'Spectators cannot place cells: connect with a player token');
+    return this.player;
+  }
+
+  #placed(id: MessageId | undefined, result: { accepted: number; generation: number }): void {
+    this.sendJson({ type: 'placed', ...(id !== undefined && { id }), accepted: result.accepted, generation: result.generation });
+  }
+
+  /** Answer a refused message with an error; too many malformed ones close the connection. */
+  #refuse(err: unknown, id?: MessageId): void {
+    if (!(err instanceof LifeError)) {
+      this.log.error({ err }, 'ws message handler failed');
+      err = new LifeError('INTERNAL');
+    }
+    const error = err as LifeError;
+    const replyId = error instanceof MessageError ? error.id : id;
+    this.log.debug({ code: error.code, message: error.message }, 'ws message refused');
+    this.sendJson({ type: 'error', code: error.code, message: error.message, ...(replyId !== undefined && { id: replyId }) });
+    if (MALFORMED_CODES.has(error.code) && ++this.#malformed >= MAX_MALFORMED_MESSAGES) this.close('WS_TOO_MANY_ERRORS');
+  }
+
+  /** Send the error of catalogue entry `name`, then close with its close code. */
+  #fail(name: ErrorName, id: MessageId | undefined, message?: string): void {
+    const spec = Errors[name];
+    this.log.debug({ code: spec.code }, 'ws closing on protocol error');
+    this.sendJson({ type: 'error', code: spec.code, message: message ?? spec.message, ...(id !== undefined && { id }) });
+    this.close(name);
+  }
+}
+
+/** The text of a message: ws hands over one Buffer, or a list of fragments. */
+function rawText(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8');
+  return data.toString('utf8');
+}
+
+/** The correlation id of a message, if its type has one. */
+function idOf(message: ClientMessage): MessageId | undefined {
+  return 'id' in message ? message.id : undefined;
+}

@@ -1,0 +1,32 @@
+/**
+ * What the modules of the WebSocket transport share: the server's collaborators, the
+ * connection set, the subscription groups, the snapshot encoder and the counters.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from '../config/config.js';
+import type { Engine } from '../engine/index.js';
+import type { Metrics } from '../metrics/metrics.js';
+import type { PlacementService } from '../placement/placement-service.js';
+import type { PlayerRegistry } from '../players/player-registry.js';
+import type { WsConnection } from './connection.js';
+import type { SnapshotEncoder } from './snapshots.js';
+import type { SubscriptionGroups } from './subscriptions.js';
+import type { WsMetrics } from './ws-metrics.js';
+import type { WsStats } from './ws-stats.js';
+
+/** Everything a connection, the broadcaster and the heartbeat need. */
+export interface WsContext {
+  readonly options: Config['ws'];
+  /** Most cells in one place / placePattern message (MAX_CELLS_PER_REQUEST). */
+  readonly maxCellsPerMessage: number;
+  readonly engine: Engine;
+  readonly players: PlayerRegistry;
+  readonly placement: PlacementService;
+  readonly metrics: Metrics;
+  readonly wsMetrics: WsMetrics;
+  readonly log: FastifyBaseLogger;
+  readonly connections: Set<WsConnection>;
+  readonly groups: SubscriptionGroups<WsConnection>;
+  readonly snapshots: SnapshotEncoder;
+  readonly stats: WsStats;
+}

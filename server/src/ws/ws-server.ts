@@ -1,0 +1,156 @@
+/**
+ * The WebSocket endpoint `GET /ws`: a `ws` WebSocketServer in noServer mode on the
+ * Fastify server's `upgrade` event. It only upgrades and admits connections (path,
+ * shutdown, connection limit); connection.ts speaks the protocol, broadcaster.ts
+ * publishes ticks, heartbeat.ts pings.
+ *
+ * Guards (docs/protocol.md): a small maximum message size (the ws library closes larger
+ * ones with 1009), permessage-deflate off unless configured (compressing a frame per
+ * client would undo "encode once"), a connection limit, a heartbeat, backpressure.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { FastifyRequest } from 'fastify';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { CloseCodes, Errors, WS_PATH } from '@lifemmo/shared';
+import { bearerToken } from '../http/auth.js';
+import type { ServerContext, ZodApp } from '../http/server-context.js';
+import { Broadcaster } from './broadcaster.js';
+import { WsConnection } from './connection.js';
+import { startHeartbeat } from './heartbeat.js';
+import { SnapshotEncoder } from './snapshots.js';
+import { SubscriptionGroups } from './subscriptions.js';
+import type { WsContext } from './ws-context.js';
+import { createWsMetrics } from './ws-metrics.js';
+import { createWsStats, type WsStats } from './ws-stats.js';
+
+/** How long shutdown waits for clients to answer the close frame before destroying sockets, ms. */
+const SHUTDOWN_GRACE_MS = 1500;
+
+/** The running WebSocket transport of one app. */
+export interface WsServerHandle {
+  /** Counters since start (encodings, frames, bytes, resyncs, drops). */
+  readonly stats: Readonly<WsStats>;
+  /** Connections open now. */
+  readonly connectionCount: number;
+  /** Distinct watched chunk sets now. */
+  readonly groupCount: number;
+  /** Connections now skipping diffs because their send buffer is over the watermark. */
+  readonly behindCount: number;
+  /** Bytes queued for all connections and not yet written to the network (O(connections)). */
+  bufferedBytes(): number;
+  /** Close every connection with 4000 and stop; idempotent. Called by `app.close()`. */
+  close(): Promise<void>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The WebSocket transport, once attachWebSocket has run. */
+    lifemmoWs: WsServerHandle;
+  }
+}
+
+/**
+ * Serve `GET /ws` on `app`'s HTTP server, publishing the ticks of `server.engine`.
+ * Registers a preClose hook, so `app.close()` closes every connection first.
+ */
+export function attachWebSocket(app: ZodApp, server: ServerContext): WsServerHandle {
+  const options = server.config.ws;
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: options.maxMessageBytes,
+    perMessageDeflate: options.permessageDeflate,
+    clientTracking: false,
+  });
+  const stats = createWsStats();
+  const geometry = server.engine.geometry;
+  const ctx: WsContext = {
+    options,
+    maxCellsPerMessage: server.config.limits.maxCellsPerRequest,
+    engine: server.engine,
+    players: server.players,
+    placement: server.placement,
+    metrics: server.metrics,
+    wsMetrics: createWsMetrics(server.metrics, stats),
+    log: app.log.child({ component: 'ws' }),
+    connections: new Set(),
+    groups: new SubscriptionGroups(geometry.chunksX * geometry.chunksY),
+    snapshots: new SnapshotEncoder(server.engine, stats),
+    stats,
+  };
+  const broadcaster = new Broadcaster(ctx);
+  const stopTicks = server.engine.onTick((result) => broadcaster.publish(result));
+  const stopHeartbeat = startHeartbeat(ctx);
+  let closed = false;
+
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      return refuseUpgrade(socket, 400, 'Bad Request');
+    }
+    if (url.pathname !== WS_PATH) return refuseUpgrade(socket, 404, 'Not Found');
+    if (closed || server.state.shuttingDown) return refuseUpgrade(socket, 503, 'Service Unavailable');
+    wss.handleUpgrade(req, socket, head, (ws) => admit(ws, req, url));
+  };
+
+  const admit = (ws: WebSocket, req: IncomingMessage, url: URL): void => {
+    if (ctx.connections.size >= options.maxConnections) {
+      // Accept, then close with a code: a browser cannot read an HTTP status on a failed upgrade.
+      ws.on('error', () => undefined);
+      ws.close(CloseCodes.TOO_MANY_CONNECTIONS, Errors.WS_TOO_MANY_CONNECTIONS.code);
+      setTimeout(() => ws.terminate(), 1000).unref();
+      ctx.wsMetrics.closes.inc({ code: String(CloseCodes.TOO_MANY_CONNECTIONS) });
+      return;
+    }
+    // The query token is for clients that cannot set headers; the hello token wins over both.
+    const token = url.searchParams.get('token') ?? bearerToken(req as unknown as FastifyRequest) ?? undefined;
+    const conn = new WsConnection(ctx, ws, token === '' ? undefined : token, req.socket.remoteAddress);
+    ctx.connections.add(conn);
+    server.metrics.wsClients.inc();
+  };
+
+  app.server.on('upgrade', onUpgrade);
+
+  const handle: WsServerHandle = {
+    stats,
+    get connectionCount() {
+      return ctx.connections.size;
+    },
+    get groupCount() {
+      return ctx.groups.size;
+    },
+    get behindCount() {
+      let n = 0;
+      for (const conn of ctx.connections) if (conn.behind) n++;
+      return n;
+    },
+    bufferedBytes() {
+      let n = 0;
+      for (const conn of ctx.connections) n += conn.bufferedAmount;
+      return n;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      app.server.off('upgrade', onUpgrade);
+      stopTicks();
+      stopHeartbeat();
+      for (const conn of ctx.connections) conn.close('WS_SHUTTING_DOWN');
+      const deadline = Date.now() + SHUTDOWN_GRACE_MS;
+      while (ctx.connections.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      for (const conn of ctx.connections) conn.socket.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+  app.decorate('lifemmoWs', handle);
+  app.addHook('preClose', () => handle.close());
+  return handle;
+}
+
+/** Answer a refused upgrade with a bare HTTP status and drop the socket. */
+function refuseUpgrade(socket: Duplex, status: number, text: string): void {
+  socket.on('error', () => undefined);
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}

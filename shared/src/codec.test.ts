@@ -1,0 +1,160 @@
+// Binary codec: round trips of snapshot and diff frames (fast-check), the smaller of
+// list and bitmap, uniform owners, and strict decoding of junk.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  BITMAP_BYTES,
+  FRAME_HEADER_BYTES,
+  MAX_LIST_CELLS,
+  decodeFrame,
+  encodeDiffChunk,
+  encodeFrame,
+  encodeSnapshotChunk,
+  readFrameHeader,
+  type ChunkCells,
+  type ChunkChange,
+} from './codec.js';
+import { LifeError } from './errors.js';
+import { FrameTypes, SnapshotReasons } from './protocol.js';
+
+/** A sorted set of distinct cell indices 0..4095, small or large. */
+const cellSet = fc.oneof(
+  fc.uniqueArray(fc.integer({ min: 0, max: 4095 }), { maxLength: 300 }),
+  fc.uniqueArray(fc.integer({ min: 0, max: 4095 }), { minLength: 200, maxLength: 4096 }),
+).map((cells) => Uint16Array.from(cells.sort((a, b) => a - b)));
+
+/** Owners for n cells: sometimes one owner for all, sometimes mixed. */
+const ownersFor = (n: number) =>
+  fc.oneof(
+    fc.integer({ min: 0, max: 65535 }).map((o) => new Uint16Array(n).fill(o)),
+    fc.array(fc.integer({ min: 0, max: 65535 }), { minLength: n, maxLength: n }).map((a) => Uint16Array.from(a)),
+  );
+
+const chunkXY = fc.record({ cx: fc.integer({ min: 0, max: 65535 }), cy: fc.integer({ min: 0, max: 65535 }) });
+
+const snapshotChunk: fc.Arbitrary<ChunkCells> = fc
+  .tuple(chunkXY, cellSet)
+  .chain(([xy, cells]) => ownersFor(cells.length).map((owners) => ({ ...xy, cells, owners })));
+
+/** Births and deaths are disjoint in a real diff. */
+const diffChunk: fc.Arbitrary<ChunkChange> = fc
+  .tuple(chunkXY, cellSet, fc.array(fc.boolean(), { minLength: 4096, maxLength: 4096 }))
+  .chain(([xy, cells, split]) => {
+    const births = Uint16Array.from([...cells].filter((c) => split[c]));
+    const deaths = Uint16Array.from([...cells].filter((c) => !split[c]));
+    return ownersFor(births.length).map((birthOwners) => ({ ...xy, births, birthOwners, deaths }));
+  });
+
+const generation = fc.integer({ min: 0, max: 0xffff_ffff });
+const timestamp = fc.double({ noNaN: true, noDefaultInfinity: true });
+
+describe('codec round trips', () => {
+  it('decodes every snapshot frame to what was encoded', () => {
+    fc.assert(
+      fc.property(fc.array(snapshotChunk, { maxLength: 6 }), generation, timestamp, (chunks, g, t) => {
+        const bytes = encodeFrame(
+          { type: FrameTypes.SNAPSHOT, reason: SnapshotReasons.RESYNC, generation: g, timestamp: t },
+          chunks.map(encodeSnapshotChunk),
+        );
+        const frame = decodeFrame(bytes);
+        expect(frame).toEqual({
+          type: FrameTypes.SNAPSHOT,
+          reason: SnapshotReasons.RESYNC,
+          generation: g,
+          timestamp: t,
+          chunkCount: chunks.length,
+          chunks,
+        });
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('decodes every diff frame to what was encoded', () => {
+    fc.assert(
+      fc.property(fc.array(diffChunk, { maxLength: 6 }), generation, timestamp, (chunks, g, t) => {
+        const bytes = encodeFrame({ type: FrameTypes.DIFF, generation: g, timestamp: t }, chunks.map(encodeDiffChunk));
+        const frame = decodeFrame(bytes);
+        expect(frame).toEqual({ type: FrameTypes.DIFF, reason: 0, generation: g, timestamp: t, chunkCount: chunks.length, chunks });
+        expect(readFrameHeader(bytes)).toEqual({ type: FrameTypes.DIFF, reason: 0, generation: g, timestamp: t, chunkCount: chunks.length });
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('decodes a frame that sits inside a larger buffer (byteOffset != 0)', () => {
+    const record = encodeDiffChunk({ cx: 1, cy: 2, births: Uint16Array.of(5, 9), birthOwners: Uint16Array.of(3, 4), deaths: Uint16Array.of(7) });
+    const frame = encodeFrame({ type: FrameTypes.DIFF, generation: 7, timestamp: 1.5 }, [record]);
+    const big = new Uint8Array(frame.length + 10);
+    big.set(frame, 3);
+    const decoded = decodeFrame(big.subarray(3, 3 + frame.length));
+    expect(decoded.generation).toBe(7);
+    expect(decoded.chunks).toHaveLength(1);
+  });
+});
+
+describe('codec sizes', () => {
+  it('an empty diff frame is just the header', () => {
+    expect(encodeFrame({ type: FrameTypes.DIFF, generation: 1, timestamp: 0 }, [])).toHaveLength(FRAME_HEADER_BYTES);
+  });
+
+  it('a chunk with nothing in it costs 5 bytes in a snapshot and 6 in a diff', () => {
+    const none = new Uint16Array(0);
+    expect(encodeSnapshotChunk({ cx: 0, cy: 0, cells: none, owners: none })).toHaveLength(5);
+    expect(encodeDiffChunk({ cx: 0, cy: 0, births: none, birthOwners: none, deaths: none })).toHaveLength(6);
+  });
+
+  it('picks the smaller of list and bitmap, and one owner when all are the same', () => {
+    for (const n of [1, 10, MAX_LIST_CELLS, MAX_LIST_CELLS + 1, 1000, 4096]) {
+      const cells = Uint16Array.from({ length: n }, (_, i) => Math.floor((i * 4096) / n));
+      const uniform = encodeSnapshotChunk({ cx: 0, cy: 0, cells, owners: new Uint16Array(n).fill(7) });
+      const cellBytes = Math.min(2 + 2 * n, BITMAP_BYTES);
+      expect(uniform.length).toBe(4 + 1 + cellBytes + 2);
+      const mixed = encodeSnapshotChunk({ cx: 0, cy: 0, cells, owners: Uint16Array.from({ length: n }, (_, i) => i % 3) });
+      expect(mixed.length).toBe(n === 1 ? uniform.length : 4 + 1 + cellBytes + 2 * n);
+    }
+  });
+
+  it('refuses records it cannot represent', () => {
+    const cells = Uint16Array.of(1);
+    expect(() => encodeSnapshotChunk({ cx: 65536, cy: 0, cells, owners: cells })).toThrow(LifeError);
+    expect(() => encodeSnapshotChunk({ cx: 0, cy: 0, cells, owners: new Uint16Array(0) })).toThrow(LifeError);
+    expect(() => encodeFrame({ type: FrameTypes.DIFF, generation: 2 ** 32, timestamp: 0 }, [])).toThrow(LifeError);
+  });
+});
+
+describe('codec decoding junk', () => {
+  it('throws only LifeError LIFE_ERR_WS_BAD_MESSAGE on random bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 700 }), fc.constantFrom(1, 2), (junk, type) => {
+        if (junk.length > 0) junk[0] = type;
+        try {
+          decodeFrame(junk);
+        } catch (err) {
+          expect(err).toBeInstanceOf(LifeError);
+          expect((err as LifeError).code).toBe('LIFE_ERR_WS_BAD_MESSAGE');
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('throws on truncated and padded frames', () => {
+    const record = encodeSnapshotChunk({ cx: 3, cy: 4, cells: Uint16Array.of(1, 2, 3), owners: Uint16Array.of(1, 1, 2) });
+    const frame = encodeFrame({ type: FrameTypes.SNAPSHOT, generation: 1, timestamp: 0 }, [record]);
+    for (let cut = 0; cut < frame.length; cut++) expect(() => decodeFrame(frame.subarray(0, cut))).toThrow(LifeError);
+    const padded = new Uint8Array(frame.length + 1);
+    padded.set(frame);
+    expect(() => decodeFrame(padded)).toThrow(/trailing/);
+  });
+
+  it('refuses an unsorted cell list and an unknown frame type', () => {
+    const record = encodeSnapshotChunk({ cx: 0, cy: 0, cells: Uint16Array.of(1, 2), owners: Uint16Array.of(1, 1) });
+    // Swap the two indices (bytes 7-8 and 9-10 of the record).
+    record.set([2, 0, 1, 0], 7);
+    const frame = encodeFrame({ type: FrameTypes.SNAPSHOT, generation: 1, timestamp: 0 }, [record]);
+    expect(() => decodeFrame(frame)).toThrow(/out of order/);
+    frame[0] = 9;
+    expect(() => decodeFrame(frame)).toThrow(/unknown frame type/);
+  });
+});

@@ -1,0 +1,109 @@
+// Health, readiness, world info, metrics, docs and unknown routes on a real server.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PassThrough } from 'node:stream';
+import { buildServer, createEngine, loadConfig } from '@lifemmo/server';
+import { SMALL_WORLD, call, expectError, newPlayer, startServer, type TestServer } from './helpers.js';
+
+describe('operations routes', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(() => server.close());
+
+  it('GET /health answers ok', async () => {
+    const reply = await call(server, 'GET', '/health');
+    expect(reply.status).toBe(200);
+    expect(reply.body).toEqual({ status: 'ok' });
+  });
+
+  it('GET /ready answers 200 once the tick loop runs', async () => {
+    const reply = await call(server, 'GET', '/ready');
+    expect(reply.status).toBe(200);
+    expect(reply.body).toEqual({ status: 'ready' });
+  });
+
+  it('GET /world describes the world', async () => {
+    const reply = await call(server, 'GET', '/world');
+    expect(reply.status).toBe(200);
+    expect(reply.body).toMatchObject({
+      width: 256,
+      height: 256,
+      topology: 'torus',
+      rule: 'B3/S23',
+      chunkSize: 64,
+      shardSize: 512,
+      population: 0,
+      tickMs: 1000,
+      paused: false,
+    });
+    expect(Number.isInteger(reply.body.generation)).toBe(true);
+  });
+
+  it('every reply carries a request id, and a safe caller id is kept', async () => {
+    const mine = await call(server, 'GET', '/health', { headers: { 'x-request-id': 'abc-123' } });
+    expect(mine.headers.get('x-request-id')).toBe('abc-123');
+    const garbled = await call(server, 'GET', '/health', { headers: { 'x-request-id': 'a b\tc' } });
+    expect(garbled.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('GET /metrics exposes tick, placement and HTTP figures', async () => {
+    const { token } = await newPlayer(server);
+    await call(server, 'POST', '/cells', { token, body: { cells: [[10, 10]] } });
+    await call(server, 'POST', '/cells', { token, body: { cells: [[999, 10]] } });
+    const reply = await call(server, 'GET', '/metrics');
+    expect(reply.status).toBe(200);
+    expect(reply.headers.get('content-type')).toMatch(/^text\/plain/);
+    for (const name of [
+      'lifemmo_tick_duration_seconds',
+      'lifemmo_tick_lag_seconds',
+      'lifemmo_tick_candidates',
+      'lifemmo_tick_io_calls',
+      'lifemmo_io_failures_total',
+      'lifemmo_io_timeouts_total',
+      'lifemmo_placements_total',
+      'lifemmo_placed_cells_total',
+      'lifemmo_http_request_duration_seconds',
+      'lifemmo_ws_clients',
+    ]) {
+      expect(reply.text).toContain(`# TYPE ${name} `);
+    }
+    expect(reply.text).toMatch(/lifemmo_placements_total\{transport="rest",result="accepted",code="none"\} 1/);
+    expect(reply.text).toMatch(/lifemmo_placements_total\{transport="rest",result="refused",code="LIFE_ERR_OUT_OF_WORLD"\} 1/);
+    expect(reply.text).toMatch(/lifemmo_http_request_duration_seconds_count\{method="GET",route="\/health",status="200"\} \d+/);
+  });
+
+  it('GET /docs serves the UI and /docs/json the OpenAPI document built from the zod schemas', async () => {
+    const ui = await call(server, 'GET', '/docs');
+    expect(ui.status).toBe(200);
+    const doc = await call(server, 'GET', '/docs/json');
+    expect(doc.status).toBe(200);
+    expect(doc.body.openapi).toMatch(/^3\./);
+    for (const path of ['/health', '/ready', '/world', '/players', '/cells', '/patterns', '/leaderboard', '/admin/step']) {
+      expect(Object.keys(doc.body.paths)).toContain(path);
+    }
+    const body = doc.body.paths['/cells'].post.requestBody.content['application/json'].schema;
+    expect(JSON.stringify(body)).toContain('cells');
+  });
+
+  it('an unknown route is 404 LIFE_ERR_NOT_FOUND', async () => {
+    expectError(await call(server, 'GET', '/nope'), 404, 'LIFE_ERR_NOT_FOUND');
+    expectError(await call(server, 'DELETE', '/world'), 404, 'LIFE_ERR_NOT_FOUND');
+  });
+});
+
+describe('readiness across the lifecycle', () => {
+  it('answers 503 LIFE_ERR_NOT_READY when the tick loop is not running', async () => {
+    const config = loadConfig(SMALL_WORLD);
+    const engine = createEngine(config);
+    const app = await buildServer(config, { engine, logStream: new PassThrough() });
+    try {
+      expect((await app.inject({ method: 'GET', url: '/ready' })).statusCode).toBe(200);
+      await engine.stop();
+      const reply = await app.inject({ method: 'GET', url: '/ready' });
+      expect({ status: reply.statusCode, code: reply.json().error.code }).toEqual({ status: 503, code: 'LIFE_ERR_NOT_READY' });
+    } finally {
+      await app.close();
+    }
+  });
+});

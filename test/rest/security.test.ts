@@ -1,0 +1,59 @@
+// Rate limits per token and per IP, and no secret ever written to the logs.
+import { afterEach, describe, expect, it } from 'vitest';
+import { ADMIN, admin, call, expectError, newPlayer, startServer, type TestServer } from './helpers.js';
+
+let server: TestServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+describe('rate limits', () => {
+  it('limits each token and each anonymous IP to RATE_LIMIT_PER_MINUTE, with 429 LIFE_ERR_RATE_LIMITED', async () => {
+    server = await startServer({ RATE_LIMIT_PER_MINUTE: '4' });
+    const a = await newPlayer(server, 'a');
+    const b = await newPlayer(server, 'b');
+    // The IP has made 2 anonymous requests; 2 more are allowed, then refused.
+    expect((await call(server, 'GET', '/world')).status).toBe(200);
+    expect((await call(server, 'GET', '/world')).status).toBe(200);
+    const limited = await call(server, 'GET', '/world');
+    expectError(limited, 429, 'LIFE_ERR_RATE_LIMITED');
+    expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
+    // Tokens have their own allowance.
+    for (let i = 0; i < 4; i++) expect((await call(server, 'POST', '/cells', { token: a.token, body: { cells: [[i * 2, 0]] } })).status).toBe(202);
+    expectError(await call(server, 'POST', '/cells', { token: a.token, body: { cells: [[20, 0]] } }), 429, 'LIFE_ERR_RATE_LIMITED');
+    expect((await call(server, 'POST', '/cells', { token: b.token, body: { cells: [[20, 0]] } })).status).toBe(202);
+    // Made-up tokens do not buy a fresh allowance: they count against the IP.
+    expectError(await call(server, 'GET', '/world', { token: 'made-up-1' }), 429, 'LIFE_ERR_RATE_LIMITED');
+    expectError(await call(server, 'POST', '/players', { token: 'made-up-2', body: { name: 'c' } }), 429, 'LIFE_ERR_RATE_LIMITED');
+    // Probes are never limited.
+    for (let i = 0; i < 6; i++) expect((await call(server, 'GET', '/health')).status).toBe(200);
+  });
+});
+
+describe('logs', () => {
+  it('never contain a player or admin token, whatever the request', async () => {
+    server = await startServer({ LOG_LEVEL: 'trace' });
+    const { token } = await newPlayer(server);
+    await call(server, 'POST', '/cells', { token, body: { cells: [[1, 1]] } });
+    await call(server, 'POST', '/cells', { token, body: { cells: [[1, 1]] } }); // 409
+    await call(server, 'POST', '/cells', { token, body: { cells: 'bad' } }); // 400
+    await call(server, 'POST', '/cells', { token: `${token}x`, body: { cells: [[2, 2]] } }); // 401
+    await call(server, 'GET', `/nope?token=${token}`);
+    await admin(server, 'pause');
+    await admin(server, 'reset', { rule: 'nope' });
+    await call(server, 'POST', '/admin/pause', { token });
+    server.app.log.info({ headers: { authorization: `Bearer ${token}` }, token }, 'a careless log line');
+    await server.close();
+    const text = server.logs.join('\n');
+    expect(server.logs.length).toBeGreaterThan(10);
+    expect(text).toContain('incoming request');
+    expect(text).toContain('[redacted]');
+    expect(text).toContain('/nope?token=[redacted]');
+    expect(text).not.toContain(token);
+    expect(text).not.toContain(ADMIN);
+    for (const line of server.logs) expect(() => JSON.parse(line)).not.toThrow();
+    const ids = server.logs.map((l) => JSON.parse(l).reqId).filter(Boolean);
+    expect(new Set(ids).size).toBeGreaterThan(5);
+  });
+});
