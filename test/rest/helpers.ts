@@ -18,6 +18,8 @@ export const SMALL_WORLD: Record<string, string> = {
   TICK_MS: '1000',
   ADMIN_TOKEN: ADMIN,
   LOG_LEVEL: 'warn',
+  // Tests that need files set STORE=file and a DATA_DIR of their own.
+  STORE: 'memory',
 };
 
 /** A listening test server. Always `await close()` (use afterEach/afterAll). */

@@ -23,6 +23,8 @@ import {
 export const LATENCY_MODELS = ['fixed', 'uniform', 'longtail'] as const;
 /** Cell logic kinds: `simulated` awaits fake network I/O per cell, `local` computes in place. */
 export const CELL_LOGIC_KINDS = ['simulated', 'local'] as const;
+/** STORE: where acknowledged state is kept. */
+export const STORE_KINDS = ['file', 'memory'] as const;
 /** pino levels accepted by LOG_LEVEL. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 /** LOG_FORMAT: `auto` is pretty on a terminal and JSON lines otherwise. */
@@ -57,6 +59,15 @@ export interface Config {
   /** Bearer token of the admin routes; undefined turns them off (404). */
   readonly adminToken: string | undefined;
   readonly dataDir: string;
+  /** Where acknowledged state is kept (docs/operations.md). */
+  readonly store: {
+    /** `file`: write-ahead log and snapshots under dataDir; `memory`: nothing survives a restart. */
+    readonly kind: (typeof STORE_KINDS)[number];
+    /** A snapshot every this many generations (and at graceful shutdown). */
+    readonly snapshotEvery: number;
+    /** Snapshots kept on disk (older ones and the log only they need are deleted). */
+    readonly snapshotKeep: number;
+  };
   readonly log: {
     readonly level: (typeof LOG_LEVELS)[number];
     readonly format: (typeof LOG_FORMATS)[number];
@@ -117,6 +128,9 @@ const EXPECT: Record<string, string> = {
   SEED: 'an integer from 0 to 4294967295',
   ADMIN_TOKEN: `at least ${MIN_ADMIN_TOKEN_LENGTH} characters without spaces`,
   DATA_DIR: 'a directory path',
+  STORE: STORE_KINDS.join(' or '),
+  SNAPSHOT_EVERY: 'an integer from 1 to 100000000 (generations)',
+  SNAPSHOT_KEEP: 'an integer from 1 to 1000',
   CELL_LOGIC: CELL_LOGIC_KINDS.join(' or '),
   IO_LATENCY_MODEL: LATENCY_MODELS.join(', '),
   IO_LATENCY_MS: 'a number of milliseconds from 0 to 10000',
@@ -165,6 +179,9 @@ const EnvSchema = z.object({
   SEED: num(0, 0xffff_ffff, 1),
   ADMIN_TOKEN: z.preprocess(blankToUndefined, z.string().min(MIN_ADMIN_TOKEN_LENGTH).regex(/^\S+$/).optional()),
   DATA_DIR: z.preprocess(blankToUndefined, z.string().default('./data')),
+  STORE: oneOf(STORE_KINDS, 'file'),
+  SNAPSHOT_EVERY: num(1, 1e8, 600),
+  SNAPSHOT_KEEP: num(1, 1000, 3),
   CELL_LOGIC: oneOf(CELL_LOGIC_KINDS, 'simulated'),
   IO_LATENCY_MODEL: oneOf(LATENCY_MODELS, 'uniform'),
   IO_LATENCY_MS: num(0, 10_000, 1, false),
@@ -247,6 +264,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     adminToken: e.ADMIN_TOKEN,
     dataDir: e.DATA_DIR,
+    store: { kind: e.STORE, snapshotEvery: e.SNAPSHOT_EVERY, snapshotKeep: e.SNAPSHOT_KEEP },
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT },
     budget: { cells: e.BUDGET_CELLS, refillPerGen: e.BUDGET_REFILL_PER_GEN },
     limits: {

@@ -18,6 +18,8 @@ export interface SavedWorld {
   readonly rule: Rule;
   readonly seed: number;
   readonly chunks: readonly SavedChunk[];
+  /** Placements queued for the next generation: [cell key (y * width + x), owner]. */
+  readonly pending: ReadonlyArray<readonly [number, number]>;
 }
 
 /** Everything an engine is made from. */
@@ -150,12 +152,12 @@ export class Engine {
   /** Everything needed to rebuild the current world: see `restore`. */
   save(): SavedWorld {
     const w = this.world;
-    return { generation: w.generation, rule: w.rule, seed: w.seed, chunks: w.saveChunks() };
+    return { generation: w.generation, rule: w.rule, seed: w.seed, chunks: w.saveChunks(), pending: this.intake.queued() };
   }
 
   /**
-   * Replace the world with a saved one (recovery, before `start`). Queued placements
-   * are dropped.
+   * Replace the world with a saved one (recovery, before `start`), its queued
+   * placements included.
    */
   restore(saved: SavedWorld): Promise<void> {
     return this.loop.whileIdle(() => {
@@ -170,6 +172,7 @@ export class Engine {
       for (const chunk of saved.chunks) w.loadChunk(chunk);
       w.generation = saved.generation;
       this.intake.clear();
+      this.intake.requeue(saved.pending);
     });
   }
 

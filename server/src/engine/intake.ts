@@ -59,6 +59,16 @@ export class PlacementQueue {
     this.inFlight = EMPTY_BATCH;
   }
 
+  /** Everything queued (not yet taken by a tick), as [cell key, owner]. */
+  queued(): Array<[number, number]> {
+    return [...this.pending];
+  }
+
+  /** Queue saved placements again as they were, without checks (they were accepted once). */
+  requeue(entries: ReadonlyArray<readonly [number, number]>): void {
+    for (const [key, owner] of entries) this.pending.set(key, owner);
+  }
+
   /** Put a batch back in front of the queue: its tick failed before committing it. */
   restore(batch: PlacementBatch): void {
     const merged = new Map(batch);

@@ -19,6 +19,8 @@ import { createLogger } from '../log/logger.js';
 import { attachWebSocket } from '../ws/index.js';
 import { createMetrics, observeTick, type Metrics } from '../metrics/metrics.js';
 import { PlacementService } from '../placement/placement-service.js';
+import { FileStore, MemoryStore, type Store } from '../store/index.js';
+import { Persistence } from '../store/persistence.js';
 import { MemoryPlayerRegistry, type PlayerRegistry } from '../players/player-registry.js';
 import { bearerToken } from './auth.js';
 import { installErrorHandlers } from './error-handler.js';
@@ -29,6 +31,7 @@ import { registerHealthRoutes } from './routes/health.js';
 import { registerLeaderboardRoutes } from './routes/leaderboard.js';
 import { registerPatternRoutes } from './routes/patterns.js';
 import { registerPlayerRoutes } from './routes/players.js';
+import { registerWebRoutes } from './routes/web.js';
 import { registerWorldRoutes } from './routes/world.js';
 import type { ServerContext, ZodApp } from './server-context.js';
 
@@ -40,6 +43,8 @@ export interface ServerDeps {
   readonly engine?: Engine;
   readonly players?: PlayerRegistry;
   readonly metrics?: Metrics;
+  /** Where acknowledged state is kept; default from the configuration (STORE, DATA_DIR). */
+  readonly store?: Store;
   /** A ready logger (wins over `logStream`). */
   readonly logger?: FastifyBaseLogger;
   /** Write JSON log lines here instead of stdout (tests read them). */
@@ -59,6 +64,13 @@ function requestId(req: { headers: Record<string, string | string[] | undefined>
 /** Build the engine the configuration describes. */
 export function createEngine(config: Config): Engine {
   return new Engine({ ...config.world, cellLogic: { ...config.cellLogic } });
+}
+
+/** The store the configuration names: files under DATA_DIR, or memory. */
+export function createStore(config: Config): Store {
+  return config.store.kind === 'memory'
+    ? new MemoryStore()
+    : new FileStore(config.dataDir, { keepSnapshots: config.store.snapshotKeep });
 }
 
 /** The Fastify app serving the REST API of one world. Await `app.close()` when done. */
@@ -85,7 +97,9 @@ export async function buildServer(config: Config, deps: ServerDeps = {}): Promis
     },
     metrics,
   );
-  const ctx: ServerContext = { config, engine, players, placement, metrics, state: { shuttingDown: false } };
+  const store = deps.store ?? createStore(config);
+  const persistence = new Persistence({ store, engine, players, placement, log: app.log, snapshotEvery: config.store.snapshotEvery });
+  const ctx: ServerContext = { config, engine, players, placement, persistence, metrics, state: { shuttingDown: false } };
 
   app.decorateRequest('player', null);
   // Callback-style hooks: no promise per request on the hot path.
@@ -122,6 +136,7 @@ export async function buildServer(config: Config, deps: ServerDeps = {}): Promis
   registerCellRoutes(app, ctx);
   registerPatternRoutes(app, ctx);
   registerLeaderboardRoutes(app, ctx);
+  registerWebRoutes(app, ctx); // the page at /, its assets, and the reads it needs (docs/web-client.md)
   if (config.adminToken !== undefined) {
     registerAdminRoutes(app, ctx, config.adminToken);
   } else {
@@ -134,6 +149,8 @@ export async function buildServer(config: Config, deps: ServerDeps = {}): Promis
   const unsubscribeTick = engine.onTick((result) => observeTick(metrics, result.stats));
   const unsubscribeError = engine.onError((err) => app.log.error({ err }, 'tick failed'));
   app.addHook('onReady', async () => {
+    // The world is rebuilt from storage before the first tick; /ready stays 503 until then.
+    await persistence.recover();
     if (!engine.running) engine.start();
   });
   app.addHook('preClose', async () => {
@@ -143,6 +160,8 @@ export async function buildServer(config: Config, deps: ServerDeps = {}): Promis
     unsubscribeTick();
     unsubscribeError();
     await engine.stop();
+    // After the last tick: a final snapshot, so a restart resumes exactly here.
+    await persistence.shutdown();
   });
   return app;
 }

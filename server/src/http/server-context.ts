@@ -15,6 +15,7 @@ import type { Engine } from '../engine/index.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { PlacementService } from '../placement/placement-service.js';
 import type { PlayerRegistry } from '../players/player-registry.js';
+import type { Persistence } from '../store/persistence.js';
 
 /** The Fastify instance with zod schemas as its type provider. */
 export type ZodApp = FastifyInstance<
@@ -37,6 +38,8 @@ export interface ServerContext {
   readonly engine: Engine;
   readonly players: PlayerRegistry;
   readonly placement: PlacementService;
+  /** Makes acknowledged facts durable (players, placements, resets). */
+  readonly persistence: Persistence;
   readonly metrics: Metrics;
   readonly state: ServerState;
 }

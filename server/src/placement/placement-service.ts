@@ -25,6 +25,22 @@ export interface PlacementResult {
   readonly generation: number;
 }
 
+/**
+ * Where accepted placements are made durable before they are acknowledged. `placed`
+ * must record the placement synchronously (its order against ticks matters) and
+ * resolve once it is on stable storage.
+ */
+export interface PlacementJournal {
+  placed(owner: number, generation: number, cells: ReadonlyArray<readonly [number, number]>): Promise<void>;
+}
+
+/** A saved budget: cells available as of a generation. */
+export interface SavedBudget {
+  readonly id: number;
+  readonly cells: number;
+  readonly generation: number;
+}
+
 /** A label for metrics: which surface the placement came through. */
 export type Transport = 'rest' | 'ws';
 
@@ -34,6 +50,7 @@ export class PlacementService {
   readonly #options: PlacementOptions;
   readonly #metrics: Metrics | undefined;
   readonly #budgets = new Map<number, PlacementBudget>();
+  #journal: PlacementJournal | null = null;
 
   constructor(engine: Engine, options: PlacementOptions, metrics?: Metrics) {
     this.#engine = engine;
@@ -41,13 +58,27 @@ export class PlacementService {
     this.#metrics = metrics;
   }
 
+  /** Make every accepted placement durable here before it is acknowledged. */
+  setJournal(journal: PlacementJournal | null): void {
+    this.#journal = journal;
+  }
+
   /**
    * Place `cells` (world coordinates) for player `owner`. They are live at the returned
-   * generation (the next one).
-   * @throws LifeError LIFE_ERR_TOO_MANY_CELLS, LIFE_ERR_BUDGET_EXCEEDED, and the engine's
-   *   LIFE_ERR_OUT_OF_WORLD, LIFE_ERR_DUPLICATE_CELL, LIFE_ERR_CELL_OCCUPIED.
+   * generation (the next one). Resolves once the placement is durable (with a journal),
+   * so the caller may acknowledge it.
+   * @throws LifeError LIFE_ERR_TOO_MANY_CELLS, LIFE_ERR_BUDGET_EXCEEDED, the engine's
+   *   LIFE_ERR_OUT_OF_WORLD, LIFE_ERR_DUPLICATE_CELL, LIFE_ERR_CELL_OCCUPIED, and
+   *   LIFE_ERR_STORE_FAILED when it could not be made durable (not acknowledged).
    */
-  place(owner: number, cells: ReadonlyArray<readonly [number, number]>, transport: Transport = 'rest'): PlacementResult {
+  async place(owner: number, cells: ReadonlyArray<readonly [number, number]>, transport: Transport = 'rest'): Promise<PlacementResult> {
+    const result = this.#accept(owner, cells, transport);
+    if (this.#journal !== null) await this.#journal.placed(owner, result.generation, cells);
+    return result;
+  }
+
+  /** Validate, charge and queue, synchronously: no tick or request can slip in between. */
+  #accept(owner: number, cells: ReadonlyArray<readonly [number, number]>, transport: Transport): PlacementResult {
     try {
       if (cells.length > this.#options.maxCellsPerRequest) {
         throw new LifeError(
@@ -68,6 +99,21 @@ export class PlacementService {
       this.#metrics?.placements.inc({ transport, result: 'refused', code });
       throw err;
     }
+  }
+
+  /** Every budget, for a snapshot. */
+  saveBudgets(): SavedBudget[] {
+    return [...this.#budgets].map(([id, budget]) => ({ id, ...budget.save() }));
+  }
+
+  /** Put back saved budgets (recovery). */
+  restoreBudgets(saved: readonly SavedBudget[]): void {
+    for (const b of saved) this.#budgets.set(b.id, PlacementBudget.restore(this.#options.budget, b));
+  }
+
+  /** Charge a replayed placement (recovery): it was accepted once, so it is never refused now. */
+  chargeReplayed(owner: number, cells: number, generation: number): void {
+    this.#budgetOf(owner).charge(cells, generation);
   }
 
   /** Whole cells player `owner` may place now. */

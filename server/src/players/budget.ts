@@ -59,6 +59,24 @@ export class PlacementBudget {
     }
   }
 
+  /** The bucket as stored in a snapshot: cells (may be fractional) as of a generation. */
+  save(): { cells: number; generation: number } {
+    return { cells: this.#cells, generation: this.#generation };
+  }
+
+  /** A bucket as it was saved. */
+  static restore(options: BudgetOptions, saved: { cells: number; generation: number }): PlacementBudget {
+    const budget = new PlacementBudget(options, saved.generation);
+    budget.#cells = Math.min(options.capacity, saved.cells);
+    return budget;
+  }
+
+  /** Take up to `cells` without refusing (replaying placements that were accepted). */
+  charge(cells: number, generation: number): void {
+    this.#refill(generation);
+    this.#cells = Math.max(0, this.#cells - cells);
+  }
+
   #refill(generation: number): void {
     if (generation < this.#generation) {
       // The world was reset to an earlier generation: start over with a full bucket.

@@ -41,6 +41,10 @@ export interface PlayerRegistry {
   get(id: number): Player | undefined;
   /** Number of players. */
   readonly size: number;
+  /** Every player, by id (for snapshots). */
+  list(): Player[];
+  /** Put back a player known from storage (recovery); new ids continue after it. */
+  restore(player: Player): void;
 }
 
 /** The in-process registry: two maps, lost on restart. */
@@ -72,5 +76,16 @@ export class MemoryPlayerRegistry implements PlayerRegistry {
 
   get size(): number {
     return this.#byId.size;
+  }
+
+  list(): Player[] {
+    return [...this.#byId.values()].sort((a, b) => a.id - b.id);
+  }
+
+  restore(player: Player): void {
+    const frozen = Object.freeze({ ...player });
+    this.#byId.set(frozen.id, frozen);
+    this.#byTokenHash.set(frozen.tokenHash, frozen);
+    this.#nextId = Math.max(this.#nextId, frozen.id + 1);
   }
 }

@@ -44,7 +44,9 @@ export class FileStore implements Store {
   private segment: FileHandle | null = null;
   private pending: Buffer[] = [];
   private waiters: Waiter[] = [];
-  private flushing: Promise<void> | null = null;
+  private flushQueued = false;
+  // Every file operation (flush, segment switch, close) runs in this order, one at a time.
+  private operations: Promise<void> = Promise.resolve();
   private failed: unknown = null;
 
   constructor(
@@ -144,51 +146,50 @@ export class FileStore implements Store {
     }
     await rename(temporary, join(this.dir, name));
     await this.syncDir();
-    await this.afterFlush(() => this.startSegment());
+    await this.serial(() => this.startSegment());
     await this.prune();
   }
 
   async close(): Promise<void> {
-    await this.afterFlush(async () => {
+    await this.serial(async () => {
       await this.segment?.close();
       this.segment = null;
     });
   }
 
+  /** Run `op` after every file operation queued before it. */
+  private serial(op: () => Promise<void>): Promise<void> {
+    const run = this.operations.then(op);
+    this.operations = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Queue one flush unless one is queued already (it will take everything pending then). */
   private kick(): void {
-    this.flushing ??= this.flushLoop().finally(() => {
-      this.flushing = null;
-      if (this.pending.length > 0) this.kick();
-    });
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    void this.serial(() => this.flush());
   }
 
-  private async flushLoop(): Promise<void> {
-    while (this.pending.length > 0) {
-      const frames = this.pending;
-      const waiters = this.waiters;
-      this.pending = [];
+  private async flush(): Promise<void> {
+    this.flushQueued = false;
+    const frames = this.pending;
+    const waiters = this.waiters;
+    this.pending = [];
+    this.waiters = [];
+    if (frames.length === 0) return;
+    try {
+      if (this.segment === null) throw new Error('the store is closed');
+      await this.segment.writev(frames);
+      if (waiters.length > 0) await this.segment.datasync();
+      for (const w of waiters) w.resolve();
+    } catch (err) {
+      // A log that failed to write cannot promise anything after it.
+      this.failed = err;
+      for (const w of [...waiters, ...this.waiters]) w.reject(storeFailed(err));
       this.waiters = [];
-      try {
-        if (this.segment === null) throw new Error('the store is closed');
-        await this.segment.writev(frames);
-        if (waiters.length > 0) await this.segment.datasync();
-        for (const w of waiters) w.resolve();
-      } catch (err) {
-        // A log that failed to write cannot promise anything after it.
-        this.failed = err;
-        for (const w of waiters) w.reject(storeFailed(err));
-        for (const w of this.waiters) w.reject(storeFailed(err));
-        this.waiters = [];
-        this.pending = [];
-        return;
-      }
+      this.pending = [];
     }
-  }
-
-  /** Run `job` once everything appended so far is written. */
-  private async afterFlush<T>(job: () => Promise<T>): Promise<T> {
-    while (this.flushing !== null) await this.flushing;
-    return job();
   }
 
   private async startSegment(): Promise<void> {

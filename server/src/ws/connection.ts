@@ -302,8 +302,12 @@ export class WsConnection {
     return this.player;
   }
 
-  #placed(id: MessageId | undefined, result: { accepted: number; generation: number }): void {
-    this.sendJson({ type: 'placed', ...(id !== undefined && { id }), accepted: result.accepted, generation: result.generation });
+  /** Reply `placed` once the placement is durable, or the refusal. */
+  #placed(id: MessageId | undefined, pending: Promise<{ accepted: number; generation: number }>): void {
+    pending.then(
+      (result) => this.sendJson({ type: 'placed', ...(id !== undefined && { id }), accepted: result.accepted, generation: result.generation }),
+      (err: unknown) => this.#refuse(err, id),
+    );
   }
 
   /** Answer a refused message with an error; too many malformed ones close the connection. */

@@ -81,6 +81,7 @@ export function registerAdminRoutes(app: ZodApp, ctx: ServerContext, adminToken:
       const body = request.body ?? {};
       const rule = body.rule === undefined ? undefined : parseRule(body.rule);
       await ctx.engine.reset({ rule, seed: body.seed });
+      await ctx.persistence.sync();
       request.log.warn({ rule: ctx.engine.rule.text, seed: ctx.engine.seed }, 'world reset by admin');
       return { generation: ctx.engine.generation, rule: ctx.engine.rule.text, seed: ctx.engine.seed };
     },

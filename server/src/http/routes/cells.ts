@@ -43,7 +43,7 @@ export function registerCellRoutes(app: ZodApp, ctx: ServerContext): void {
     },
     async (request, reply) => {
       const player = currentPlayer(request);
-      const result = ctx.placement.place(player.id, request.body.cells);
+      const result = await ctx.placement.place(player.id, request.body.cells);
       return reply.code(202).send(result);
     },
   );

@@ -35,7 +35,7 @@ export function registerPatternRoutes(app: ZodApp, ctx: ServerContext): void {
     async (request, reply) => {
       const player = currentPlayer(request);
       const cells = patternCells(ctx.engine.geometry, request.body, ctx.config.limits.maxCellsPerRequest);
-      return reply.code(202).send(ctx.placement.place(player.id, cells));
+      return reply.code(202).send(await ctx.placement.place(player.id, cells));
     },
   );
 }

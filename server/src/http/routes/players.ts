@@ -33,6 +33,8 @@ export function registerPlayerRoutes(app: ZodApp, ctx: ServerContext): void {
     },
     async (request, reply) => {
       const { player, token } = ctx.players.create(request.body.name);
+      // The token is handed out only once the player is durable.
+      await ctx.persistence.playerCreated(player);
       request.log.info({ playerId: player.id }, 'player created');
       return reply.code(201).send({ id: player.id, name: player.name, color: player.color, token });
     },

@@ -1,0 +1,53 @@
+/**
+ * `GET /players/me`: who a token belongs to and how many cells it may place now, so a
+ * client can show the remaining budget (and check a stored token) without spending any.
+ */
+import { z } from 'zod';
+import { currentPlayer, playerAuth } from '../auth.js';
+import { PLAYER_SECURITY, errorReplies } from '../schemas.js';
+import type { ServerContext, ZodApp } from '../server-context.js';
+
+const MeReply = z
+  .object({
+    id: z.int(),
+    name: z.string(),
+    color: z.string(),
+    budget: z.object({
+      available: z.int().describe('Cells the player may place now'),
+      capacity: z.int().describe('Most cells the bucket holds (BUDGET_CELLS)'),
+      refillPerGen: z.number().describe('Cells added back per generation (BUDGET_REFILL_PER_GEN)'),
+      generation: z.int().describe('The generation `available` was computed at'),
+    }),
+  })
+  .meta({ id: 'Me' });
+
+/** Register GET /players/me. */
+export function registerPlayerMeRoute(app: ZodApp, ctx: ServerContext): void {
+  app.get(
+    '/players/me',
+    {
+      preParsing: playerAuth(ctx.players),
+      schema: {
+        tags: ['players'],
+        summary: 'The calling player and its remaining placement budget',
+        security: PLAYER_SECURITY,
+        response: { 200: MeReply, ...errorReplies(401) },
+      },
+    },
+    async (request) => {
+      const player = currentPlayer(request);
+      const { budget } = ctx.config;
+      return {
+        id: player.id,
+        name: player.name,
+        color: player.color,
+        budget: {
+          available: ctx.placement.available(player.id),
+          capacity: budget.cells,
+          refillPerGen: budget.refillPerGen,
+          generation: ctx.engine.generation,
+        },
+      };
+    },
+  );
+}

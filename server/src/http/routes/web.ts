@@ -1,0 +1,94 @@
+/**
+ * The web client (docs/web-client.md): `GET /` answers the page and `GET /assets/<file>`
+ * its bundle, both read from `web/dist/` (built by `npm run build`, see web/build.mjs),
+ * plus the two small reads the page needs that the REST API lacked: the minimap's density
+ * feed (`GET /density`) and the caller's own budget (`GET /players/me`).
+ *
+ * Finding `web/dist/`: the server runs either from TypeScript sources (tests) or from the
+ * esbuild bundle (`server/dist/main.js`), so no fixed relative path works for both.
+ * Walking up from this module to the first directory holding `web/` does, and keeps working
+ * when the repository is copied elsewhere (Docker) as long as `web/dist/` goes with it.
+ *
+ * A missing bundle is an operator mistake, not a crash: `/` answers 404 LIFE_ERR_NOT_FOUND
+ * naming the command that builds it. Files are read per request (they are small, and a
+ * rebuild shows up without a restart); the rate limit is off for them, as a page load is
+ * several requests.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LifeError } from '@lifemmo/shared';
+import type { ServerContext, ZodApp } from '../server-context.js';
+import { registerDensityRoute } from './density.js';
+import { registerPlayerMeRoute } from './player-me.js';
+
+/** Content types of the files the bundle is made of. */
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+};
+
+// Flat names only: no slashes, no dot-dot, so a request can never leave web/dist/.
+const ASSET_NAME = /^[\w-]+(\.[\w-]+)*\.(js|css|map)$/;
+
+/**
+ * The directory the page is served from: `<repo>/web/dist`, where `<repo>` is the first
+ * ancestor of `from` holding a `web/` directory; null when there is none.
+ */
+export function findWebDist(from: string = dirname(fileURLToPath(import.meta.url))): string | null {
+  for (let dir = resolve(from); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'web', 'index.html'))) return join(dir, 'web', 'dist');
+    if (dirname(dir) === dir) return null;
+  }
+}
+
+/** Options of registerWebRoutes. */
+export interface WebRouteOptions {
+  /** Serve the page from this directory instead of the one findWebDist finds (tests). */
+  readonly distDir?: string | null;
+}
+
+/** Register `GET /`, `GET /assets/:name`, `GET /density` and `GET /players/me`. */
+export function registerWebRoutes(app: ZodApp, ctx: ServerContext, options: WebRouteOptions = {}): void {
+  const distDir = options.distDir === undefined ? findWebDist() : options.distDir;
+  const notBuilt = (file: string): LifeError =>
+    new LifeError(
+      'NOT_FOUND',
+      `The web client is not built (${distDir === null ? 'no web/ directory found' : `missing ${join(distDir, file)}`}): run \`npm run build\``,
+    );
+
+  const send = async (file: string, reply: { type(t: string): unknown; header(k: string, v: string): unknown }) => {
+    if (distDir === null) throw notBuilt(file);
+    let body: Buffer;
+    try {
+      body = await readFile(join(distDir, file));
+    } catch {
+      throw notBuilt(file);
+    }
+    reply.type(CONTENT_TYPES[file.slice(file.lastIndexOf('.'))] ?? 'application/octet-stream');
+    // The bundle changes with every build and has no content hash in its name: revalidate.
+    reply.header('cache-control', 'no-cache');
+    return body;
+  };
+
+  app.get(
+    '/',
+    { config: { rateLimit: false }, schema: { hide: true } },
+    async (_request, reply) => send('index.html', reply),
+  );
+  app.get<{ Params: { name: string } }>(
+    '/assets/:name',
+    { config: { rateLimit: false }, schema: { hide: true } },
+    async (request, reply) => {
+      const { name } = request.params;
+      if (!ASSET_NAME.test(name)) throw new LifeError('NOT_FOUND', `No asset ${name}`);
+      return send(name, reply);
+    },
+  );
+
+  registerDensityRoute(app, ctx);
+  registerPlayerMeRoute(app, ctx);
+}

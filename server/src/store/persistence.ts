@@ -1,0 +1,202 @@
+/**
+ * Persistence: ties the store to the running server. It makes every acknowledged fact
+ * durable before the acknowledgement (players, placements, resets), marks every tick in
+ * the log, writes a snapshot every N generations and at shutdown, and at start-up rebuilds
+ * the world from the newest good snapshot and the log after it.
+ *
+ * Recovery replays the log in order: a player record restores the player; a placement is
+ * re-queued when the world reaches the generation before the one it was acknowledged
+ * for, so it lands exactly there; a tick record steps the world to its generation; a
+ * reset resets. Stepping uses the engine's replay mode (the same outcomes as the
+ * simulated I/O, without waiting), so the rebuilt world is the one that was running.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import { LifeError, parseRule } from '@lifemmo/shared';
+import type { Engine, TickResult } from '../engine/index.js';
+import type { PlacementJournal, PlacementService } from '../placement/placement-service.js';
+import type { Player, PlayerRegistry } from '../players/player-registry.js';
+import type { WalRecord } from './records.js';
+import type { Snapshot } from './snapshot-codec.js';
+import type { Store } from './store.js';
+
+/** What Persistence works with. */
+export interface PersistenceParts {
+  readonly store: Store;
+  readonly engine: Engine;
+  readonly players: PlayerRegistry;
+  readonly placement: PlacementService;
+  readonly log: FastifyBaseLogger;
+  /** A snapshot every this many generations. */
+  readonly snapshotEvery: number;
+}
+
+/** What recovery found and did. */
+export interface RecoveryReport {
+  readonly snapshotGeneration: number | null;
+  readonly replayedRecords: number;
+  readonly generation: number;
+  readonly players: number;
+  readonly warnings: readonly string[];
+}
+
+/** See the module comment. */
+export class Persistence implements PlacementJournal {
+  private readonly parts: PersistenceParts;
+  private snapshotInFlight: Promise<void> | null = null;
+  private unsubscribe: Array<() => void> = [];
+
+  constructor(parts: PersistenceParts) {
+    this.parts = parts;
+  }
+
+  /**
+   * Open the store and rebuild the world, players and budgets from it. Call before the
+   * tick loop starts. Then hooks itself in: placements, resets and ticks are logged.
+   */
+  async recover(): Promise<RecoveryReport> {
+    const { store, engine, players, placement, log } = this.parts;
+    const state = await store.open();
+    for (const warning of state.warnings) log.warn({ warning }, 'store damage found; using the previous good state');
+
+    if (state.snapshot !== null) await this.restoreSnapshot(state.snapshot);
+    await engine.replay(async () => {
+      let lastPlacement = 0;
+      for (const record of state.records) {
+        await this.replayRecord(record);
+        if (record.t === 'place') lastPlacement = Math.max(lastPlacement, record.generation);
+      }
+      // Land the last acknowledged placements before serving.
+      if (engine.generation < lastPlacement) await engine.step(lastPlacement - engine.generation);
+    });
+
+    placement.setJournal(this);
+    this.unsubscribe.push(
+      engine.onReset(() => {
+        // Inside the tick queue: the record's place in the log matches the reset's place in time.
+        this.appendLogged({ t: 'reset', rule: engine.rule.text, seed: engine.seed }, true);
+      }),
+    );
+    engine.setPersistHook((result) => this.afterTick(result));
+
+    const report: RecoveryReport = {
+      snapshotGeneration: state.snapshot?.header.world.generation ?? null,
+      replayedRecords: state.records.length,
+      generation: engine.generation,
+      players: players.size,
+      warnings: state.warnings,
+    };
+    log.info(report, 'world recovered from storage');
+    return report;
+  }
+
+  /** PlacementJournal: durable before the placement is acknowledged. */
+  placed(owner: number, generation: number, cells: ReadonlyArray<readonly [number, number]>): Promise<void> {
+    return this.parts.store.append({ t: 'place', owner, generation, cells: cells.map(([x, y]) => [x, y] as [number, number]) }, true);
+  }
+
+  /** A new player: durable before its token is handed out. */
+  playerCreated(player: Player): Promise<void> {
+    return this.parts.store.append({ t: 'player', id: player.id, name: player.name, color: player.color, tokenHash: player.tokenHash }, true);
+  }
+
+  /** Everything appended so far is durable (an admin reset's record, for one). */
+  sync(): Promise<void> {
+    return this.parts.store.append({ t: 'tick', generation: this.parts.engine.generation }, true);
+  }
+
+  /** After the engine stopped: a final snapshot, then close the store. */
+  async shutdown(): Promise<void> {
+    for (const off of this.unsubscribe.splice(0)) off();
+    this.parts.engine.setPersistHook(null);
+    await this.snapshotInFlight;
+    await this.writeSnapshot();
+    await this.parts.store.close();
+  }
+
+  /** The persist step of a tick: mark the generation; every N generations, a snapshot. */
+  private async afterTick(result: TickResult): Promise<void> {
+    this.appendLogged({ t: 'tick', generation: result.generation }, false);
+    if (result.generation % this.parts.snapshotEvery === 0 && this.snapshotInFlight === null) {
+      // Captured now, inside the tick, so it is consistent; written while the world goes on.
+      const snapshot = this.capture();
+      this.snapshotInFlight = this.parts.store
+        .writeSnapshot(snapshot)
+        .catch((err: unknown) => this.parts.log.error({ err }, 'snapshot failed; the log still holds everything'))
+        .finally(() => (this.snapshotInFlight = null));
+    }
+  }
+
+  private appendLogged(entry: Parameters<Store['append']>[0], durable: boolean): void {
+    this.parts.store.append(entry, durable).catch((err: unknown) => this.parts.log.error({ err }, 'could not write the log'));
+  }
+
+  private async writeSnapshot(): Promise<void> {
+    await this.parts.store.writeSnapshot(this.capture());
+  }
+
+  /** The whole state as a snapshot. Synchronous, so nothing changes while it is taken. */
+  private capture(): Snapshot {
+    const { engine, players, placement, store } = this.parts;
+    const saved = engine.save();
+    const g = engine.geometry;
+    return {
+      header: {
+        lsn: store.lastLsn,
+        createdAt: new Date().toISOString(),
+        world: { generation: saved.generation, rule: saved.rule.text, seed: saved.seed, width: g.width, height: g.height, topology: g.topology },
+        pending: saved.pending.map(([key, owner]) => [key, owner] as [number, number]),
+        players: players.list().map((p) => ({ ...p })),
+        budgets: placement.saveBudgets().map((b) => ({ ...b })),
+      },
+      chunks: saved.chunks,
+    };
+  }
+
+  private async restoreSnapshot(snapshot: Snapshot): Promise<void> {
+    const { engine, players, placement } = this.parts;
+    const { world } = snapshot.header;
+    const g = engine.geometry;
+    if (world.width !== g.width || world.height !== g.height || world.topology !== g.topology) {
+      throw new LifeError(
+        'CONFIG_INVALID',
+        `The stored world is ${world.width}x${world.height} ${world.topology}, but the configuration says ${g.width}x${g.height} ${g.topology}: ` +
+          'set WORLD_WIDTH, WORLD_HEIGHT and WORLD_TOPOLOGY to match, or use another DATA_DIR',
+      );
+    }
+    await engine.restore({
+      generation: world.generation,
+      rule: parseRule(world.rule),
+      seed: world.seed,
+      chunks: snapshot.chunks,
+      pending: snapshot.header.pending,
+    });
+    for (const p of snapshot.header.players) players.restore(p);
+    placement.restoreBudgets(snapshot.header.budgets);
+  }
+
+  private async replayRecord(record: WalRecord): Promise<void> {
+    const { engine, players, placement, log } = this.parts;
+    switch (record.t) {
+      case 'player':
+        players.restore({ id: record.id, name: record.name, color: record.color, tokenHash: record.tokenHash });
+        return;
+      case 'tick':
+        if (engine.generation < record.generation) await engine.step(record.generation - engine.generation);
+        return;
+      case 'reset':
+        await engine.reset({ rule: parseRule(record.rule), seed: record.seed });
+        return;
+      case 'place': {
+        // Queue it while the world is one generation before it, so it lands at record.generation.
+        if (engine.generation < record.generation - 1) await engine.step(record.generation - 1 - engine.generation);
+        try {
+          engine.place(record.cells, record.owner);
+          placement.chargeReplayed(record.owner, record.cells.length, engine.generation);
+        } catch (err) {
+          log.error({ err, lsn: record.lsn }, 'a logged placement no longer fits the replayed world; skipped');
+        }
+        return;
+      }
+    }
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * The server as a user runs it: `server/src/main.ts` in a child process with environment
+ * variables, for tests of start-up, signals and crashes. Always call `killChildren()`
+ * after each test (afterEach).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const children = new Set<ChildProcess>();
+
+/** SIGKILL every child still running. */
+export function killChildren(): void {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  children.clear();
+}
+
+/** A running child server and what it printed. */
+export interface Run {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exit: Promise<number | null>;
+}
+
+/**
+ * Start the server with a small world (256x256), JSON logs at warn, an in-memory store,
+ * plus `env` (which wins).
+ */
+export function run(env: Record<string, string>): Run {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json', LOG_LEVEL: 'warn', WORLD_WIDTH: '256', WORLD_HEIGHT: '256', STORE: 'memory', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, stdout: () => out, stderr: () => err, exit };
+}
+
+/** Wait (bounded) until stdout shows the listening line; return the port. */
+export async function listening(r: Run, timeoutMs = 20_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const m = /lifemmo listening on http:\/\/127\.0\.0\.1:(\d+) {2}try: curl localhost:(\d+)\/world/.exec(r.stdout());
+    if (m) {
+      expect(m[2]).toBe(m[1]);
+      return Number(m[1]);
+    }
+    if (r.child.exitCode !== null) throw new Error(`exited early: ${r.stderr()}`);
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  throw new Error(`no listening line: ${r.stdout()} ${r.stderr()}`);
+}
