@@ -15,6 +15,13 @@ export default tseslint.config(
     },
   },
   {
+    // Plain JavaScript build scripts and launchers run on Node: its globals are defined.
+    files: ['**/*.js', '**/*.mjs'],
+    languageOptions: {
+      globals: { URL: 'readonly', process: 'readonly', console: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' },
+    },
+  },
+  {
     // Command-line entry points and benchmarks talk to a terminal on purpose.
     files: ['bench/**', 'scripts/**', 'client-sdk/src/bots/**', 'server/src/main.ts'],
     rules: { 'no-console': 'off' },
