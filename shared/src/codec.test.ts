@@ -5,7 +5,6 @@ import { describe, expect, it } from 'vitest';
 import {
   BITMAP_BYTES,
   FRAME_HEADER_BYTES,
-  MAX_LIST_CELLS,
   decodeFrame,
   encodeDiffChunk,
   encodeFrame,
@@ -104,15 +103,26 @@ describe('codec sizes', () => {
     expect(encodeDiffChunk({ cx: 0, cy: 0, births: none, birthOwners: none, deaths: none })).toHaveLength(6);
   });
 
-  it('picks the smaller of list and bitmap, and one owner when all are the same', () => {
-    for (const n of [1, 10, MAX_LIST_CELLS, MAX_LIST_CELLS + 1, 1000, 4096]) {
+  it('picks the smallest of list, delta and bitmap, and one owner when all are the same', () => {
+    for (const n of [1, 10, 40, 200, 255, 256, 300, 511, 1000, 4096]) {
       const cells = Uint16Array.from({ length: n }, (_, i) => Math.floor((i * 4096) / n));
+      let delta = 2;
+      cells.forEach((c, i) => (delta += c - (i === 0 ? -1 : cells[i - 1]!) - 1 < 128 ? 1 : 2));
+      const cellBytes = Math.min(2 + 2 * n, delta, BITMAP_BYTES);
       const uniform = encodeSnapshotChunk({ cx: 0, cy: 0, cells, owners: new Uint16Array(n).fill(7) });
-      const cellBytes = Math.min(2 + 2 * n, BITMAP_BYTES);
-      expect(uniform.length).toBe(4 + 1 + cellBytes + 2);
+      expect(uniform.length, `${n} cells`).toBe(4 + 1 + cellBytes + 2);
       const mixed = encodeSnapshotChunk({ cx: 0, cy: 0, cells, owners: Uint16Array.from({ length: n }, (_, i) => i % 3) });
       expect(mixed.length).toBe(n === 1 ? uniform.length : 4 + 1 + cellBytes + 2 * n);
+      expect((decodeFrame(encodeFrame({ type: FrameTypes.SNAPSHOT, generation: 0, timestamp: 0 }, [mixed])).chunks[0] as ChunkCells).cells).toEqual(cells);
     }
+  });
+
+  it('uses each cell encoding where it is smallest: list for sparse, delta for clustered, bitmap for dense', () => {
+    const tag = (cells: number[]) =>
+      encodeSnapshotChunk({ cx: 0, cy: 0, cells: Uint16Array.from(cells), owners: new Uint16Array(cells.length) })[4]! & 3;
+    expect(tag([200, 2000, 4000])).toBe(1); // gaps >= 128: list and delta tie, list wins
+    expect(tag(Array.from({ length: 100 }, (_, i) => i * 3))).toBe(3);
+    expect(tag(Array.from({ length: 2000 }, (_, i) => i * 2))).toBe(2);
   });
 
   it('refuses records it cannot represent', () => {
@@ -149,9 +159,10 @@ describe('codec decoding junk', () => {
   });
 
   it('refuses an unsorted cell list and an unknown frame type', () => {
-    const record = encodeSnapshotChunk({ cx: 0, cy: 0, cells: Uint16Array.of(1, 2), owners: Uint16Array.of(1, 1) });
-    // Swap the two indices (bytes 7-8 and 9-10 of the record).
-    record.set([2, 0, 1, 0], 7);
+    // Far apart, so written as a plain list: tag at byte 4, count at 5-6, indices at 7-10.
+    const record = encodeSnapshotChunk({ cx: 0, cy: 0, cells: Uint16Array.of(200, 3000), owners: Uint16Array.of(1, 1) });
+    expect(record[4]! & 3).toBe(1);
+    record.set([0xb8, 0x0b, 0xc8, 0x00], 7); // 3000 then 200
     const frame = encodeFrame({ type: FrameTypes.SNAPSHOT, generation: 1, timestamp: 0 }, [record]);
     expect(() => decodeFrame(frame)).toThrow(/out of order/);
     frame[0] = 9;

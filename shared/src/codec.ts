@@ -9,9 +9,9 @@
  * into the frames of every client that watches it (`encodeFrame`).
  *
  * Inside a record, a set of cells (0..4095, (y % 64) * 64 + x % 64, ascending) is a
- * one-byte tag then either nothing (empty), a list of u16 indices, or a 512-byte bitmap,
- * whichever is smaller (a list up to 255 cells). Owners follow: none (deaths), one u16
- * for all (uniform), or one u16 per cell in index order.
+ * one-byte tag then either nothing (empty), a list of u16 indices, a list of gaps as
+ * one- or two-byte varints (delta), or a 512-byte bitmap, whichever is smallest. Owners
+ * follow: none (deaths), one u16 for all (uniform), or one u16 per cell in index order.
  */
 import { LifeError } from './errors.js';
 import { CHUNK_CELLS } from './geometry.js';
@@ -21,11 +21,9 @@ import { FrameTypes, type SnapshotReason } from './protocol.js';
 export const FRAME_HEADER_BYTES = 20;
 /** Bytes of a chunk bitmap: 4096 bits. */
 export const BITMAP_BYTES = CHUNK_CELLS / 8;
-/** Largest list of cells encoded as a list; from 256 cells on a bitmap is no larger. */
-export const MAX_LIST_CELLS = (BITMAP_BYTES - 2) / 2;
 
 /** How the cells of a set are stored: low two bits of the set's tag byte. */
-export const CellEncodings = { EMPTY: 0, LIST: 1, BITMAP: 2 } as const;
+export const CellEncodings = { EMPTY: 0, LIST: 1, BITMAP: 2, DELTA: 3 } as const;
 /** How the owners of a set are stored: bits 2-3 of the set's tag byte. */
 export const OwnerEncodings = { NONE: 0, UNIFORM: 1, PER_CELL: 2 } as const;
 
@@ -89,28 +87,76 @@ function allSame(values: Uint16Array): boolean {
   return true;
 }
 
-/** Encoded size of a cell set of `n` cells, with owners unless `owners` is null. */
-function cellSetBytes(n: number, owners: Uint16Array | null): number {
-  if (n === 0) return 1;
-  const cells = n <= MAX_LIST_CELLS ? 2 + 2 * n : BITMAP_BYTES;
-  const ownerBytes = owners === null ? 0 : allSame(owners) ? 2 : 2 * n;
-  return 1 + cells + ownerBytes;
+/** How one cell set will be written, and its size in bytes (tag included). */
+interface SetPlan {
+  readonly cells: number;
+  readonly owners: number;
+  readonly bytes: number;
 }
 
-/** Write a cell set at `at`; returns the offset after it. */
-function writeCellSet(bytes: Uint8Array, view: DataView, at: number, cells: Uint16Array, owners: Uint16Array | null): number {
+const EMPTY_PLAN: SetPlan = { cells: CellEncodings.EMPTY, owners: OwnerEncodings.NONE, bytes: 1 };
+
+/**
+ * Pick the smallest encoding of a cell set: list, delta or bitmap (a list on a tie with
+ * delta, as it is simpler to read). `owners` null means a set without owners (deaths).
+ */
+function planCellSet(cells: Uint16Array, owners: Uint16Array | null): SetPlan {
   const n = cells.length;
-  if (n === 0) {
-    bytes[at] = CellEncodings.EMPTY;
-    return at + 1;
+  if (n === 0) return EMPTY_PLAN;
+  const listBytes = 2 + 2 * n;
+  let deltaBytes = 2;
+  let previous = -1;
+  for (let i = 0; i < n; i++) {
+    const c = cells[i]!;
+    deltaBytes += c - previous - 1 < 128 ? 1 : 2;
+    previous = c;
   }
-  const list = n <= MAX_LIST_CELLS;
+  let cellEncoding: number = CellEncodings.LIST;
+  let cellBytes = listBytes;
+  if (deltaBytes < cellBytes) {
+    cellEncoding = CellEncodings.DELTA;
+    cellBytes = deltaBytes;
+  }
+  if (BITMAP_BYTES < cellBytes) {
+    cellEncoding = CellEncodings.BITMAP;
+    cellBytes = BITMAP_BYTES;
+  }
   const ownerEncoding = owners === null ? OwnerEncodings.NONE : allSame(owners) ? OwnerEncodings.UNIFORM : OwnerEncodings.PER_CELL;
-  bytes[at++] = (list ? CellEncodings.LIST : CellEncodings.BITMAP) | (ownerEncoding << 2);
-  if (list) {
+  const ownerBytes = ownerEncoding === OwnerEncodings.NONE ? 0 : ownerEncoding === OwnerEncodings.UNIFORM ? 2 : 2 * n;
+  return { cells: cellEncoding, owners: ownerEncoding, bytes: 1 + cellBytes + ownerBytes };
+}
+
+/** Write a cell set as planned at `at`; returns the offset after it. */
+function writeCellSet(
+  bytes: Uint8Array,
+  view: DataView,
+  at: number,
+  cells: Uint16Array,
+  owners: Uint16Array | null,
+  plan: SetPlan,
+): number {
+  const n = cells.length;
+  bytes[at++] = plan.cells | (plan.owners << 2);
+  if (plan.cells === CellEncodings.EMPTY) return at;
+  if (plan.cells === CellEncodings.LIST) {
     view.setUint16(at, n, true);
     at += 2;
     for (let i = 0; i < n; i++, at += 2) view.setUint16(at, cells[i]!, true);
+  } else if (plan.cells === CellEncodings.DELTA) {
+    view.setUint16(at, n, true);
+    at += 2;
+    let previous = -1;
+    for (let i = 0; i < n; i++) {
+      const c = cells[i]!;
+      const gap = c - previous - 1;
+      previous = c;
+      if (gap < 128) {
+        bytes[at++] = gap;
+      } else {
+        bytes[at++] = (gap & 0x7f) | 0x80;
+        bytes[at++] = gap >> 7;
+      }
+    }
   } else {
     // The buffer is fresh (zeroed), so only the set bits need writing.
     for (let i = 0; i < n; i++) {
@@ -119,10 +165,10 @@ function writeCellSet(bytes: Uint8Array, view: DataView, at: number, cells: Uint
     }
     at += BITMAP_BYTES;
   }
-  if (ownerEncoding === OwnerEncodings.UNIFORM) {
+  if (plan.owners === OwnerEncodings.UNIFORM) {
     view.setUint16(at, owners![0]!, true);
     at += 2;
-  } else if (ownerEncoding === OwnerEncodings.PER_CELL) {
+  } else if (plan.owners === OwnerEncodings.PER_CELL) {
     for (let i = 0; i < n; i++, at += 2) view.setUint16(at, owners![i]!, true);
   }
   return at;
@@ -144,13 +190,14 @@ function checkOwners(cells: Uint16Array, owners: Uint16Array, what: string): voi
 export function encodeDiffChunk(change: ChunkChange): Uint8Array {
   checkChunkXY(change.cx, change.cy);
   checkOwners(change.births, change.birthOwners, 'births');
-  const size = 4 + cellSetBytes(change.births.length, change.birthOwners) + cellSetBytes(change.deaths.length, null);
-  const bytes = new Uint8Array(size);
+  const births = planCellSet(change.births, change.birthOwners);
+  const deaths = planCellSet(change.deaths, null);
+  const bytes = new Uint8Array(4 + births.bytes + deaths.bytes);
   const view = new DataView(bytes.buffer);
   view.setUint16(0, change.cx, true);
   view.setUint16(2, change.cy, true);
-  const afterBirths = writeCellSet(bytes, view, 4, change.births, change.birthOwners);
-  writeCellSet(bytes, view, afterBirths, change.deaths, null);
+  writeCellSet(bytes, view, 4, change.births, change.birthOwners, births);
+  writeCellSet(bytes, view, 4 + births.bytes, change.deaths, null, deaths);
   return bytes;
 }
 
@@ -158,11 +205,12 @@ export function encodeDiffChunk(change: ChunkChange): Uint8Array {
 export function encodeSnapshotChunk(chunk: ChunkCells): Uint8Array {
   checkChunkXY(chunk.cx, chunk.cy);
   checkOwners(chunk.cells, chunk.owners, 'cells');
-  const bytes = new Uint8Array(4 + cellSetBytes(chunk.cells.length, chunk.owners));
+  const plan = planCellSet(chunk.cells, chunk.owners);
+  const bytes = new Uint8Array(4 + plan.bytes);
   const view = new DataView(bytes.buffer);
   view.setUint16(0, chunk.cx, true);
   view.setUint16(2, chunk.cy, true);
-  writeCellSet(bytes, view, 4, chunk.cells, chunk.owners);
+  writeCellSet(bytes, view, 4, chunk.cells, chunk.owners, plan);
   return bytes;
 }
 
@@ -283,6 +331,22 @@ class Reader {
         cells[i] = previous = c;
       }
       this.at += 2 * n;
+    } else if (cellEncoding === CellEncodings.DELTA) {
+      const n = this.u16();
+      if (n === 0 || n > CHUNK_CELLS) throw malformed(`cell list of ${n}`);
+      cells = new Uint16Array(n);
+      let previous = -1;
+      for (let i = 0; i < n; i++) {
+        let gap = this.u8();
+        if (gap & 0x80) {
+          const high = this.u8();
+          if (high & 0x80) throw malformed('cell gap longer than two bytes');
+          gap = (gap & 0x7f) | (high << 7);
+        }
+        const c = previous + 1 + gap;
+        if (c >= CHUNK_CELLS) throw malformed(`cell index ${c} out of range`);
+        cells[i] = previous = c;
+      }
     } else if (cellEncoding === CellEncodings.BITMAP) {
       this.need(BITMAP_BYTES);
       const list: number[] = [];

@@ -155,6 +155,7 @@ export const Ping = z.strictObject({
 export const ClientMessage = z.discriminatedUnion('type', [ClientHello, Subscribe, Unsubscribe, Place, PlacePattern, Resync, Ping]);
 /** Every message a client may send. */
 export type ClientMessage = z.infer<typeof ClientMessage>;
+// The type of each client message, inferred from the schema of the same name.
 export type ClientHello = z.infer<typeof ClientHello>;
 export type Subscribe = z.infer<typeof Subscribe>;
 export type Unsubscribe = z.infer<typeof Unsubscribe>;
@@ -240,6 +241,7 @@ export const Pong = z.object({
 export const ServerMessage = z.discriminatedUnion('type', [ServerHello, Placed, ErrorMessage, Pong]);
 /** Every JSON message the server sends. */
 export type ServerMessage = z.infer<typeof ServerMessage>;
+// The type of each server message, inferred from the schema of the same name.
 export type ServerHello = z.infer<typeof ServerHello>;
 export type Placed = z.infer<typeof Placed>;
 export type ErrorMessage = z.infer<typeof ErrorMessage> & { code: ErrorCode | (string & {}) };

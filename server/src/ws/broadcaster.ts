@@ -48,14 +48,25 @@ export class Broadcaster {
       for (const diff of result.diffs) if (ctx.groups.covers(diff.chunk)) this.#changed.set(diff.chunk, diff);
       const header = { type: FrameTypes.DIFF, generation: result.generation, timestamp: result.timestamp } as const;
       const parts: Uint8Array[] = [];
+      // Groups whose chunks did not change all share one header-only frame.
+      let quiet: Uint8Array | null = null;
       for (const group of ctx.groups.values()) {
         parts.length = 0;
         for (const chunk of group.chunks) {
           const diff = this.#changed.get(chunk);
           if (diff !== undefined) parts.push(this.#record(diff));
         }
-        const frame = encodeFrame(header, parts);
-        stats.diffFrames++;
+        let frame: Uint8Array;
+        if (parts.length > 0) {
+          frame = encodeFrame(header, parts);
+          stats.diffFrames++;
+        } else {
+          if (quiet === null) {
+            quiet = encodeFrame(header, parts);
+            stats.diffFrames++;
+          }
+          frame = quiet;
+        }
         for (const member of group.members) member.deliverDiff(frame);
       }
     }

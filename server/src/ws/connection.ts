@@ -26,7 +26,7 @@ import {
 } from '@lifemmo/shared';
 import type { Player } from '../players/player-registry.js';
 import { patternCells } from '../placement/pattern-cells.js';
-import { sendVerdict } from './backpressure.js';
+import { sendVerdict, type BackpressureLimits } from './backpressure.js';
 import { resolveViewport, type Group, type Viewport } from './subscriptions.js';
 import type { WsContext } from './ws-context.js';
 
@@ -42,6 +42,9 @@ const MALFORMED_CODES: ReadonlySet<string> = new Set([
 ]);
 
 let nextConnectionId = 1;
+// Shared send options: no allocation per frame on the hot path.
+const BINARY = { binary: true } as const;
+const TEXT = { binary: false } as const;
 
 /** One connected client. Created by the ws server once the upgrade is done. */
 export class WsConnection {
@@ -61,6 +64,7 @@ export class WsConnection {
   #group: Group<WsConnection> | null = null;
   readonly #ctx: WsContext;
   readonly #ws: WebSocket;
+  readonly #limits: BackpressureLimits;
   /** Token from `?token=` or the Authorization header, checked at hello. */
   readonly #upgradeToken: string | undefined;
 
@@ -68,6 +72,7 @@ export class WsConnection {
     this.#ctx = ctx;
     this.#ws = ws;
     this.#upgradeToken = upgradeToken;
+    this.#limits = { watermarkBytes: ctx.options.sendWatermarkBytes, hardLimitBytes: ctx.options.sendHardLimitBytes };
     this.log = ctx.log.child({ ws: this.id });
     this.log.debug({ remote }, 'ws connected');
     ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
@@ -112,7 +117,7 @@ export class WsConnection {
       this.sendSnapshot(SnapshotReasons.BACKPRESSURE);
       return;
     }
-    const verdict = sendVerdict(this.#ws.bufferedAmount, this.#limits());
+    const verdict = sendVerdict(this.#ws.bufferedAmount, this.#limits);
     if (verdict === 'send') this.#send(frame);
     else if (verdict === 'skip') this.#fallBehind();
     else this.#drop();
@@ -121,7 +126,7 @@ export class WsConnection {
   /** Send a snapshot of the viewport now, or mark the client behind to get one once drained. */
   sendSnapshot(reason: SnapshotReason): void {
     if (this.#closing || this.#viewport === null) return;
-    const verdict = sendVerdict(this.#ws.bufferedAmount, this.#limits());
+    const verdict = sendVerdict(this.#ws.bufferedAmount, this.#limits);
     if (verdict === 'drop') return this.#drop();
     if (verdict === 'skip') return this.#fallBehind();
     const wasBehind = this.behind;
@@ -136,7 +141,7 @@ export class WsConnection {
   /** Send a JSON message; a client that lets replies pile up past the hard limit is dropped. */
   sendJson(message: ServerMessage): void {
     if (this.#closing) return;
-    if (sendVerdict(this.#ws.bufferedAmount, this.#limits()) === 'drop') return this.#drop();
+    if (sendVerdict(this.#ws.bufferedAmount, this.#limits) === 'drop') return this.#drop();
     this.#send(JSON.stringify(message));
   }
 
@@ -144,12 +149,7 @@ export class WsConnection {
     const stats = this.#ctx.stats;
     stats.framesSent++;
     stats.bytesSent += typeof data === 'string' ? Buffer.byteLength(data) : data.length;
-    this.#ws.send(data, { binary: typeof data !== 'string' });
-  }
-
-  #limits(): { watermarkBytes: number; hardLimitBytes: number } {
-    const o = this.#ctx.options;
-    return { watermarkBytes: o.sendWatermarkBytes, hardLimitBytes: o.sendHardLimitBytes };
+    this.#ws.send(data, typeof data === 'string' ? TEXT : BINARY);
   }
 
   #fallBehind(): void {

@@ -1,0 +1,245 @@
+/**
+ * The WebSocket load generator of the `ws` benchmark, run as its own process (so it does
+ * not share the server's event loop) with raw `ws` clients spread over worker threads.
+ *
+ *   node bench/out/ws-load.mjs <url> <clients> <workers> <worldSide> <viewport> <warmupMs> <measureMs>
+ *
+ * Each client sends hello and subscribes to a viewport x viewport rectangle at a random
+ * place; for every binary frame it reads only the 20-byte header: generation (gap check)
+ * and the server timestamp, from which tick-to-client latency = receive time - timestamp.
+ * Latencies go into a 1 ms histogram, so memory does not grow with the run.
+ *
+ * Stdout, one JSON line per event: {"event":"ready",...} once every client has its first
+ * snapshot, {"event":"measuring"} when the measured window starts, and finally
+ * {"event":"result",...}. Everything is bounded in time: connect 120 s, then warm-up and
+ * measure as given.
+ */
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import WebSocket from 'ws';
+
+/** Histogram bucket count: 1 ms buckets, the last one holds everything >= 10 s. */
+const BUCKETS = 10_001;
+const CONNECT_TIMEOUT_MS = 120_000;
+/** Sockets opened at once per worker, so the server's accept backlog never overflows. */
+const CONNECT_CONCURRENCY = 200;
+/** A client without its first snapshot this long after it started connecting counts as failed. */
+const OPEN_TIMEOUT_MS = 30_000;
+
+interface WorkerInput {
+  url: string;
+  count: number;
+  world: number;
+  viewport: number;
+  seed: number;
+}
+
+/** What a worker reports for the measured window. */
+interface WorkerResult {
+  frames: number;
+  diffs: number;
+  snapshots: number;
+  bytes: number;
+  gaps: number;
+  closed: number;
+  errors: number;
+  histogram: number[];
+}
+
+type ToWorker = { cmd: 'start' } | { cmd: 'stop' } | { cmd: 'close' };
+type FromWorker = { event: 'ready'; connectMs: number; connected: number; failed: number } | { event: 'result'; result: WorkerResult } | { event: 'closed' };
+
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function runWorker(input: WorkerInput): Promise<void> {
+  const port = parentPort!;
+  const random = prng(input.seed);
+  const sockets: WebSocket[] = [];
+  const lastGeneration: number[] = [];
+  let measuring = false;
+  const r: WorkerResult = { frames: 0, diffs: 0, snapshots: 0, bytes: 0, gaps: 0, closed: 0, errors: 0, histogram: [] };
+  const histogram = new Uint32Array(BUCKETS);
+  const started = Date.now();
+  let connected = 0;
+  let failed = 0;
+
+  const open = (i: number): Promise<void> =>
+    new Promise((resolve) => {
+      const ws = new WebSocket(input.url, { perMessageDeflate: false });
+      sockets[i] = ws;
+      lastGeneration[i] = -1;
+      let first = true;
+      const timer = setTimeout(() => {
+        failed++;
+        resolve();
+      }, OPEN_TIMEOUT_MS);
+      ws.on('open', () => {
+        ws.send('{"type":"hello","protocolVersion":1}');
+        const x = Math.floor(random() * input.world);
+        const y = Math.floor(random() * input.world);
+        ws.send(`{"type":"subscribe","x":${x},"y":${y},"w":${input.viewport},"h":${input.viewport}}`);
+      });
+      ws.on('message', (data: Buffer, isBinary) => {
+        if (!isBinary) return;
+        const now = Date.now();
+        const type = data[0];
+        const generation = data.readUInt32LE(4);
+        if (type === 1) {
+          lastGeneration[i] = generation;
+          if (measuring) r.snapshots++;
+          if (first) {
+            first = false;
+            connected++;
+            clearTimeout(timer);
+            resolve();
+          }
+        } else {
+          if (lastGeneration[i] !== -1 && generation !== lastGeneration[i]! + 1 && measuring) r.gaps++;
+          lastGeneration[i] = generation;
+          if (measuring) {
+            r.diffs++;
+            const latency = Math.max(0, Math.round(now - data.readDoubleLE(8)));
+            histogram[Math.min(BUCKETS - 1, latency)]!++;
+          }
+        }
+        if (measuring) {
+          r.frames++;
+          r.bytes += data.length;
+        }
+      });
+      ws.on('error', () => {
+        r.errors++;
+        clearTimeout(timer);
+        resolve();
+      });
+      ws.on('close', () => {
+        r.closed++;
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+
+  // Open in waves of CONNECT_CONCURRENCY.
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(CONNECT_CONCURRENCY, input.count) }, async () => {
+    while (next < input.count && Date.now() - started < CONNECT_TIMEOUT_MS) await open(next++);
+  });
+  // Report at the deadline even if some opens are still pending (they count as failed).
+  await Promise.race([Promise.all(lanes), new Promise((r) => setTimeout(r, CONNECT_TIMEOUT_MS).unref())]);
+  port.postMessage({ event: 'ready', connectMs: Date.now() - started, connected, failed } satisfies FromWorker);
+
+  port.on('message', (msg: ToWorker) => {
+    if (msg.cmd === 'start') {
+      measuring = true;
+      r.closed = 0;
+      r.errors = 0;
+    } else if (msg.cmd === 'stop') {
+      measuring = false;
+      r.histogram = Array.from(histogram);
+      port.postMessage({ event: 'result', result: r } satisfies FromWorker);
+    } else {
+      for (const ws of sockets) ws.terminate();
+      port.postMessage({ event: 'closed' } satisfies FromWorker);
+    }
+  });
+}
+
+function emit(event: Record<string, unknown>): void {
+  console.log(JSON.stringify(event));
+}
+
+async function main(): Promise<void> {
+  const [url, clientsArg, workersArg, worldArg, viewportArg, warmupArg, measureArg] = process.argv.slice(2);
+  const clients = Number(clientsArg);
+  const workerCount = Math.max(1, Number(workersArg));
+  const warmupMs = Number(warmupArg);
+  const measureMs = Number(measureArg);
+  const workers: Worker[] = [];
+  const inbox: FromWorker[][] = [];
+  const waiters: Array<() => void> = [];
+  const wait = async (event: FromWorker['event'], timeoutMs: number): Promise<FromWorker[]> => {
+    const deadline = Date.now() + timeoutMs;
+    while (inbox.some((box) => !box.some((m) => m.event === event))) {
+      if (Date.now() > deadline) throw new Error(`load: timed out waiting for ${event}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 200);
+        waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    return inbox.map((box) => box.find((m) => m.event === event)!);
+  };
+  for (let w = 0; w < workerCount; w++) {
+    const count = Math.floor(clients / workerCount) + (w < clients % workerCount ? 1 : 0);
+    const input: WorkerInput = { url: url!, count, world: Number(worldArg), viewport: Number(viewportArg), seed: 1000 + w };
+    const worker = new Worker(new URL(import.meta.url), { workerData: input });
+    inbox.push([]);
+    worker.on('message', (m: FromWorker) => {
+      inbox[w]!.push(m);
+      for (const wake of waiters.splice(0)) wake();
+    });
+    worker.on('error', (err) => {
+      console.error('load worker failed:', err);
+      process.exit(1);
+    });
+    workers.push(worker);
+  }
+  const ready = await wait('ready', CONNECT_TIMEOUT_MS + 10_000);
+  let connected = 0;
+  let failed = 0;
+  for (const m of ready) {
+    if (m.event !== 'ready') continue;
+    connected += m.connected;
+    failed += m.failed;
+  }
+  emit({ event: 'ready', connectMs: Math.max(...ready.map((m) => (m.event === 'ready' ? m.connectMs : 0))), connected, failed });
+  await new Promise((r) => setTimeout(r, warmupMs));
+  emit({ event: 'measuring' });
+  const startedAt = performance.now();
+  for (const worker of workers) worker.postMessage({ cmd: 'start' } satisfies ToWorker);
+  await new Promise((r) => setTimeout(r, measureMs));
+  for (const worker of workers) worker.postMessage({ cmd: 'stop' } satisfies ToWorker);
+  const results = (await wait('result', 30_000)).map((m) => (m.event === 'result' ? m.result : null)!);
+  const seconds = (performance.now() - startedAt) / 1000;
+  const histogram = new Array<number>(BUCKETS).fill(0);
+  const total = { frames: 0, diffs: 0, snapshots: 0, bytes: 0, gaps: 0, closed: 0, errors: 0 };
+  for (const result of results) {
+    for (const key of Object.keys(total) as Array<keyof typeof total>) total[key] += result[key];
+    result.histogram.forEach((n, i) => (histogram[i]! += n));
+  }
+  const quantile = (q: number): number => {
+    const n = histogram.reduce((a, b) => a + b, 0);
+    let seen = 0;
+    for (let i = 0; i < histogram.length; i++) {
+      seen += histogram[i]!;
+      if (seen >= q * n && n > 0) return i;
+    }
+    return NaN;
+  };
+  for (const worker of workers) worker.postMessage({ cmd: 'close' } satisfies ToWorker);
+  await wait('closed', 30_000);
+  emit({ event: 'result', seconds, connected, failed, ...total, p50: quantile(0.5), p99: quantile(0.99), max: quantile(1) });
+  await Promise.all(workers.map((w) => w.terminate()));
+}
+
+if (isMainThread) {
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+} else {
+  void runWorker(workerData as WorkerInput);
+}

@@ -1,0 +1,130 @@
+// A slow consumer never slows the others: a client that stops reading while others read
+// falls behind (no more diffs), the server's buffered bytes stay bounded, the others get
+// every generation on time, and the slow one gets a fresh snapshot once it reads again.
+// A client that lets replies pile up past the hard limit is disconnected with 4004.
+import { afterEach, describe, expect, it } from 'vitest';
+import { CloseCodes, FrameTypes, SnapshotReasons } from '@lifemmo/shared';
+import { admin, call, connectClient, newPlayer, prng, soup, startServer, type TestClient, type TestServer } from './helpers.js';
+
+let server: TestServer | undefined;
+let clients: TestClient[] = [];
+afterEach(async () => {
+  await Promise.all(clients.map((c) => c.close()));
+  clients = [];
+  await server?.close();
+  server = undefined;
+});
+
+const WORLD = 512;
+const WATERMARK = 256 * 1024;
+// Seeds (B2/S): every live cell dies each generation, so frames stay large and a paused
+// reader's kernel buffers fill within seconds.
+const ENV = {
+  WORLD_WIDTH: String(WORLD),
+  WORLD_HEIGHT: String(WORLD),
+  RULE: 'B2/S',
+  TICK_MS: '20',
+  BUDGET_CELLS: '1000000',
+  MAX_CELLS_PER_REQUEST: '1000000',
+  RATE_LIMIT_PER_MINUTE: '0',
+  WS_SEND_WATERMARK_BYTES: String(WATERMARK),
+  WS_SEND_HARD_LIMIT_BYTES: String(64 * 1024 * 1024),
+  WS_HEARTBEAT_MS: '60000',
+};
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+async function waitFor(test: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!test()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('slow consumer', () => {
+  it('falls behind without hurting others, memory stays bounded, and resyncs once it reads again', async () => {
+    server = await startServer(ENV);
+    const ws = server.app.lifemmoWs;
+    const { token } = await newPlayer(server);
+    await call(server, 'POST', '/cells', { token, body: { cells: soup(prng(9), 0, 0, WORLD, 0.05, WORLD) } });
+
+    const whole = { type: 'subscribe', x: 0, y: 0, w: WORLD, h: WORLD };
+    const fast: TestClient[] = [];
+    for (let i = 0; i < 3; i++) fast.push(await connectClient(server, { decode: false }));
+    const slow = await connectClient(server);
+    clients.push(...fast, slow);
+    for (const c of [...fast, slow]) c.send(whole);
+    await slow.until(() => slow.frames.length > 0);
+    slow.pauseReading();
+    const pausedAt = Date.now();
+
+    // Wait until the server has marked the slow client behind; then watch its buffers.
+    await waitFor(() => ws.behindCount === 1, 20_000, 'the slow client to fall behind');
+    const samples: number[] = [];
+    for (let i = 0; i < 25; i++) {
+      samples.push(ws.bufferedBytes());
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(ws.behindCount).toBe(1);
+    // Bounded: at most the watermark plus one (large) frame, and not growing.
+    const largest = Math.max(...fast[0]!.headers.map((h) => h.bytes));
+    expect(Math.max(...samples)).toBeLessThanOrEqual(WATERMARK + 2 * largest + 64 * 1024);
+    expect(samples.at(-1)!).toBeLessThanOrEqual(samples[0]! + largest);
+
+    // The others kept every generation, on time.
+    for (const c of fast) {
+      expect(c.gaps).toBe(0);
+      const during = c.headers.filter((h) => h.at >= pausedAt && h.type === FrameTypes.DIFF);
+      expect(during.length).toBeGreaterThan(10);
+      const latencies = during.map((h) => h.at - h.timestamp);
+      expect(percentile(latencies, 99), `p99 tick-to-client latency of a fast client`).toBeLessThan(250);
+    }
+
+    // Reading again: the backlog, then one snapshot (reason 2), then diffs again.
+    const resyncsBefore = ws.stats.resyncs;
+    slow.resumeReading();
+    await slow.until(
+      () => slow.frames.some((r) => r.frame.type === FrameTypes.SNAPSHOT && r.frame.reason === SnapshotReasons.BACKPRESSURE),
+      20_000,
+      'the backpressure snapshot',
+    );
+    expect(ws.stats.resyncs).toBe(resyncsBefore + 1);
+    await admin(server, 'pause');
+    const generation = (await admin(server, 'step', { generations: 1 })).body.generation as number;
+    await slow.atGeneration(generation, 20_000);
+    expect(slow.gaps).toBe(0); // the snapshot came before any diff it could not apply
+    const truth = await call(server, 'GET', `/cells?x=0&y=0&w=${WORLD}&h=${WORLD}`);
+    const cells = (truth.body.cells as number[][]).sort((a, b) => a[1]! - b[1]! || a[0]! - b[0]!);
+    expect(slow.cellsIn({ x: 0, y: 0, w: WORLD, h: WORLD }, { width: WORLD, height: WORLD })).toEqual(cells);
+    expect(ws.behindCount).toBe(0);
+  }, 60_000);
+
+  it('a client that lets replies pile up past the hard limit is dropped with 4004', async () => {
+    server = await startServer({ TICK_MS: '50', WS_SEND_WATERMARK_BYTES: '4096', WS_SEND_HARD_LIMIT_BYTES: '65536', WS_HEARTBEAT_MS: '60000' });
+    const ws = server.app.lifemmoWs;
+    const watcher = await connectClient(server);
+    const flooder = await connectClient(server, { decode: false });
+    clients.push(watcher, flooder);
+    watcher.send({ type: 'subscribe', x: 0, y: 0, w: 64, h: 64 });
+    await flooder.hello();
+    flooder.pauseReading();
+    const ping = JSON.stringify({ type: 'ping', id: 'x'.repeat(60) });
+    // Bounded: at most 400k pings (the kernel buffers hold a few MB of pongs).
+    for (let batch = 0; batch < 400 && ws.stats.drops === 0; batch++) {
+      for (let i = 0; i < 1000; i++) flooder.send(ping);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(ws.stats.drops).toBe(1);
+    flooder.resumeReading();
+    await flooder.closed;
+    // The close frame sits behind the unread pongs; a fast reader sees it, else the socket is destroyed.
+    expect([CloseCodes.SLOW_CONSUMER, 1006]).toContain(flooder.closeCode);
+    const g = watcher.generation;
+    await watcher.atGeneration(g + 2);
+    expect(watcher.gaps).toBe(0);
+  }, 60_000);
+});
