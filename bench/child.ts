@@ -1,5 +1,6 @@
 /** Run a benchmark scenario in a fresh child process and parse the JSON line it prints. */
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -14,4 +15,52 @@ export async function runJson<T>(command: string, args: readonly string[], timeo
 /** Run a TypeScript benchmark script with node (tsx loader, --expose-gc) and extra V8 flags. */
 export function runTsScenario<T>(script: string, args: readonly string[], v8Flags: readonly string[] = []): Promise<T> {
   return runJson<T>(process.execPath, ['--expose-gc', ...v8Flags, '--import', 'tsx', script, ...args]);
+}
+
+/** A lifemmo server running in a child process. */
+export interface ServerProcess {
+  readonly child: ChildProcess;
+  /** Its base URL, e.g. http://127.0.0.1:43210. */
+  readonly url: string;
+  /** SIGTERM, then SIGKILL after 10 s; resolves once it has exited. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Start the real server entry point (tsx) on 127.0.0.1 with an ephemeral port and `env`
+ * on top of a quiet base; resolves once it prints its listening line (30 s at most).
+ */
+export async function startServerProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', LOG_FORMAT: 'json', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 30_000);
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/[\d.]+:\d+)/.exec(out);
+      if (m?.[1]) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}: ${out}`));
+    });
+  });
+  child.stdout?.resume();
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  return { child, url, stop };
 }

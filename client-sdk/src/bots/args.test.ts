@@ -1,0 +1,36 @@
+import { expect, test } from 'vitest';
+import { parseBotsArgs } from './args.js';
+
+test('the issue command line parses, with defaults for the rest', () => {
+  const o = parseBotsArgs(['--url', 'http://127.0.0.1:8080', '--bots', '2000', '--duration', '60', '--place-rate', '1', '--viewport', '256x256']);
+  expect(o).toMatchObject({
+    url: 'http://127.0.0.1:8080',
+    bots: 2000,
+    duration: 60,
+    placeRate: 1,
+    viewport: { w: 256, h: 256 },
+    ramp: 10,
+    threads: 8,
+    replica: false,
+    maxP99Ms: undefined,
+    maxErrorRate: undefined,
+  });
+  expect(parseBotsArgs(['--bots', '10', '--duration', '10', '--max-p99-ms', '50', '--max-error-rate', '0.01', '--replica'])).toMatchObject({
+    threads: 1,
+    ramp: 2,
+    maxP99Ms: 50,
+    maxErrorRate: 0.01,
+    replica: true,
+  });
+  expect(parseBotsArgs(['--help'])).toBeNull();
+});
+
+test('bad options name the option', () => {
+  expect(() => parseBotsArgs(['--bots', '0'])).toThrow(/--bots must be an integer from 1/);
+  expect(() => parseBotsArgs(['--bots', '1.5'])).toThrow(/--bots/);
+  expect(() => parseBotsArgs(['--viewport', '256'])).toThrow(/--viewport must be WxH/);
+  expect(() => parseBotsArgs(['--max-error-rate', '2'])).toThrow(/--max-error-rate/);
+  expect(() => parseBotsArgs(['--url', 'localhost:8080'])).toThrow(/--url/);
+  expect(() => parseBotsArgs(['--nope'])).toThrow(/nope/);
+  expect(() => parseBotsArgs(['--ramp', '100', '--duration', '10'])).toThrow(/--ramp/);
+});

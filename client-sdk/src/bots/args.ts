@@ -1,0 +1,120 @@
+/**
+ * Command-line options of `lifemmo-bots`, parsed with node:util parseArgs and checked once
+ * into a frozen BotsOptions. Bad input throws a LifeError (LIFE_ERR_VALIDATION) naming
+ * the option, which the CLI prints with the usage and exits 2.
+ */
+import { parseArgs } from 'node:util';
+import { LifeError } from '@lifemmo/shared';
+
+/** Sockets per worker thread at most, when --threads is not given. */
+export const BOTS_PER_THREAD = 250;
+
+/** Everything a bots run needs. Times in seconds unless the name says otherwise. */
+export interface BotsOptions {
+  /** Server base URL (http(s) or ws(s)). */
+  readonly url: string;
+  readonly bots: number;
+  /** Length of the run, from the first bot joining, s. */
+  readonly duration: number;
+  /** Placements per second per bot; 0 makes the bots spectators (no players created). */
+  readonly placeRate: number;
+  readonly viewport: { readonly w: number; readonly h: number };
+  /** Bots join spread evenly over this many seconds. */
+  readonly ramp: number;
+  readonly threads: number;
+  /** Keep a cell replica per bot (decode every frame), or only check frame headers. */
+  readonly replica: boolean;
+  /** Seed of viewport positions and placements. */
+  readonly seed: number;
+  /** Write the full result here as JSON. */
+  readonly json: string | undefined;
+  /** Exit 1 when the tick-to-client p99 is above this, ms. */
+  readonly maxP99Ms: number | undefined;
+  /** Exit 1 when errors / (bots + placements) is above this, 0..1. */
+  readonly maxErrorRate: number | undefined;
+  /** No progress line (the summary is still printed). */
+  readonly quiet: boolean;
+}
+
+/** The usage text of --help. */
+export const USAGE = `Usage: lifemmo-bots [options]     (or: npm run bots -- [options])
+
+  --url <url>             server, http(s)://host:port or ws(s)://host:port/ws   [http://127.0.0.1:8080]
+  --bots <n>              number of bots                                        [100]
+  --duration <s>          length of the run in seconds                          [60]
+  --place-rate <r>        placements per second per bot (0: spectators)         [1]
+  --viewport <WxH>        viewport of each bot, cells                           [256x256]
+  --ramp <s>              join the bots spread over this many seconds           [min(10, duration/5)]
+  --threads <n>           worker threads                                        [ceil(bots/${BOTS_PER_THREAD})]
+  --replica               keep a full cell replica per bot (decode every frame)
+  --seed <n>              seed of viewports and placements                      [1]
+  --json <file>           write the full result as JSON
+  --max-p99-ms <ms>       exit 1 if the tick-to-client p99 latency is above
+  --max-error-rate <r>    exit 1 if errors / (bots + placements) is above (0..1)
+  --quiet                 no live progress line
+  --help                  this text
+
+Exit codes: 0 ok, 1 a threshold was crossed, 2 bad options or the server is unreachable.`;
+
+function number(name: string, text: string | undefined, fallback: number, min: number, max: number, integer: boolean): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
+    throw new LifeError('VALIDATION', `--${name} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, got ${JSON.stringify(text)}`);
+  }
+  return value;
+}
+
+/** Parse `argv` (without node and the script). Returns null for --help. */
+export function parseBotsArgs(argv: readonly string[]): BotsOptions | null {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        url: { type: 'string' },
+        bots: { type: 'string' },
+        duration: { type: 'string' },
+        'place-rate': { type: 'string' },
+        viewport: { type: 'string' },
+        ramp: { type: 'string' },
+        threads: { type: 'string' },
+        replica: { type: 'boolean' },
+        seed: { type: 'string' },
+        json: { type: 'string' },
+        'max-p99-ms': { type: 'string' },
+        'max-error-rate': { type: 'string' },
+        quiet: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    throw new LifeError('VALIDATION', (err as Error).message);
+  }
+  if (values.help) return null;
+  const str = (name: string) => values[name] as string | undefined;
+  const bots = number('bots', str('bots'), 100, 1, 1_000_000, true);
+  const duration = number('duration', str('duration'), 60, 1, 86_400, false);
+  const viewportText = str('viewport') ?? '256x256';
+  const m = /^(\d+)x(\d+)$/.exec(viewportText);
+  if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new LifeError('VALIDATION', `--viewport must be WxH like 256x256, got ${JSON.stringify(viewportText)}`);
+  const url = str('url') ?? 'http://127.0.0.1:8080';
+  if (!/^(https?|wss?):\/\/./.test(url)) throw new LifeError('VALIDATION', `--url must be http(s)://host:port or ws(s)://host:port/ws, got ${JSON.stringify(url)}`);
+  return Object.freeze({
+    url,
+    bots,
+    duration,
+    placeRate: number('place-rate', str('place-rate'), 1, 0, 1000, false),
+    viewport: Object.freeze({ w: Number(m[1]), h: Number(m[2]) }),
+    ramp: number('ramp', str('ramp'), Math.min(10, duration / 5), 0, duration, false),
+    threads: number('threads', str('threads'), Math.max(1, Math.ceil(bots / BOTS_PER_THREAD)), 1, 256, true),
+    replica: values.replica === true,
+    seed: number('seed', str('seed'), 1, 0, 0xffff_ffff, true),
+    json: str('json'),
+    maxP99Ms: values['max-p99-ms'] === undefined ? undefined : number('max-p99-ms', str('max-p99-ms'), 0, 0, 1e9, false),
+    maxErrorRate: values['max-error-rate'] === undefined ? undefined : number('max-error-rate', str('max-error-rate'), 0, 0, 1, false),
+    quiet: values.quiet === true,
+  });
+}

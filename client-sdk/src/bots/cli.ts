@@ -1,0 +1,60 @@
+/**
+ * `lifemmo-bots` / `npm run bots -- ...`: the load-test command. Parses the options,
+ * runs the bots (run.ts), prints a progress line each second (stderr) and a summary table
+ * (stdout), writes --json, and sets the exit code: 0 ok, 1 a threshold crossed, 2 bad
+ * options or no server. Ctrl-C ends the run early with a summary.
+ */
+import { writeFileSync } from 'node:fs';
+import { isLifeError } from '@lifemmo/shared';
+import { USAGE, parseBotsArgs, type BotsOptions } from './args.js';
+import { progressLine, summaryTable } from './report.js';
+import { runBots } from './run.js';
+
+async function main(): Promise<number> {
+  let options: BotsOptions | null;
+  try {
+    options = parseBotsArgs(process.argv.slice(2));
+  } catch (err) {
+    console.error(`lifemmo-bots: ${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (options === null) {
+    console.log(USAGE);
+    return 0;
+  }
+  const o = options;
+  const tty = process.stderr.isTTY === true;
+  let abort: () => void = () => undefined;
+  const aborted = new Promise<void>((resolve) => (abort = resolve));
+  process.once('SIGINT', () => {
+    console.error('\nlifemmo-bots: stopping early (Ctrl-C again to quit at once)');
+    abort();
+    process.once('SIGINT', () => process.exit(130));
+  });
+
+  console.error(`lifemmo-bots: ${o.bots} bots against ${o.url} for ${o.duration} s (ramp ${o.ramp} s, ${o.placeRate}/s/bot, viewport ${o.viewport.w}x${o.viewport.h})`);
+  let result;
+  try {
+    result = await runBots(o, {
+      abort: aborted,
+      onSecond(elapsed, connected, window, totals) {
+        if (o.quiet) return;
+        const line = progressLine(elapsed, connected, o.bots, window, totals);
+        // On a terminal, one line rewritten in place; in a log (CI), one line per second.
+        if (tty) process.stderr.write(`\r\x1b[2K${line}`);
+        else process.stderr.write(`${line}\n`);
+      },
+    });
+  } catch (err) {
+    if (tty) process.stderr.write('\n');
+    const message = isLifeError(err) ? `${err.message} [${err.code}]` : String((err as Error).message ?? err);
+    console.error(`lifemmo-bots: ${message}`);
+    return 2;
+  }
+  if (tty && !o.quiet) process.stderr.write('\n');
+  console.log(summaryTable(result));
+  if (o.json !== undefined) writeFileSync(o.json, `${JSON.stringify(result, null, 2)}\n`);
+  return result.thresholds.passed ? 0 : 1;
+}
+
+process.exitCode = await main();

@@ -1,0 +1,122 @@
+/**
+ * The bots run: read the world, spread the bots over worker threads, merge their stats
+ * every second, and build the result. `runBots` is what the CLI, the test and the
+ * benchmark call; it never prints (the `onSecond` hook does).
+ */
+import { Worker } from 'node:worker_threads';
+import { getWorld } from '@lifemmo/client';
+import type { BotsOptions } from './args.js';
+import { buildResult, type BotsResult } from './report.js';
+import { BotStats } from './stats.js';
+import type { FromWorker, ToWorker, WorkerInput } from './worker.js';
+
+/** Hooks of a run. */
+export interface RunHooks {
+  /** Called every second with the window just closed, the totals so far and bots connected now. */
+  onSecond?(elapsedS: number, connected: number, window: BotStats, totals: BotStats): void;
+  /** Resolves (or is already) when the run should end early, e.g. on SIGINT. */
+  readonly abort?: Promise<void>;
+}
+
+/** Longest a worker may take to boot, and to finish after the deadline, ms. */
+const WORKER_BOOT_MS = 30_000;
+const WORKER_DRAIN_MS = 15_000;
+
+/**
+ * Run the bots described by `options` against the server; resolves with the result.
+ * @throws LifeError LIFE_ERR_CONNECT_FAILED when GET /world fails (no server at the URL).
+ */
+export async function runBots(options: BotsOptions, hooks: RunHooks = {}): Promise<BotsResult> {
+  const world = await getWorld(options.url);
+  const threads = Math.min(options.threads, options.bots);
+  const workers: Worker[] = [];
+  const connectedByWorker: number[] = new Array(threads).fill(0);
+  const totals = new BotStats();
+  const window = new BotStats();
+  let peakConnected = 0;
+  let peakRss = process.memoryUsage.rss();
+
+  const done: Array<Promise<void>> = [];
+  const ready: Array<Promise<void>> = [];
+  for (let t = 0; t < threads; t++) {
+    const indices: number[] = [];
+    for (let i = t; i < options.bots; i += threads) indices.push(i);
+    const input: WorkerInput = { options, indices, world: { width: world.width, height: world.height, topology: world.topology } };
+    const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: input });
+    workers.push(worker);
+    ready.push(new Promise<void>((resolve) => worker.on('message', (m: FromWorker) => m.type === 'ready' && resolve())));
+    done.push(
+      new Promise<void>((resolve, reject) => {
+        worker.on('message', (m: FromWorker) => {
+          if (m.type === 'ready') return;
+          window.addDelta(m.delta);
+          connectedByWorker[t] = m.delta.counters.connected;
+          if (m.type === 'done') resolve();
+        });
+        worker.on('error', reject);
+        worker.on('exit', () => resolve());
+      }),
+    );
+  }
+  const post = (message: ToWorker) => workers.forEach((w) => w.postMessage(message));
+  const terminateAll = () => Promise.all(workers.map((w) => w.terminate()));
+
+  try {
+    await withTimeout(Promise.all(ready), WORKER_BOOT_MS, 'worker threads did not start');
+    // CPU from here: booting the workers (compiling TypeScript) is not the generator's load.
+    const cpuStart = process.cpuUsage();
+    const startedAt = new Date();
+    const startAt = Date.now();
+    const stopAt = startAt + options.duration * 1000;
+    post({ type: 'start', startAt, stopAt });
+    void hooks.abort?.then(() => post({ type: 'stop' }));
+
+    const ticker = setInterval(() => {
+      const connected = connectedByWorker.reduce((a, b) => a + b, 0);
+      peakConnected = Math.max(peakConnected, connected);
+      peakRss = Math.max(peakRss, process.memoryUsage.rss());
+      totals.addStats(window);
+      hooks.onSecond?.((Date.now() - startAt) / 1000, connected, window, totals);
+      window.reset();
+    }, 1000);
+    // A worker that crashes or does not finish in time is counted as an error and the
+    // result is built from what it sent so far: a stuck generator must not hide the figures.
+    const outcome: Array<'running' | 'done' | 'crashed'> = new Array(threads).fill('running');
+    done.forEach((p, t) => void p.then(() => (outcome[t] = 'done'), () => (outcome[t] = 'crashed')));
+    const drainMs = Math.max(0, stopAt - Date.now()) + WORKER_DRAIN_MS;
+    try {
+      await withTimeout(Promise.allSettled(done), drainMs, 'workers').catch(() => undefined);
+    } finally {
+      clearInterval(ticker);
+    }
+    for (const state of outcome) {
+      if (state === 'crashed') window.error('worker thread crashed');
+      else if (state === 'running') window.error('worker thread did not finish in time');
+    }
+    totals.addStats(window);
+    peakConnected = Math.max(peakConnected, connectedByWorker.reduce((a, b) => a + b, 0));
+    const wallS = (Date.now() - startAt) / 1000;
+    return buildResult(totals, {
+      options,
+      world: { width: world.width, height: world.height, topology: world.topology, rule: world.rule, tickMs: world.tickMs },
+      startedAt,
+      wallS,
+      threads,
+      peakConnected,
+      cpu: process.cpuUsage(cpuStart),
+      peakRssBytes: Math.max(peakRss, process.memoryUsage.rss()),
+    });
+  } finally {
+    await terminateAll();
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout>;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,75 @@
+/**
+ * The bots command end to end: 200 bots for 10 s against a real server, through the same
+ * launcher as `npm run bots` (a child process), then the JSON result read back.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { BotsResult } from '../../client-sdk/src/bots/report.js';
+import { startServer, type TestServer } from '../rest/helpers.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const BIN = join(ROOT, 'client-sdk/bin/lifemmo-bots.mjs');
+let server: TestServer;
+let dir: string;
+
+beforeAll(async () => {
+  server = await startServer({ TICK_MS: '100', RATE_LIMIT_PER_MINUTE: '0' });
+  dir = mkdtempSync(join(tmpdir(), 'lifemmo-bots-'));
+});
+
+afterAll(async () => {
+  await server?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Run the command; resolves with its exit code and output (never rejects on a non-zero exit). */
+function bots(args: string[], timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { cwd: ROOT, timeout: timeoutMs }, (err, stdout, stderr) => {
+      const code = err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+test('200 bots for 10 s: exit 0, all connected, frames and placements counted, JSON written', async () => {
+  const out = join(dir, 'result.json');
+  const run = await bots(
+    ['--url', server.url, '--bots', '200', '--duration', '10', '--ramp', '2', '--place-rate', '1', '--viewport', '128x128', '--json', out, '--max-error-rate', '0.01'],
+    60_000,
+  );
+  expect(run.stderr).toContain('[1s]');
+  expect(run.code, run.stderr + run.stdout).toBe(0);
+  expect(run.stdout).toMatch(/verdict\s+PASS/);
+  const result = JSON.parse(readFileSync(out, 'utf8')) as BotsResult;
+  expect(result.bots).toMatchObject({ requested: 200, joined: 200, joinFailed: 0, peakConnected: 200 });
+  expect(result.threads).toBe(1);
+  // 10 ticks/s for 8-10 s each when the machine is idle; far fewer would mean frames are lost.
+  expect(result.frames.diffs).toBeGreaterThan(200 * 20);
+  expect(result.frames.snapshots).toBeGreaterThanOrEqual(200);
+  expect(result.frames.bytes).toBeGreaterThan(0);
+  expect(result.latencyMs.tickToClient.count).toBe(result.frames.diffs);
+  expect(result.latencyMs.tickToClient.p99).toBeGreaterThan(0);
+  expect(result.placements.sent).toBeGreaterThan(200 * 3);
+  expect(result.placements.ok + result.placements.refused).toBeGreaterThan(result.placements.sent * 0.9);
+  expect(result.placements.ok).toBeGreaterThan(0);
+  expect(result.errors.rate).toBeLessThanOrEqual(0.01);
+  expect(result.cpu.cores).toBeGreaterThan(0);
+  expect(result.thresholds.passed).toBe(true);
+});
+
+test('a crossed threshold exits 1; no server exits 2; bad options exit 2', async () => {
+  const crossed = await bots(['--url', server.url, '--bots', '5', '--duration', '2', '--ramp', '0', '--max-p99-ms', '0', '--quiet'], 30_000);
+  expect(crossed.code, crossed.stderr).toBe(1);
+  expect(crossed.stdout).toMatch(/FAIL: tick-to-client p99/);
+  const nobody = await bots(['--url', 'http://127.0.0.1:9', '--bots', '1', '--duration', '1'], 30_000);
+  expect(nobody.code).toBe(2);
+  expect(nobody.stderr).toContain('LIFE_ERR_CONNECT_FAILED');
+  const bad = await bots(['--bots', 'many'], 30_000);
+  expect(bad.code).toBe(2);
+  expect(bad.stderr).toContain('--bots must be an integer');
+});
