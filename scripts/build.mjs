@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { stdout } from 'node:process';
 import { URL, fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { buildWeb } from '../web/build.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const serverPackage = JSON.parse(await readFile(new URL('../server/package.json', import.meta.url), 'utf8'));
@@ -24,3 +25,7 @@ await build({
   logLevel: 'warning',
 });
 stdout.write(`built server/dist/main.js in ${Date.now() - started} ms\n`);
+
+// The web client the server serves at / (web/dist/).
+const web = await buildWeb();
+stdout.write(`built web/dist/ (main.js ${Math.round(web.bytes / 1024)} KiB) in ${web.ms} ms\n`);

@@ -35,12 +35,14 @@ const CONTENT_TYPES: Record<string, string> = {
 const ASSET_NAME = /^[\w-]+(\.[\w-]+)*\.(js|css|map)$/;
 
 /**
- * The directory the page is served from: `<repo>/web/dist`, where `<repo>` is the first
- * ancestor of `from` holding a `web/` directory; null when there is none.
+ * The directory the page is served from: `<root>/web/dist`, where `<root>` is the first
+ * ancestor of `from` holding `web/index.html` (a checkout, built or not) or
+ * `web/dist/index.html` (the Docker image, which ships only the build); null when none does.
  */
 export function findWebDist(from: string = dirname(fileURLToPath(import.meta.url))): string | null {
   for (let dir = resolve(from); ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'web', 'index.html'))) return join(dir, 'web', 'dist');
+    const web = join(dir, 'web');
+    if (existsSync(join(web, 'index.html')) || existsSync(join(web, 'dist', 'index.html'))) return join(web, 'dist');
     if (dirname(dir) === dir) return null;
   }
 }
