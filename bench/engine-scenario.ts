@@ -3,7 +3,7 @@
  * JSON line. Run by bench/engine.ts; by hand:
  *   node --expose-gc --import tsx bench/engine-scenario.ts fanout ours 1000000
  */
-import { CONWAY } from '@lifemmo/shared';
+import { CONWAY, mulberry32 } from '@lifemmo/shared';
 import { Engine, SimulatedCellLogic, type CellLogic, type CellLogicFactory, type CellLogicOptions } from '../server/src/engine/index.js';
 import { PlainAsyncSharedTimerLogic, PlainAsyncTimeoutLogic } from './baselines.js';
 
@@ -14,15 +14,7 @@ const SIDE = 4096;
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) throw new Error('run with node --expose-gc');
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 function fillSoup(e: Engine, x0: number, y0: number, w: number, h: number, density: number, seed: number): void {
   const rnd = rng(seed);

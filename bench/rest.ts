@@ -9,11 +9,14 @@
  *
  * `runRestBench()` returns a markdown section; run this file directly to print it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import autocannon, { type Client, type Request, type Result } from 'autocannon';
+import { startServerProcess, type ServerProcess } from './child.js';
+import { median } from './stats.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CONNECTIONS = 100;
 /** Seconds per measured run. */
 const DURATION_S = 4;
@@ -43,45 +46,17 @@ interface Figures {
   errors: number;
 }
 
-/** Start the server; resolve with its base URL once it prints the listening line. */
-async function startServer(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? '',
-      PORT: '0',
-      LOG_LEVEL: 'warn',
-      LOG_FORMAT: 'json',
-      BUDGET_CELLS: '1000000000',
-      BUDGET_REFILL_PER_GEN: '1000000000',
-      RATE_LIMIT_PER_MINUTE: '1000000000',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
+/**
+ * The server under test with its default store: files (with fsync before every
+ * acknowledgement) in a temporary DATA_DIR, removed afterwards.
+ */
+async function startServer(dataDir: string): Promise<ServerProcess> {
+  return startServerProcess({
+    DATA_DIR: dataDir,
+    BUDGET_CELLS: '1000000000',
+    BUDGET_REFILL_PER_GEN: '1000000000',
+    RATE_LIMIT_PER_MINUTE: '1000000000',
   });
-  let out = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 30_000);
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/[\d.]+:\d+)/.exec(out);
-      if (m?.[1]) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
-  });
-  child.stdout?.resume();
-  return { child, url };
-}
-
-async function stopServer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 /**
@@ -122,15 +97,12 @@ async function measure(url: string, target: Target, seconds: number): Promise<Fi
   };
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 /** Run the REST benchmark and return its markdown section. */
 export async function runRestBench(): Promise<string> {
-  const { child, url } = await startServer();
+  const dataDir = await mkdtemp(join(tmpdir(), 'lifemmo-rest-bench-'));
+  const server = await startServer(dataDir);
+  const url = server.url;
   try {
     const created = await fetch(`${url}/players`, {
       method: 'POST',
@@ -165,10 +137,8 @@ export async function runRestBench(): Promise<string> {
     });
     const baseline = summary[0]!.rps;
     const lines = [
-      '## REST',
-      '',
       `autocannon, ${CONNECTIONS} connections, ${ROUNDS} runs of ${DURATION_S} s per target (interleaved, after a ` +
-        `${WARMUP_S} s warm-up each), medians. Server: \`server/src/main.ts\` in a child process with the default ` +
+        `${WARMUP_S} s warm-up each), medians. Server: \`server/src/main.ts\` in a child process with the default file store (fsync before each acknowledgement), ` +
         `${WORLD}x${WORLD} world and simulated cell logic, budget and rate limit lifted, log level warn. ` +
         `Placed cells are isolated (spacing ${SPACING}) so they die one tick later; the tick loop runs throughout ` +
         `(generation ${world.generation} at the end, tick ${world.tickMs} ms). Cores: ${(await import('node:os')).cpus().length}.`,
@@ -186,7 +156,8 @@ export async function runRestBench(): Promise<string> {
     ];
     return lines.join('\n');
   } finally {
-    await stopServer(child);
+    await server.stop();
+    await rm(dataDir, { recursive: true, force: true });
   }
 }
 

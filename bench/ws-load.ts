@@ -16,6 +16,7 @@
  */
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import WebSocket from 'ws';
+import { mulberry32 } from '@lifemmo/shared';
 
 /** Histogram bucket count: 1 ms buckets, the last one holds everything >= 10 s. */
 const BUCKETS = 10_001;
@@ -48,16 +49,7 @@ interface WorkerResult {
 type ToWorker = { cmd: 'start' } | { cmd: 'stop' } | { cmd: 'close' };
 type FromWorker = { event: 'ready'; connectMs: number; connected: number; failed: number } | { event: 'result'; result: WorkerResult } | { event: 'closed' };
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 async function runWorker(input: WorkerInput): Promise<void> {
   const port = parentPort!;

@@ -18,6 +18,7 @@ import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { startServerProcess, stopChild, type ServerProcess } from './child.js';
 import { median } from './stats.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -86,54 +87,23 @@ function procSample(pid: number): { cpu: number; rss: number } {
   return { cpu, rss };
 }
 
-async function startServer(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? '',
-      PORT: '0',
-      LOG_LEVEL: 'warn',
-      LOG_FORMAT: 'json',
-      WORLD_WIDTH: String(WORLD),
-      WORLD_HEIGHT: String(WORLD),
-      TICK_MS: String(TICK_MS),
-      CELL_LOGIC: 'local',
-      BUDGET_CELLS: '1000000000',
-      BUDGET_REFILL_PER_GEN: '1000000000',
-      MAX_CELLS_PER_REQUEST: '1000000',
-      BODY_LIMIT_BYTES: String(32 * 1024 * 1024),
-      RATE_LIMIT_PER_MINUTE: '0',
-      WS_MAX_CONNECTIONS: '20000',
-      ADMIN_TOKEN: ADMIN_TOKEN,
-      // Every run starts from an empty world and leaves nothing behind in ./data.
-      STORE: 'memory',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
+/** The server under test, in a child process. */
+function startServer(): Promise<ServerProcess> {
+  return startServerProcess({
+    WORLD_WIDTH: String(WORLD),
+    WORLD_HEIGHT: String(WORLD),
+    TICK_MS: String(TICK_MS),
+    CELL_LOGIC: 'local',
+    BUDGET_CELLS: '1000000000',
+    BUDGET_REFILL_PER_GEN: '1000000000',
+    MAX_CELLS_PER_REQUEST: '1000000',
+    BODY_LIMIT_BYTES: String(32 * 1024 * 1024),
+    RATE_LIMIT_PER_MINUTE: '0',
+    WS_MAX_CONNECTIONS: '20000',
+    ADMIN_TOKEN: ADMIN_TOKEN,
+    // Every run starts from an empty world and leaves nothing behind in ./data.
+    STORE: 'memory',
   });
-  let out = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 30_000);
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/[\d.]+:\d+)/.exec(out);
-      if (m?.[1]) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
-  });
-  child.stdout?.resume();
-  return { child, url };
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 function soupCells(random: () => number, x0: number, y0: number, side: number): Array<[number, number]> {
@@ -206,7 +176,8 @@ async function bundleLoadGenerator(): Promise<string> {
 
 /** One measured run with `clients` clients on a fresh server. */
 async function runOnce(clients: number, seed: number, loadScript: string): Promise<RunFigures> {
-  const { child, url } = await startServer();
+  const server = await startServer();
+  const url = server.url;
   let load: ChildProcess | undefined;
   let reseed: NodeJS.Timeout | undefined;
   try {
@@ -234,7 +205,7 @@ async function runOnce(clients: number, seed: number, loadScript: string): Promi
       void place(url, token, soupCells(random, Math.floor(random() * WORLD), Math.floor(random() * WORLD), RESEED_SIDE)).catch(() => undefined);
     }, RESEED_MS);
     await new Promise((r) => setTimeout(r, 2000));
-    const pid = child.pid!;
+    const pid = server.child.pid!;
     const idle = procSample(pid);
     // Connecting thousands of clients into a busy world measures the connect storm, not
     // the steady state: pause while they connect, resume for warm-up and measurement.
@@ -277,8 +248,8 @@ async function runOnce(clients: number, seed: number, loadScript: string): Promi
     };
   } finally {
     if (reseed) clearInterval(reseed);
-    if (load) await stop(load);
-    await stop(child);
+    if (load) await stopChild(load);
+    await server.stop();
   }
 }
 

@@ -5,3 +5,4 @@ export * from './geometry.js';
 export * from './rle.js';
 export * from './protocol.js';
 export * from './codec.js';
+export * from './random.js';

@@ -2,7 +2,7 @@
  * A naive Life world for tests: one number per cell (-1 dead, else owner), every cell
  * visited every generation, no chunks, no bits. Independent of the engine by design.
  */
-import type { Rule } from '@lifemmo/shared';
+import { mulberry32, type Rule } from '@lifemmo/shared';
 
 /** Decides a candidate's fate like the engine's cell logic; by default the rule itself. */
 export type ReferenceDecider = (x: number, y: number, alive: boolean, neighbours: number, generation: number) => 'dead' | 'alive' | 'keep';
@@ -95,17 +95,8 @@ export class ReferenceWorld {
   }
 }
 
-/** A small deterministic PRNG (mulberry32) so soups are the same on every run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The shared seeded PRNG, so soups are the same on every run. */
+export const prng = mulberry32;
 
 /** Random cells over a w x h area: each live with probability `density`, owner 0..owners-1. */
 export function soup(w: number, h: number, density: number, owners: number, seed: number): Array<[number, number, number]> {

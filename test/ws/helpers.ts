@@ -11,6 +11,7 @@ import {
   readFrameHeader,
   type FrameHeader,
   mod,
+  mulberry32,
   parseServerMessage,
   type Frame,
   type Rect,
@@ -244,17 +245,8 @@ export async function connectClient(server: TestServer, options: ClientOptions =
   return client;
 }
 
-/** A small deterministic PRNG (mulberry32), so soups are the same on every run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The shared seeded PRNG, so soups are the same on every run. */
+export const prng = mulberry32;
 
 /** A random soup: distinct cells in a side x side square at (x0, y0), density 0..1. */
 export function soup(random: () => number, x0: number, y0: number, side: number, density: number, world: number): Array<[number, number]> {

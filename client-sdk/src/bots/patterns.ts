@@ -4,6 +4,7 @@
  * a second stays well inside it, and the world gets a mix of still lifes, oscillators,
  * gliders and a methuselah.
  */
+import { mulberry32 } from '@lifemmo/shared';
 
 /** A pattern: RLE and its bounding box. */
 export interface BotPattern {
@@ -22,14 +23,5 @@ export const BOT_PATTERNS: readonly BotPattern[] = [
   { name: 'beehive', rle: 'b2o$o2bo$b2o!', size: 4 },
 ];
 
-/** A small deterministic PRNG (mulberry32): bots are reproducible for a given --seed. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Bots are reproducible for a given --seed: the shared seeded PRNG. */
+export { mulberry32 };
