@@ -90,7 +90,7 @@ export async function runEngineBench(options: EngineBenchOptions): Promise<strin
   for (const n of sizes) {
     const paths: Array<[string, string, readonly string[]]> = [
       ['lifemmo per-cell path (reply wheel), default V8 flags', 'ours', []],
-      ['lifemmo per-cell path, `--max-semi-space-size=256`', 'ours', BIG_YOUNG_GEN],
+      ['lifemmo per-cell path, `--max-semi-space-size=256` (as `npm start` runs it)', 'ours', BIG_YOUNG_GEN],
       ['baseline: plain `async` + `setTimeout` per cell', 'timeout', []],
       ['baseline: plain `async` + shared timer per ms', 'shared', []],
     ];
@@ -117,7 +117,7 @@ export async function runEngineBench(options: EngineBenchOptions): Promise<strin
   lines.push(
     '### Fan-out: one awaited promise per candidate, 1 ms simulated latency',
     '',
-    'A stable grid of blocks makes every live cell a candidate and no dead cell one, so the candidate count is exact and the same every tick. Overhead per candidate = (tick time - 1 ms latency) / candidates: everything the tick spends besides waiting, including the kernel, the calls, Promise.all and garbage collection. Bytes per in-flight candidate = JS heap growth measured after the last call is issued and before any reply arrives, divided by the candidates.',
+    'A stable grid of blocks makes every live cell a candidate and no dead cell one, so the candidate count is exact and the same every tick; each run steps 8-10 ticks and drops the first two (JIT warm-up, heap growth). `npm start` and the Docker image run the server with `--max-semi-space-size=256` (package.json `serve`): a young generation that holds a whole 1M-candidate fan-out, so its promises die young instead of being copied to the old generation; the default-flags row shows what that buys. Overhead per candidate = (tick time - 1 ms latency) / candidates: everything the tick spends besides waiting, including the kernel, the calls, Promise.all and garbage collection. Bytes per in-flight candidate = JS heap growth measured after the last call is issued and before any reply arrives, divided by the candidates.',
     '',
     '| candidates | path | tick ms (median) | overhead ns / candidate | bytes / in-flight candidate | peak RSS |',
     '| ---: | --- | ---: | ---: | ---: | ---: |',

@@ -50,8 +50,9 @@ interface Figures {
  * The server under test with its default store: files (with fsync before every
  * acknowledgement) in a temporary DATA_DIR, removed afterwards.
  */
-async function startServer(dataDir: string): Promise<ServerProcess> {
+async function startServer(dataDir: string, env: Record<string, string>): Promise<ServerProcess> {
   return startServerProcess({
+    ...env,
     DATA_DIR: dataDir,
     BUDGET_CELLS: '1000000000',
     BUDGET_REFILL_PER_GEN: '1000000000',
@@ -98,10 +99,20 @@ async function measure(url: string, target: Target, seconds: number): Promise<Fi
 }
 
 
-/** Run the REST benchmark and return its markdown section. */
+/**
+ * Run the REST benchmark and return its markdown section: once as the server runs by
+ * default (simulated per-cell I/O), and once with the bulk `local` cell logic, which
+ * separates the HTTP and log cost from the work the placed cells give the tick loop.
+ */
 export async function runRestBench(): Promise<string> {
+  const byDefault = await runRestConfig('default (simulated cell I/O)', {});
+  const local = await runRestConfig('CELL_LOGIC=local', { CELL_LOGIC: 'local' });
+  return [byDefault, local].join('\n');
+}
+
+async function runRestConfig(label: string, env: Record<string, string>): Promise<string> {
   const dataDir = await mkdtemp(join(tmpdir(), 'lifemmo-rest-bench-'));
-  const server = await startServer(dataDir);
+  const server = await startServer(dataDir, env);
   const url = server.url;
   try {
     const created = await fetch(`${url}/players`, {
@@ -137,9 +148,11 @@ export async function runRestBench(): Promise<string> {
     });
     const baseline = summary[0]!.rps;
     const lines = [
+      `### ${label}`,
+      '',
       `autocannon, ${CONNECTIONS} connections, ${ROUNDS} runs of ${DURATION_S} s per target (interleaved, after a ` +
         `${WARMUP_S} s warm-up each), medians. Server: \`server/src/main.ts\` in a child process with the default file store (fsync before each acknowledgement), ` +
-        `${WORLD}x${WORLD} world and simulated cell logic, budget and rate limit lifted, log level warn. ` +
+        `${WORLD}x${WORLD} world, cell logic ${env.CELL_LOGIC ?? 'simulated'}, budget and rate limit lifted, log level warn. ` +
         `Placed cells are isolated (spacing ${SPACING}) so they die one tick later; the tick loop runs throughout ` +
         `(generation ${world.generation} at the end, tick ${world.tickMs} ms). Cores: ${(await import('node:os')).cpus().length}.`,
       '',
