@@ -17,6 +17,12 @@ export function runTsScenario<T>(script: string, args: readonly string[], v8Flag
   return runJson<T>(process.execPath, ['--expose-gc', ...v8Flags, '--import', 'tsx', script, ...args]);
 }
 
+/**
+ * V8 flags of the server under test: those of `npm run serve` (package.json), so the
+ * benchmarks measure what users run; BENCH_SERVER_NODE_FLAGS overrides them to compare.
+ */
+const SERVER_NODE_FLAGS = (process.env.BENCH_SERVER_NODE_FLAGS ?? '--max-semi-space-size=256').split(' ').filter((f) => f !== '');
+
 /** A lifemmo server running in a child process. */
 export interface ServerProcess {
   readonly child: ChildProcess;
@@ -32,8 +38,7 @@ export interface ServerProcess {
  */
 export async function startServerProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
   const root = fileURLToPath(new URL('..', import.meta.url));
-  // The same V8 flag as `npm run serve` (package.json), so benchmarks measure what users run.
-  const child = spawn(process.execPath, ['--max-semi-space-size=256', '--import', 'tsx', 'server/src/main.ts'], {
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, '--import', 'tsx', 'server/src/main.ts'], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', LOG_FORMAT: 'json', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
