@@ -137,11 +137,14 @@ describe('replica from snapshot + diffs', () => {
     await expectReplicasMatch(server, new Map([['negativeWhole', client]]), 5);
 
     await admin(server, 'reset', {});
+    // The reset itself sends the empty world at generation 0, before any tick.
+    await client.until(() => client.frames.some((r) => r.frame.reason === SnapshotReasons.WORLD_RESET));
+    expect(client.frames.at(-1)!.frame).toMatchObject({ type: FrameTypes.SNAPSHOT, generation: 0 });
+    expect(client.cellsIn({ x: 0, y: 0, w: WORLD, h: WORLD }, { width: WORLD, height: WORLD })).toEqual([]);
     await call(server, 'POST', '/cells', { token: player.token, body: { cells: [[1, 1], [2, 1], [3, 1]] } });
     await admin(server, 'step', { generations: 1 });
-    await client.until(() => client.frames.some((r) => r.frame.reason === SnapshotReasons.WORLD_RESET));
-    const last = client.frames.at(-1)!.frame;
-    expect(last).toMatchObject({ type: FrameTypes.SNAPSHOT, generation: 1 });
+    await client.atGeneration(1);
+    expect(client.frames.at(-1)!.frame).toMatchObject({ type: FrameTypes.DIFF, generation: 1 });
     expect(client.cellsIn({ x: 0, y: 0, w: WORLD, h: WORLD }, { width: WORLD, height: WORLD })).toEqual([
       [1, 1, player.id],
       [2, 1, player.id],

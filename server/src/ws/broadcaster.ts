@@ -7,8 +7,9 @@
  * a tick's encoding thus follows the changed, watched chunks and the number of distinct
  * viewports, never the number of clients.
  *
- * A generation that is not the last one plus one (the world was reset, or the broadcaster
- * missed ticks) gets every client a fresh snapshot instead of a diff.
+ * A reset sends every client the empty world's snapshot at once (`reset`). A generation
+ * that is not the last one plus one (the broadcaster missed ticks) also gets every client
+ * a fresh snapshot instead of a diff.
  */
 import { FrameTypes, SnapshotReasons, encodeDiffChunk, encodeFrame } from '@lifemmo/shared';
 import type { ChunkDiff, TickResult } from '../engine/index.js';
@@ -72,6 +73,19 @@ export class Broadcaster {
     }
     syncWsMetrics(ctx.metrics, ctx.wsMetrics, stats);
     ctx.wsMetrics.publishDuration.observe((performance.now() - started) / 1000);
+  }
+
+  /**
+   * The world was reset (called by the engine right after it emptied the world): every
+   * client gets the empty world's snapshot now, and diffs go on from generation 0.
+   */
+  reset(): void {
+    const ctx = this.#ctx;
+    ctx.snapshots.invalidate();
+    this.#lastGeneration = ctx.engine.generation;
+    for (const group of ctx.groups.values()) {
+      for (const member of group.members) member.sendSnapshot(SnapshotReasons.WORLD_RESET);
+    }
   }
 
   #record(diff: ChunkDiff): Uint8Array {

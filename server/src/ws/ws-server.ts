@@ -80,6 +80,7 @@ export function attachWebSocket(app: ZodApp, server: ServerContext): WsServerHan
   };
   const broadcaster = new Broadcaster(ctx);
   const stopTicks = server.engine.onTick((result) => broadcaster.publish(result));
+  const stopResets = server.engine.onReset(() => broadcaster.reset());
   const stopHeartbeat = startHeartbeat(ctx);
   let closed = false;
 
@@ -136,6 +137,7 @@ export function attachWebSocket(app: ZodApp, server: ServerContext): WsServerHan
       closed = true;
       app.server.off('upgrade', onUpgrade);
       stopTicks();
+      stopResets();
       stopHeartbeat();
       for (const conn of ctx.connections) conn.close('WS_SHUTTING_DOWN');
       const deadline = Date.now() + SHUTDOWN_GRACE_MS;
