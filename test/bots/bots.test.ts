@@ -48,8 +48,10 @@ test('200 bots for 10 s: exit 0, all connected, frames and placements counted, J
   const result = JSON.parse(readFileSync(out, 'utf8')) as BotsResult;
   expect(result.bots).toMatchObject({ requested: 200, joined: 200, joinFailed: 0, peakConnected: 200 });
   expect(result.threads).toBe(1);
-  // 10 ticks/s for 8-10 s each when the machine is idle; far fewer would mean frames are lost.
-  expect(result.frames.diffs).toBeGreaterThan(200 * 20);
+  // Every bot follows the world tick after tick (10 ticks/s when the machine is idle; a
+  // busy 2-core machine ticks slower, so the floor is low) and never lost a frame.
+  expect(result.frames.diffs).toBeGreaterThan(200 * 5);
+  expect(result.resyncs).toBe(0);
   expect(result.frames.snapshots).toBeGreaterThanOrEqual(200);
   expect(result.frames.bytes).toBeGreaterThan(0);
   expect(result.latencyMs.tickToClient.count).toBe(result.frames.diffs);

