@@ -34,8 +34,8 @@ interface WorkerInput {
   seed: number;
 }
 
-/** What a worker reports for the measured window. */
-interface WorkerResult {
+/** Counts of what the clients received in the measured window (also in the final report). */
+export interface FrameCounts {
   frames: number;
   diffs: number;
   snapshots: number;
@@ -43,6 +43,10 @@ interface WorkerResult {
   gaps: number;
   closed: number;
   errors: number;
+}
+
+/** What a worker reports for the measured window. */
+interface WorkerResult extends FrameCounts {
   histogram: number[];
 }
 

@@ -20,6 +20,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { startServerProcess, stopChild, type ServerProcess } from './child.js';
 import { median } from './stats.js';
+import type { FrameCounts } from './ws-load.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** World side: 16x16 chunks, so the 256x256 viewports overlap as players' would. */
@@ -47,18 +48,11 @@ const PAGE = 4096;
 const ADMIN_TOKEN = 'bench-admin-token-0123456789';
 const CLOCK_TICKS = 100;
 
-interface LoadResult {
+interface LoadResult extends FrameCounts {
   seconds: number;
   /** Clients that had their first snapshot when measuring began, and those that never did. */
   connected: number;
   failed: number;
-  frames: number;
-  diffs: number;
-  snapshots: number;
-  bytes: number;
-  gaps: number;
-  closed: number;
-  errors: number;
   p50: number;
   p99: number;
   max: number;
