@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LifeError } from './errors.js';
+import { codeOf } from './thrown.test-support.js';
 import {
   CHUNK_CELLS,
   CHUNK_SIZE,
@@ -16,17 +16,6 @@ import {
 
 function shape(width: number, height: number, topology: Topology = 'torus', shardChunks = DEFAULT_SHARD_CHUNKS): WorldShape {
   return { width, height, topology, shardChunks };
-}
-
-/** Run `fn`, expecting a LifeError; return its code. */
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof LifeError) return err.code;
-    throw err;
-  }
-  throw new Error('expected a LifeError, but nothing was thrown');
 }
 
 /** Sorted copy, since chunksInRect promises each chunk once but no order. */

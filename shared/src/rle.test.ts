@@ -1,18 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { errorOf } from './thrown.test-support.js';
 import { Errors, LifeError, type ErrorName } from './errors.js';
 import { DEFAULT_RLE_LIMITS, parseRle, transformCells, writeRle, type PatternCell } from './rle.js';
-
-/** Run `fn`, expecting a LifeError; return it for inspection. */
-function errorOf(fn: () => unknown): LifeError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof LifeError) return err;
-    throw err;
-  }
-  throw new Error('expected a LifeError, but nothing was thrown');
-}
 
 /** Expect `text` to be refused with `name` at (line, column), the message naming both. */
 function expectRefused(text: string, name: ErrorName, line: number, column: number, fragment: string): void {

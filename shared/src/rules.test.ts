@@ -1,22 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { codeOf } from './thrown.test-support.js';
 import { LifeError } from './errors.js';
 import { CONWAY, nextState, parseRule } from './rules.js';
 
 /** Bit mask with bit n set for each digit n. */
 function mask(...ns: number[]): number {
   return ns.reduce((m, n) => m | (1 << n), 0);
-}
-
-/** Run `fn`, expecting a LifeError; return its code. */
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof LifeError) return err.code;
-    throw err;
-  }
-  throw new Error('expected a LifeError, but nothing was thrown');
 }
 
 describe('parseRule', () => {
