@@ -69,6 +69,7 @@ for (const [name, make] of implementations) {
       const s = h.store();
       await s.open();
       await s.append({ t: 'player', id: 1, name: 'ada', color: '#fff', tokenHash: 'x' }, true);
+      await s.sync();
       await Promise.all([
         s.append({ t: 'place', owner: 1, generation: 3, cells: [[1, 2], [3, 4]] }, true),
         s.append({ t: 'tick', generation: 2 }, false),

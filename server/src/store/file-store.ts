@@ -134,6 +134,15 @@ export class FileStore implements Store {
     });
   }
 
+  sync(): Promise<void> {
+    if (this.failed !== null) return Promise.reject(storeFailed(this.failed));
+    // Every append queues its flush at once, so this runs after all of them.
+    return this.serial(async () => {
+      if (this.failed !== null) throw storeFailed(this.failed);
+      await this.segment?.datasync();
+    });
+  }
+
   async writeSnapshot(snapshot: Snapshot): Promise<void> {
     const name = `snapshot-${pad(snapshot.header.lsn)}.lms`;
     const temporary = join(this.dir, `${name}.tmp`);

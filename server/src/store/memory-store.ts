@@ -27,6 +27,8 @@ export class MemoryStore implements Store {
     this.shared.records.push({ ...entry, lsn: ++this.lsn } as WalRecord);
   }
 
+  async sync(): Promise<void> {}
+
   async writeSnapshot(snapshot: Snapshot): Promise<void> {
     this.shared.snapshot = snapshot;
     this.shared.records = this.shared.records.filter((r) => r.lsn > snapshot.header.lsn);

@@ -101,7 +101,7 @@ export class Persistence implements PlacementJournal {
 
   /** Everything appended so far is durable (an admin reset's record, for one). */
   sync(): Promise<void> {
-    return this.parts.store.append({ t: 'tick', generation: this.parts.engine.generation }, true);
+    return this.parts.store.sync();
   }
 
   /** After the engine stopped: a final snapshot, then close the store. */

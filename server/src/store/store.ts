@@ -27,6 +27,8 @@ export interface Store {
    * flushed with the next durable one).
    */
   append(entry: WalEntry, durable: boolean): Promise<void>;
+  /** Resolves once every record appended so far is on stable storage. */
+  sync(): Promise<void>;
   /** Sequence number of the last record appended (0 before any). */
   readonly lastLsn: number;
   /** Write a snapshot (its header.lsn says which records it includes) and prune old files. */
