@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PassThrough } from 'node:stream';
 import { buildServer, createEngine, loadConfig } from '@lifemmo/server';
-import { SMALL_WORLD, call, expectError, newPlayer, startServer, type TestServer } from './helpers.js';
+import { ADMIN, SMALL_WORLD, call, expectError, newPlayer, startServer, type TestServer } from './helpers.js';
 
 describe('operations routes', () => {
   let server: TestServer;
@@ -104,6 +104,39 @@ describe('readiness across the lifecycle', () => {
       expect({ status: reply.statusCode, code: reply.json().error.code }).toEqual({ status: 503, code: 'LIFE_ERR_NOT_READY' });
     } finally {
       await app.close();
+    }
+  });
+});
+
+describe('I/O latency metric', () => {
+  /** The value of one sample line of the Prometheus text, or NaN when it is missing. */
+  const sample = (text: string, line: string): number => {
+    const found = text.split('\n').find((l) => l.startsWith(`${line} `));
+    return found === undefined ? Number.NaN : Number(found.slice(line.length + 1));
+  };
+
+  it('counts every simulated call, each at its latency', async () => {
+    // Fixed 3 ms per call: every call lands in the 5 ms bucket and none below 2 ms.
+    const server = await startServer({ CELL_LOGIC: 'simulated', IO_LATENCY_MODEL: 'fixed', IO_LATENCY_MS: '3', IO_JITTER_MS: '0' });
+    try {
+      const { token } = await newPlayer(server);
+      // A block: four live cells and no births, so 4 calls per generation from now on.
+      const placed = await call(server, 'POST', '/cells', { token, body: { cells: [[10, 10], [11, 10], [10, 11], [11, 11]] } });
+      expect(placed.status).toBe(202);
+      const stepped = await call(server, 'POST', '/admin/step', { token: ADMIN, body: { generations: 5 } });
+      expect(stepped.status).toBe(200);
+
+      const text = (await call(server, 'GET', '/metrics')).text;
+      expect(text).toContain('# TYPE lifemmo_io_latency_seconds histogram');
+      const calls = sample(text, 'lifemmo_tick_io_calls_sum');
+      expect(calls).toBeGreaterThanOrEqual(4 * 4);
+      expect(sample(text, 'lifemmo_io_latency_seconds_count')).toBe(calls);
+      expect(sample(text, 'lifemmo_io_latency_seconds_bucket{le="0.002"}')).toBe(0);
+      expect(sample(text, 'lifemmo_io_latency_seconds_bucket{le="0.005"}')).toBe(calls);
+      expect(sample(text, 'lifemmo_io_latency_seconds_bucket{le="+Inf"}')).toBe(calls);
+      expect(sample(text, 'lifemmo_io_latency_seconds_sum')).toBeCloseTo(calls * 0.003, 9);
+    } finally {
+      await server.close();
     }
   });
 });

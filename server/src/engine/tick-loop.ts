@@ -136,6 +136,7 @@ export class TickLoop {
       ioCalls: 0,
       ioFailures: 0,
       ioTimeouts: 0,
+      ioLatency: this.logic.takeLatencies?.() ?? null,
       population: commit.population,
       placementsApplied: commit.placementsApplied,
       changedChunks: changed,

@@ -1,5 +1,7 @@
 /** What a tick produces: per-chunk diffs for the transports and statistics for metrics. */
 
+import type { LatencyCounts } from './cell-logic/latency-counts.js';
+
 /**
  * The change of one chunk in one tick. Cell indices are positions inside the chunk,
  * (y % 64) * 64 + (x % 64), in increasing order.
@@ -33,6 +35,8 @@ export interface TickStats {
   ioFailures: number;
   /** Calls that timed out; those cells kept their state. */
   ioTimeouts: number;
+  /** How long this tick's calls waited, per bucket; null when the logic made no timed calls. */
+  ioLatency: LatencyCounts | null;
   /** Live cells after the tick. */
   population: number;
   /** Placed cells applied at this tick's boundary. */

@@ -4,7 +4,8 @@
  * collide. Times are in seconds, as Prometheus expects.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { TickStats } from '../engine/index.js';
+import { IO_LATENCY_BOUNDS_MS, type TickStats } from '../engine/index.js';
+import { CountedHistogram } from './counted-histogram.js';
 
 /** Buckets for per-tick durations and lag, in seconds (1 ms .. 10 s). */
 const TICK_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -22,6 +23,8 @@ export interface Metrics {
   readonly tickIoCalls: Histogram;
   readonly ioFailures: Counter;
   readonly ioTimeouts: Counter;
+  /** How long cell I/O calls waited (fed per tick, in bulk). */
+  readonly ioLatency: CountedHistogram;
   readonly generation: Gauge;
   readonly population: Gauge;
   readonly activeChunks: Gauge;
@@ -64,6 +67,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     tickIoCalls: histogram('lifemmo_tick_io_calls', 'Cell logic I/O calls, per tick', COUNT_BUCKETS),
     ioFailures: counter('lifemmo_io_failures_total', 'Cell I/O calls that failed (the cell kept its state)'),
     ioTimeouts: counter('lifemmo_io_timeouts_total', 'Cell I/O calls that timed out (the cell kept its state)'),
+    ioLatency: new CountedHistogram(
+      'lifemmo_io_latency_seconds',
+      'How long each cell I/O call waited for its answer (a timed-out call: the timeout)',
+      IO_LATENCY_BOUNDS_MS.map((ms) => ms / 1000),
+      registry,
+    ),
     generation: gauge('lifemmo_generation', 'Current generation'),
     population: gauge('lifemmo_population', 'Live cells'),
     activeChunks: gauge('lifemmo_active_chunks', 'Chunks visited in the last tick'),
@@ -96,6 +105,7 @@ export function observeTick(metrics: Metrics, stats: TickStats): void {
   metrics.tickIoCalls.observe(stats.ioCalls);
   if (stats.ioFailures > 0) metrics.ioFailures.inc(stats.ioFailures);
   if (stats.ioTimeouts > 0) metrics.ioTimeouts.inc(stats.ioTimeouts);
+  if (stats.ioLatency !== null) metrics.ioLatency.add({ counts: stats.ioLatency.counts, sum: stats.ioLatency.sumMs / 1000 });
   metrics.generation.set(stats.generation);
   metrics.population.set(stats.population);
   metrics.activeChunks.set(stats.activeChunks);

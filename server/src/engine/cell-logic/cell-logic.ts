@@ -8,6 +8,7 @@
  * bit planes with no promise per cell: the compute baseline).
  */
 import type { Rule } from '@lifemmo/shared';
+import type { LatencyCounts } from './latency-counts.js';
 
 /** What a cell call resolves to. A call never rejects: failures are outcomes. */
 export const CellOutcome = {
@@ -42,6 +43,11 @@ export interface CellLogic {
    * in advance leaves it out, and recovery then waits for real calls.
    */
   decideNow?(x: number, y: number, alive: boolean, neighbours: number, generation: number): CellOutcome;
+  /**
+   * Latencies of the `decide` calls made since the last take (what each call waited,
+   * timeouts at the timeout). Logic that makes no calls, or cannot time them, leaves it out.
+   */
+  takeLatencies?(): LatencyCounts;
 }
 
 /** Builds the cell logic for a rule and a seed (again after every reset). */

@@ -8,6 +8,7 @@ export * from './cell-logic.js';
 export { LocalCellLogic } from './local.js';
 export { SimulatedCellLogic, drawLatency, expectedOutcome } from './simulated.js';
 export { ReplyWheel } from './reply-wheel.js';
+export { IO_LATENCY_BOUNDS_MS, LatencyRecorder, type LatencyCounts } from './latency-counts.js';
 
 /** The cell logic named by `options.kind`, for `rule` and `seed`. */
 export function createCellLogic(options: CellLogicOptions, rule: Rule, seed: number): CellLogic {

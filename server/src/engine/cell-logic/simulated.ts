@@ -11,6 +11,7 @@
 import { nextState, type Rule } from '@lifemmo/shared';
 import { CellOutcome, type CellLogic, type CellLogicOptions } from './cell-logic.js';
 import { cellHash, unitDraw } from './fault-hash.js';
+import { LatencyRecorder, type LatencyCounts } from './latency-counts.js';
 import { ReplyWheel } from './reply-wheel.js';
 
 const LATENCY_STREAM = 1;
@@ -50,6 +51,7 @@ export class SimulatedCellLogic implements CellLogic {
   readonly name = 'simulated';
   readonly bulk = false;
   private readonly wheel = new ReplyWheel<CellOutcome>();
+  private readonly latencies = new LatencyRecorder();
 
   constructor(
     private readonly rule: Rule,
@@ -62,7 +64,13 @@ export class SimulatedCellLogic implements CellLogic {
     const hash = cellHash(this.seed, generation, x, y);
     const latency = drawLatency(options, unitDraw(hash, LATENCY_STREAM));
     const outcome = answerOf(this.rule, options, hash, latency, alive, neighbours);
-    return this.wheel.deliver(Math.min(latency, options.timeoutMs), outcome);
+    const waited = Math.min(latency, options.timeoutMs);
+    this.latencies.record(waited);
+    return this.wheel.deliver(waited, outcome);
+  }
+
+  takeLatencies(): LatencyCounts {
+    return this.latencies.take();
   }
 
   decideNow(x: number, y: number, alive: boolean, neighbours: number, generation: number): CellOutcome {
