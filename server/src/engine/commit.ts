@@ -51,7 +51,10 @@ export function commitGeneration(world: World, stepped: readonly Chunk[], batch:
 function applyPlacements(world: World, batch: PlacementBatch, touched: Set<Chunk>): number {
   const g = world.geometry;
   let applied = 0;
-  for (const [key, owner] of batch) {
+  const { keys, owners } = batch;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const owner = owners[i]!;
     const x = key % g.width;
     const y = (key - x) / g.width;
     const chunk = world.ensureChunk(g.chunkIndexOfCell(x, y));

@@ -1,26 +1,93 @@
 /**
  * Intake: placements accepted between ticks, applied all at once at the next tick
  * boundary. A request is validated as a whole and queued as a whole (all or nothing).
+ *
+ * Which cells are already spoken for (queued, or taken by the tick in progress) is kept
+ * as one byte per cell of the chunks that have any, not in a Map of cell keys: a
+ * placement of 64 cells is then 64 array reads and writes, where hash-map lookups into a
+ * tick's worth of queued cells (tens of thousands) cost several times more.
  */
-import { LifeError } from '@lifemmo/shared';
+import { CHUNK_CELLS, LifeError, cellIndexInChunk } from '@lifemmo/shared';
 import type { World } from './world.js';
 
-/** Queued placements: cell key (y * width + x) -> owner. */
-export type PlacementBatch = ReadonlyMap<number, number>;
+/** Placements taken by one tick, in the order they were accepted. */
+export interface PlacementBatch {
+  /** Cell keys: y * width + x. */
+  readonly keys: readonly number[];
+  /** The owner of each key, same order. */
+  readonly owners: readonly number[];
+}
 
-const EMPTY_BATCH: PlacementBatch = new Map();
+const EMPTY_BATCH: PlacementBatch = { keys: [], owners: [] };
+
+const FREE = 0;
+/** Queued, or taken by the tick in progress: refused as occupied until that tick commits. */
+const SPOKEN_FOR = 1;
+/** Marked by the request being validated: a second mark is a duplicate. */
+const THIS_REQUEST = 2;
+
+interface ChunkMarks {
+  readonly marks: Uint8Array;
+  /** Cells not FREE; the chunk's marks are dropped when it reaches 0. */
+  count: number;
+}
+
+/** A mark per cell, stored per chunk for the chunks that have any. */
+class CellMarks {
+  private readonly byChunk = new Map<number, ChunkMarks>();
+  // The cells of one request mostly share a chunk: remember the last one to skip the map.
+  private lastChunk = -1;
+  private lastEntry: ChunkMarks | undefined = undefined;
+
+  get(chunk: number, cell: number): number {
+    return this.entry(chunk)?.marks[cell] ?? FREE;
+  }
+
+  set(chunk: number, cell: number, mark: number): void {
+    let entry = this.entry(chunk);
+    if (entry === undefined) {
+      if (mark === FREE) return;
+      entry = { marks: new Uint8Array(CHUNK_CELLS), count: 0 };
+      this.byChunk.set(chunk, entry);
+      this.lastEntry = entry;
+    }
+    const before = entry.marks[cell]!;
+    entry.marks[cell] = mark;
+    entry.count += (mark !== FREE ? 1 : 0) - (before !== FREE ? 1 : 0);
+    if (entry.count === 0) {
+      this.byChunk.delete(chunk);
+      this.lastEntry = undefined;
+    }
+  }
+
+  clear(): void {
+    this.byChunk.clear();
+    this.lastEntry = undefined;
+  }
+
+  private entry(chunk: number): ChunkMarks | undefined {
+    if (chunk !== this.lastChunk) {
+      this.lastChunk = chunk;
+      this.lastEntry = this.byChunk.get(chunk);
+    }
+    return this.lastEntry;
+  }
+}
 
 /** The queue of placements for the next tick boundary. */
 export class PlacementQueue {
-  private pending = new Map<number, number>();
+  private pending = { keys: [] as number[], owners: [] as number[] };
   // The batch the tick in progress took: its cells are spoken for until it commits.
   private inFlight: PlacementBatch = EMPTY_BATCH;
+  private readonly marks = new CellMarks();
+  // Chunk and cell of each cell the request being validated has marked so far.
+  private readonly scratch: number[] = [];
 
   constructor(private readonly world: World) {}
 
   /** Cells waiting for the next tick. */
   get size(): number {
-    return this.pending.size;
+    return this.pending.keys.length;
   }
 
   /**
@@ -30,56 +97,101 @@ export class PlacementQueue {
    */
   add(cells: ReadonlyArray<readonly [number, number]>, owner: number): void {
     const g = this.world.geometry;
-    const keys = new Set<number>();
+    const marks = this.marks;
+    const scratch = this.scratch;
+    scratch.length = 0;
     for (let i = 0; i < cells.length; i++) {
-      const [x, y] = cells[i]!;
-      if (!g.contains(x, y)) {
-        throw new LifeError('OUT_OF_WORLD', `Cell ${i} (${x}, ${y}) is outside the ${g.width}x${g.height} world`, { index: i, x, y });
-      }
-      const key = y * g.width + x;
-      if (keys.has(key)) throw new LifeError('DUPLICATE_CELL', `Cell ${i} (${x}, ${y}) appears twice`, { index: i, x, y });
-      if (this.world.cellAt(x, y) >= 0 || this.pending.has(key) || this.inFlight.has(key)) {
-        throw new LifeError('CELL_OCCUPIED', `Cell ${i} (${x}, ${y}) is live or already placed`, { index: i, x, y });
-      }
-      keys.add(key);
+      const cell = cells[i]!;
+      const x = cell[0];
+      const y = cell[1];
+      if (!g.contains(x, y)) this.refuse('OUT_OF_WORLD', i, x, y);
+      const chunk = g.chunkIndexOfCell(x, y);
+      const index = cellIndexInChunk(x, y);
+      const mark = marks.get(chunk, index);
+      if (mark === THIS_REQUEST) this.refuse('DUPLICATE_CELL', i, x, y);
+      if (mark === SPOKEN_FOR || this.world.cellAt(x, y) >= 0) this.refuse('CELL_OCCUPIED', i, x, y);
+      marks.set(chunk, index, THIS_REQUEST);
+      scratch.push(chunk, index);
     }
-    for (const key of keys) this.pending.set(key, owner);
+    this.unmark(scratch, SPOKEN_FOR);
+    const { keys, owners } = this.pending;
+    for (let i = 0; i < cells.length; i++) {
+      const cell = cells[i]!;
+      keys.push(cell[1] * g.width + cell[0]);
+      owners.push(owner);
+    }
   }
 
   /** Take everything queued so far for the tick that starts now. */
   take(): PlacementBatch {
     const batch = this.pending;
-    this.pending = new Map();
+    this.pending = { keys: [], owners: [] };
     this.inFlight = batch;
     return batch;
   }
 
-  /** The tick that took the last batch has committed it. */
+  /** The tick that took the last batch has committed it: its cells are no longer spoken for. */
   settle(): void {
+    const g = this.world.geometry;
+    for (const key of this.inFlight.keys) {
+      const x = key % g.width;
+      const y = (key - x) / g.width;
+      this.marks.set(g.chunkIndexOfCell(x, y), cellIndexInChunk(x, y), FREE);
+    }
     this.inFlight = EMPTY_BATCH;
   }
 
   /** Everything queued (not yet taken by a tick), as [cell key, owner]. */
   queued(): Array<[number, number]> {
-    return [...this.pending];
+    const { keys, owners } = this.pending;
+    return keys.map((key, i): [number, number] => [key, owners[i]!]);
   }
 
   /** Queue saved placements again as they were, without checks (they were accepted once). */
   requeue(entries: ReadonlyArray<readonly [number, number]>): void {
-    for (const [key, owner] of entries) this.pending.set(key, owner);
+    const g = this.world.geometry;
+    for (const [key, owner] of entries) {
+      const x = key % g.width;
+      const y = (key - x) / g.width;
+      this.marks.set(g.chunkIndexOfCell(x, y), cellIndexInChunk(x, y), SPOKEN_FOR);
+      this.pending.keys.push(key);
+      this.pending.owners.push(owner);
+    }
   }
 
-  /** Put a batch back in front of the queue: its tick failed before committing it. */
+  /** Put a batch back in front of the queue: its tick failed before committing it (its cells stay spoken for). */
   restore(batch: PlacementBatch): void {
-    const merged = new Map(batch);
-    for (const [key, owner] of this.pending) merged.set(key, owner);
-    this.pending = merged;
+    this.pending = {
+      keys: [...batch.keys, ...this.pending.keys],
+      owners: [...batch.owners, ...this.pending.owners],
+    };
     this.inFlight = EMPTY_BATCH;
   }
 
   /** Drop everything (world reset). */
   clear(): void {
-    this.pending = new Map();
+    this.pending = { keys: [], owners: [] };
     this.inFlight = EMPTY_BATCH;
+    this.marks.clear();
+  }
+
+  /** Undo the marks of the request being validated and throw why it is refused. */
+  private refuse(name: 'OUT_OF_WORLD' | 'DUPLICATE_CELL' | 'CELL_OCCUPIED', index: number, x: number, y: number): never {
+    this.unmark(this.scratch, FREE);
+    const g = this.world.geometry;
+    const details = { index, x, y };
+    switch (name) {
+      case 'OUT_OF_WORLD':
+        throw new LifeError(name, `Cell ${index} (${x}, ${y}) is outside the ${g.width}x${g.height} world`, details);
+      case 'DUPLICATE_CELL':
+        throw new LifeError(name, `Cell ${index} (${x}, ${y}) appears twice`, details);
+      case 'CELL_OCCUPIED':
+        throw new LifeError(name, `Cell ${index} (${x}, ${y}) is live or already placed`, details);
+    }
+  }
+
+  /** Set the mark of every (chunk, cell) pair in `marked`. */
+  private unmark(marked: readonly number[], mark: number): void {
+    for (let i = 0; i < marked.length; i += 2) this.marks.set(marked[i]!, marked[i + 1]!, mark);
   }
 }
