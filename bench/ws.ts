@@ -27,7 +27,8 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WORLD = 1024;
 const VIEWPORT = 256;
 const TICK_MS = 100;
-const CLIENT_COUNTS = [1000, 5000];
+/** Client counts measured; BENCH_WS_CLIENTS (comma-separated) overrides them, e.g. to study one row. */
+const CLIENT_COUNTS = (process.env.BENCH_WS_CLIENTS ?? '1000,5000').split(',').map(Number);
 /**
  * Worker threads of the load generator. On this 2-core machine a second worker only
  * steals the server's core (measured: 2 workers halved the frames delivered at 5k
@@ -62,6 +63,8 @@ interface RunFigures extends LoadResult {
   clients: number;
   connectMs: number;
   cpuPercent: number;
+  /** CPU of the load generator process over the same window, % of one core. */
+  loadCpuPercent: number;
   rssIdleMb: number;
   rssMb: number;
   bytesPerClient: number;
@@ -172,7 +175,6 @@ async function bundleLoadGenerator(): Promise<string> {
 async function runOnce(clients: number, seed: number, loadScript: string): Promise<RunFigures> {
   const server = await startServer();
   const url = server.url;
-  let load: ChildProcess | undefined;
   let reseed: NodeJS.Timeout | undefined;
   try {
     const created = await fetch(`${url}/players`, {
@@ -205,33 +207,27 @@ async function runOnce(clients: number, seed: number, loadScript: string): Promi
     // the steady state: pause while they connect, resume for warm-up and measurement.
     await admin(url, 'pause');
 
-    load = spawn(
-      process.execPath,
-      [loadScript, `${url.replace('http', 'ws')}/ws`, String(clients), String(LOAD_WORKERS), String(WORLD), String(VIEWPORT), String(WARMUP_MS), String(MEASURE_MS)],
-      { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    const events = eventLines(load);
-    const ready = (await events.next('ready', 180_000)) as { connectMs: number };
-    await admin(url, 'resume');
-    await events.next('measuring', WARMUP_MS + 30_000);
-    const metricsBefore = await (await fetch(`${url}/metrics`)).text();
-    const cpu0 = procSample(pid);
-    const t0 = performance.now();
-    const rss: number[] = [];
-    const sampler = setInterval(() => rss.push(procSample(pid).rss), 500);
-    const result = (await events.next('result', MEASURE_MS + 60_000)) as unknown as LoadResult;
-    clearInterval(sampler);
-    const cpu1 = procSample(pid);
-    const seconds = (performance.now() - t0) / 1000;
-    const metricsAfter = await (await fetch(`${url}/metrics`)).text();
+    let metricsBefore = '';
+    let metricsAfter = '';
+    const drive = await driveLoad(`${url.replace('http', 'ws')}/ws`, pid, clients, loadScript, {
+      onReady: () => admin(url, 'resume'),
+      onMeasuring: async () => {
+        metricsBefore = await (await fetch(`${url}/metrics`)).text();
+      },
+      onMeasured: async () => {
+        metricsAfter = await (await fetch(`${url}/metrics`)).text();
+      },
+    });
+    const { result } = drive;
     const publishCount = metric(metricsAfter, 'lifemmo_ws_publish_duration_seconds_count') - metric(metricsBefore, 'lifemmo_ws_publish_duration_seconds_count');
     const publishSum = metric(metricsAfter, 'lifemmo_ws_publish_duration_seconds_sum') - metric(metricsBefore, 'lifemmo_ws_publish_duration_seconds_sum');
-    const rssMedian = median(rss.length > 0 ? rss : [cpu1.rss]);
+    const rssMedian = median(drive.rss);
     return {
       ...result,
       clients,
-      connectMs: ready.connectMs,
-      cpuPercent: ((cpu1.cpu - cpu0.cpu) / seconds) * 100,
+      connectMs: drive.connectMs,
+      cpuPercent: drive.cpuPercent,
+      loadCpuPercent: drive.loadCpuPercent,
       rssIdleMb: idle.rss / 2 ** 20,
       rssMb: rssMedian / 2 ** 20,
       bytesPerClient: (rssMedian - idle.rss) / clients,
@@ -242,8 +238,112 @@ async function runOnce(clients: number, seed: number, loadScript: string): Promi
     };
   } finally {
     if (reseed) clearInterval(reseed);
-    if (load) await stopChild(load);
     await server.stop();
+  }
+}
+
+/** Medians of the floor's runs for one client count. */
+interface FloorFigures {
+  readonly clients: number;
+  readonly frameBytes: number;
+  readonly diffsPerSecond: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly cpuPercent: number;
+  readonly loadCpuPercent: number;
+}
+
+/** What one drive of the load generator measured. */
+interface Drive {
+  readonly result: LoadResult;
+  /** Time until every client had its first snapshot, ms. */
+  readonly connectMs: number;
+  /** Length of the measured window, s. */
+  readonly seconds: number;
+  /** Server and load generator CPU over the measured window, % of one core. */
+  readonly cpuPercent: number;
+  readonly loadCpuPercent: number;
+  /** Server RSS samples over the measured window, bytes (at least one). */
+  readonly rss: number[];
+}
+
+/**
+ * Run the load generator with `clients` clients against `wsUrl`, served by process `pid`.
+ * Hooks: `onReady` once every client has its first snapshot, `onMeasuring` as the
+ * measured window opens, `onMeasured` as it closes; the server's CPU and RSS are sampled
+ * over that window. The load generator is stopped before this returns.
+ */
+async function driveLoad(
+  wsUrl: string,
+  pid: number,
+  clients: number,
+  loadScript: string,
+  hooks: { onReady?(): Promise<void>; onMeasuring?(): Promise<void>; onMeasured?(): Promise<void> },
+): Promise<Drive> {
+  const loadFlags = (process.env.BENCH_LOAD_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
+  const load = spawn(
+    process.execPath,
+    [...loadFlags, loadScript, wsUrl, String(clients), String(LOAD_WORKERS), String(WORLD), String(VIEWPORT), String(WARMUP_MS), String(MEASURE_MS)],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  try {
+    const events = eventLines(load);
+    const ready = (await events.next('ready', 180_000)) as { connectMs: number };
+    await hooks.onReady?.();
+    await events.next('measuring', WARMUP_MS + 30_000);
+    await hooks.onMeasuring?.();
+    const cpu0 = procSample(pid);
+    const loadCpu0 = procSample(load.pid!);
+    const t0 = performance.now();
+    const rss: number[] = [];
+    const sampler = setInterval(() => rss.push(procSample(pid).rss), 500);
+    const result = (await events.next('result', MEASURE_MS + 60_000)) as unknown as LoadResult;
+    clearInterval(sampler);
+    const cpu1 = procSample(pid);
+    const loadCpu1 = procSample(load.pid!);
+    const seconds = (performance.now() - t0) / 1000;
+    await hooks.onMeasured?.();
+    return {
+      result,
+      connectMs: ready.connectMs,
+      seconds,
+      cpuPercent: ((cpu1.cpu - cpu0.cpu) / seconds) * 100,
+      loadCpuPercent: ((loadCpu1.cpu - loadCpu0.cpu) / seconds) * 100,
+      rss: rss.length > 0 ? rss : [cpu1.rss],
+    };
+  } finally {
+    await stopChild(load);
+  }
+}
+
+/**
+ * The floor (bench/ws-floor-server.ts): the same load generator against a bare `ws`
+ * broadcaster sending frames of `frameBytes` bytes every tick.
+ */
+async function runFloorOnce(clients: number, frameBytes: number, loadScript: string): Promise<Drive> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/ws-floor-server.ts', String(Math.round(frameBytes)), String(TICK_MS)], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`floor server did not start: ${out}`)), 30_000);
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /listening on (ws:\/\/[\d.]+:\d+)/.exec(out);
+        if (m?.[1]) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
+      });
+      child.on('exit', (code) => reject(new Error(`floor server exited with ${code}: ${out}`)));
+    });
+    child.stdout.resume();
+    return await driveLoad(`${url}/ws`, child.pid!, clients, loadScript, {});
+  } finally {
+    await stopChild(child);
   }
 }
 
@@ -297,18 +397,37 @@ export async function runWsBench(options: { runs?: number; quick?: boolean } = {
   const loadScript = await bundleLoadGenerator();
   const rows: RunFigures[] = [];
   const all = new Map<number, RunFigures[]>();
+  const floors: FloorFigures[] = [];
   for (const clients of CLIENT_COUNTS) {
     const figures: RunFigures[] = [];
     for (let run = 0; run < runs; run++) {
       const r = await runOnce(clients, 7 + run, loadScript);
       console.log(
         `  ${clients} clients, run ${run + 1}: ${f(r.diffs / r.seconds)} diffs/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ` +
-          `cpu ${f(r.cpuPercent)}%, rss ${f(r.rssMb)} MB (${f(r.bytesPerClient / 1024, 1)} KB/client), gaps ${r.gaps}`,
+          `cpu ${f(r.cpuPercent)}% (load ${f(r.loadCpuPercent)}%), rss ${f(r.rssMb)} MB (${f(r.bytesPerClient / 1024, 1)} KB/client), gaps ${r.gaps}`,
       );
       figures.push(r);
     }
     all.set(clients, figures);
     const m = (pick: (r: RunFigures) => number) => median(figures.map(pick));
+    const frameBytes = m((r) => r.bytes / Math.max(1, r.frames));
+    const floorRuns: Drive[] = [];
+    for (let run = 0; run < runs; run++) {
+      const d = await runFloorOnce(clients, frameBytes, loadScript);
+      console.log(`  floor, ${clients} clients, run ${run + 1}: ${f(d.result.diffs / d.seconds)} diffs/s, p50 ${d.result.p50} ms, p99 ${d.result.p99} ms, cpu ${f(d.cpuPercent)}% (load ${f(d.loadCpuPercent)}%)`);
+      floorRuns.push(d);
+    }
+    const fm = (pick: (d: Drive) => number) => median(floorRuns.map(pick));
+    floors.push({
+      clients,
+      frameBytes,
+      diffsPerSecond: fm((d) => d.result.diffs / d.seconds),
+      p50: fm((d) => d.result.p50),
+      p99: fm((d) => d.result.p99),
+      max: fm((d) => d.result.max),
+      cpuPercent: fm((d) => d.cpuPercent),
+      loadCpuPercent: fm((d) => d.loadCpuPercent),
+    });
     rows.push({
       ...figures[0]!,
       seconds: m((r) => r.seconds),
@@ -326,6 +445,7 @@ export async function runWsBench(options: { runs?: number; quick?: boolean } = {
       max: m((r) => r.max),
       connectMs: m((r) => r.connectMs),
       cpuPercent: m((r) => r.cpuPercent),
+      loadCpuPercent: m((r) => r.loadCpuPercent),
       rssIdleMb: m((r) => r.rssIdleMb),
       rssMb: m((r) => r.rssMb),
       bytesPerClient: m((r) => r.bytesPerClient),
@@ -351,6 +471,14 @@ export async function runWsBench(options: { runs?: number; quick?: boolean } = {
         ? `- ${f(target.bytesPerClient / 1024, 1)} KB of server RSS per client: target (<= 50 KB) met.`
         : `- ${f(target.bytesPerClient / 1024, 1)} KB of server RSS per client: target (<= 50 KB) **missed by ${f((target.bytesPerClient - TARGET_BYTES_PER_CLIENT) / 1024, 1)} KB**.`,
     );
+    const floor = floors.find((fl) => fl.clients === TARGET_CLIENTS);
+    if (floor) {
+      verdict.push(
+        `- The floor at ${TARGET_CLIENTS} clients (a bare \`ws\` broadcaster, frames of the same size, same load generator): ` +
+          `p99 ${f(floor.p99)} ms, ${f(floor.diffsPerSecond)} frames/s; lifemmo's p99 is ${f(target.p99 / Math.max(1, floor.p99), 2)}x the floor's.` +
+          (floor.p99 > TARGET_P99_MS ? ` The floor itself misses the target on this machine.` : ''),
+      );
+    }
   }
   const lines = [
     `Server: \`server/src/main.ts\` in a child process, ${WORLD}x${WORLD} torus, ${TICK_MS} ms ticks, CELL_LOGIC=local (the ` +
@@ -364,20 +492,32 @@ export async function runWsBench(options: { runs?: number; quick?: boolean } = {
       `the heap of the busy world alone swings by tens of MB, so at 1,000 clients this figure is mostly noise. ` +
       `Both processes share the machine's ${cpus().length} cores.`,
     '',
-    '| clients (connected) | diff frames/s | mean frame (bytes) | MB/s | latency p50 (ms) | p99 (ms) | max (ms) | gaps | server CPU | server RSS idle → loaded (MB) | RSS per client (KB) | publish mean (ms) | tick p99 (ms) | drops | connect all (s) |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| clients (connected) | diff frames/s | mean frame (bytes) | MB/s | latency p50 (ms) | p99 (ms) | max (ms) | gaps | server CPU | load generator CPU | server RSS idle → loaded (MB) | RSS per client (KB) | publish mean (ms) | tick p99 (ms) | drops | connect all (s) |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows.map(
       (r) =>
         `| ${r.clients} (${f(r.connected)}) | ${f(r.diffs / r.seconds)} | ${f(r.bytes / Math.max(1, r.frames))} | ${f(r.bytes / r.seconds / 2 ** 20, 1)} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.max)} | ${f(r.gaps)} | ` +
-        `${f(r.cpuPercent)}% | ${f(r.rssIdleMb)} → ${f(r.rssMb)} | ${f(r.bytesPerClient / 1024, 1)} | ${f(r.publishMeanMs, 2)} | ${f(r.tickP99Ms, 1)} | ${f(r.drops)} | ${f(r.connectMs / 1000, 1)} |`,
+        `${f(r.cpuPercent)}% | ${f(r.loadCpuPercent)}% | ${f(r.rssIdleMb)} → ${f(r.rssMb)} | ${f(r.bytesPerClient / 1024, 1)} | ${f(r.publishMeanMs, 2)} | ${f(r.tickP99Ms, 1)} | ${f(r.drops)} | ${f(r.connectMs / 1000, 1)} |`,
     ),
+    '',
+    `Floor, in the same run: the same load generator against bench/ws-floor-server.ts, a bare \`ws\` broadcaster (no world, no ` +
+      `subscriptions, no backpressure, no metrics) that sends every client one frame per ${TICK_MS} ms tick of the mean size lifemmo sent ` +
+      `at that client count. It is what sending those frames costs on this machine before lifemmo does any work.`,
+    '',
+    '| clients | frame (bytes) | floor frames/s | floor p50 (ms) | floor p99 (ms) | floor max (ms) | floor server CPU | load generator CPU | lifemmo p99 / floor p99 |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...floors.map((fl) => {
+      const ours = rows.find((r) => r.clients === fl.clients);
+      const ratio = ours && fl.p99 > 0 ? `${f(ours.p99 / fl.p99, 2)}x` : 'n/a';
+      return `| ${fl.clients} | ${f(fl.frameBytes)} | ${f(fl.diffsPerSecond)} | ${f(fl.p50)} | ${f(fl.p99)} | ${f(fl.max)} | ${f(fl.cpuPercent)}% | ${f(fl.loadCpuPercent)}% | ${ratio} |`;
+    }),
     '',
     'Per run:',
     '',
     ...[...all.entries()].flatMap(([clients, figures]) =>
       figures.map(
         (r, i) =>
-          `- ${clients} clients, run ${i + 1}: ${f(r.diffs / r.seconds)} diffs/s, p50 ${r.p50} ms, p99 ${r.p99} ms, CPU ${f(r.cpuPercent)}%, ` +
+          `- ${clients} clients, run ${i + 1}: ${f(r.diffs / r.seconds)} diffs/s, p50 ${r.p50} ms, p99 ${r.p99} ms, CPU ${f(r.cpuPercent)}% (load generator ${f(r.loadCpuPercent)}%), ` +
           `RSS ${f(r.rssMb)} MB, ${f(r.bytesPerClient / 1024, 1)} KB/client, gaps ${r.gaps}, drops ${r.drops}`,
       ),
     ),
