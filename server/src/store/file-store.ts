@@ -16,6 +16,7 @@
  * segments are set aside as *.damaged. Both are reported as warnings.
  */
 import { mkdir, open, readdir, readFile, rename, rm, truncate, type FileHandle } from 'node:fs/promises';
+import { writevSync } from 'node:fs';
 import { join } from 'node:path';
 import { LifeError } from '@lifemmo/shared';
 import { encodeFrame, scanFrames } from './frames.js';
@@ -189,7 +190,14 @@ export class FileStore implements Store {
     if (frames.length === 0) return;
     try {
       if (this.segment === null) throw new Error('the store is closed');
-      await this.segment.writev(frames);
+      // The write is synchronous: it only copies a batch of frames (tens of KB) into the
+      // page cache, which takes microseconds, while an async write costs a trip through the
+      // thread pool and back through a busy event loop, measured at 2-13 ms (p50-p90) under
+      // load, that every waiting request would sit through. The fsync, which waits for
+      // the disk, stays async.
+      const written = writevSync(this.segment.fd, frames);
+      const size = frames.reduce((n, frame) => n + frame.length, 0);
+      if (written !== size) throw new Error(`short write to the log: ${written} of ${size} bytes (is the disk full?)`);
       if (waiters.length > 0) await this.segment.datasync();
       for (const w of waiters) w.resolve();
     } catch (err) {
