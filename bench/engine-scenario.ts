@@ -5,7 +5,7 @@
  */
 import { CONWAY, mulberry32 } from '@lifemmo/shared';
 import { Engine, SimulatedCellLogic, type CellLogic, type CellLogicFactory, type CellLogicOptions } from '../server/src/engine/index.js';
-import { PlainAsyncSharedTimerLogic, PlainAsyncTimeoutLogic } from './baselines.js';
+import { OwnPromiseFloorLogic, PlainAsyncSharedTimerLogic, PlainAsyncTimeoutLogic } from './baselines.js';
 
 const LOCAL: CellLogicOptions = { kind: 'local', latencyModel: 'fixed', latencyMs: 0, jitterMs: 0, loss: 0, timeoutMs: 50 };
 const SIM_1MS: CellLogicOptions = { kind: 'simulated', latencyModel: 'fixed', latencyMs: 1, jitterMs: 0, loss: 0, timeoutMs: 50 };
@@ -67,7 +67,7 @@ function placeBlocks(e: Engine, candidates: number): void {
 }
 
 /** The per-cell async path at `candidates` in-flight calls with 1 ms latency. */
-async function fanout(mode: 'ours' | 'timeout' | 'shared' | 'local', candidates: number): Promise<object> {
+async function fanout(mode: 'ours' | 'timeout' | 'shared' | 'floor' | 'local', candidates: number): Promise<object> {
   let calls = 0;
   let heapAtPeak = 0;
   const expected = Math.ceil(candidates / 4) * 4;
@@ -85,6 +85,7 @@ async function fanout(mode: 'ours' | 'timeout' | 'shared' | 'local', candidates:
     ours: (rule, seed) => counting(new SimulatedCellLogic(rule, seed, SIM_1MS)),
     timeout: (rule) => counting(new PlainAsyncTimeoutLogic(rule, 1)),
     shared: (rule) => counting(new PlainAsyncSharedTimerLogic(rule, 1)),
+    floor: (rule) => counting(new OwnPromiseFloorLogic(rule, 1)),
     local: undefined,
   };
   const e = new Engine({ width: SIDE, height: SIDE, topology: 'torus', rule: CONWAY, seed: 1, cellLogic: LOCAL, cellLogicFactory: factories[mode] });
@@ -127,7 +128,7 @@ switch (scenario) {
     result = await compute(a === 'sparse' ? 'sparse' : 'dense', b === 'diffs');
     break;
   case 'fanout':
-    result = await fanout(a as 'ours' | 'timeout' | 'shared' | 'local', Number(b));
+    result = await fanout(a as 'ours' | 'timeout' | 'shared' | 'floor' | 'local', Number(b));
     break;
   case 'empty':
     result = await emptyWorld();

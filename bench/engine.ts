@@ -93,6 +93,7 @@ export async function runEngineBench(options: EngineBenchOptions): Promise<strin
       ['lifemmo per-cell path, `--max-semi-space-size=256` (as `npm start` runs it)', 'ours', BIG_YOUNG_GEN],
       ['baseline: plain `async` + `setTimeout` per cell', 'timeout', []],
       ['baseline: plain `async` + shared timer per ms', 'shared', []],
+      ['floor: one derived native promise per call, nothing else (default flags)', 'floor', []],
     ];
     const perPath = new Map<string, { overhead: number; bytes: number }>();
     for (const [label, mode, flags] of paths) {
@@ -108,8 +109,9 @@ export async function runEngineBench(options: EngineBenchOptions): Promise<strin
     const ours = perPath.get(paths[0]![0])!;
     const tuned = perPath.get(paths[1]![0])!;
     const plain = perPath.get(paths[2]![0])!;
+    const floor = perPath.get(paths[4]![0])!;
     summary.push(
-      `- ${fmt(n)} candidates: ${fmt(ours.overhead)} ns/candidate with default flags (${fmt(tuned.overhead)} ns with the big young generation) against ${fmt(plain.overhead)} ns for plain async (${fmt(plain.overhead / ours.overhead, 1)}x / ${fmt(plain.overhead / tuned.overhead, 1)}x less); ${fmt(ours.bytes)} bytes per in-flight candidate against ${fmt(plain.bytes)} (${fmt(plain.bytes / ours.bytes, 1)}x less).`,
+      `- ${fmt(n)} candidates: ${fmt(ours.overhead)} ns/candidate with default flags (${fmt(tuned.overhead)} ns with the big young generation) against ${fmt(plain.overhead)} ns for plain async (${fmt(plain.overhead / ours.overhead, 1)}x / ${fmt(plain.overhead / tuned.overhead, 1)}x less); ${fmt(ours.bytes)} bytes per in-flight candidate against ${fmt(plain.bytes)} (${fmt(plain.bytes / ours.bytes, 1)}x less); the floor of one native promise per call fanned in by Promise.all holds ${fmt(floor.bytes)} bytes, so lifemmo's path holds ${fmt(ours.bytes / floor.bytes, 2)}x the floor.`,
     );
   }
   log('fan-out local reference');
