@@ -82,7 +82,17 @@ function placeCells(token: string, n: number, counter: { next: number }): { requ
   };
 }
 
+/**
+ * Time for the server to finish the requests a run left in flight before the next run
+ * connects. autocannon times a connection's first request from before its TCP connect, so
+ * without a pause the first request of each of the 100 new connections queues behind the
+ * previous run's leftovers, and at a few thousand requests per run those 100 requests
+ * are most of the p99.
+ */
+const SETTLE_MS = 1000;
+
 async function measure(url: string, target: Target, seconds: number): Promise<Figures> {
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   const result: Result = await autocannon({
     url,
     connections: CONNECTIONS,
@@ -151,7 +161,7 @@ async function runRestConfig(label: string, env: Record<string, string>): Promis
       `### ${label}`,
       '',
       `autocannon, ${CONNECTIONS} connections, ${ROUNDS} runs of ${DURATION_S} s per target (interleaved, after a ` +
-        `${WARMUP_S} s warm-up each), medians. Server: \`server/src/main.ts\` in a child process with the default file store (fsync before each acknowledgement), ` +
+        `${WARMUP_S} s warm-up each; every run starts ${SETTLE_MS / 1000} s after the last one ended, on a drained server), medians. Server: \`server/src/main.ts\` in a child process with the default file store (fsync before each acknowledgement), ` +
         `${WORLD}x${WORLD} world, cell logic ${env.CELL_LOGIC ?? 'simulated'}, budget and rate limit lifted, log level warn. ` +
         `Placed cells are isolated (spacing ${SPACING}) so they die one tick later; the tick loop runs throughout ` +
         `(generation ${world.generation} at the end, tick ${world.tickMs} ms). Cores: ${(await import('node:os')).cpus().length}.`,

@@ -5,11 +5,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CloseCodes, Errors, PROTOCOL_VERSION } from '@lifemmo/shared';
 import { MAX_MALFORMED_MESSAGES } from '../../server/src/ws/connection.js';
-import { connectClient, newPlayer, startServer, wsUrl, type TestClient, type TestServer } from './helpers.js';
+import { closeAll, connectClient, newPlayer, startServer, wsUrl, type TestClient, type TestServer } from './helpers.js';
 
 let server: TestServer;
 let watcher: TestClient;
-let clients: TestClient[] = [];
+const clients: TestClient[] = [];
 
 async function open(options: Parameters<typeof connectClient>[1] = {}): Promise<TestClient> {
   const client = await connectClient(server, options);
@@ -30,9 +30,7 @@ afterEach(async () => {
   await watcher.atGeneration(before + 2);
   expect(watcher.gaps).toBe(0);
   expect(watcher.closeCode).toBeUndefined();
-  await Promise.all(clients.map((c) => c.close()));
-  clients = [];
-  await server.close();
+  await closeAll(clients, server);
 });
 
 describe('bad input over the socket', () => {

@@ -3,14 +3,12 @@
 // frames assembled equals the number of distinct viewports, whatever the client count.
 import { afterEach, describe, expect, it } from 'vitest';
 import { FrameTypes, type Frame } from '@lifemmo/shared';
-import { admin, call, connectClient, newPlayer, prng, soup, startServer, type TestClient, type TestServer } from './helpers.js';
+import { admin, call, closeAll, connectClient, newPlayer, prng, soup, startServer, type TestClient, type TestServer } from './helpers.js';
 
 let server: TestServer | undefined;
-let clients: TestClient[] = [];
+const clients: TestClient[] = [];
 afterEach(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  clients = [];
-  await server?.close();
+  await closeAll(clients, server);
   server = undefined;
 });
 

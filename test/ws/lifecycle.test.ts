@@ -2,14 +2,12 @@
 // shutdown that closes every socket with 4000 before the engine stops.
 import { afterEach, describe, expect, it } from 'vitest';
 import { CloseCodes, Errors, FrameTypes, PROTOCOL_VERSION } from '@lifemmo/shared';
-import { call, connectClient, startServer, type TestClient, type TestServer } from './helpers.js';
+import { call, closeAll, connectClient, startServer, type TestClient, type TestServer } from './helpers.js';
 
 let server: TestServer | undefined;
-let clients: TestClient[] = [];
+const clients: TestClient[] = [];
 afterEach(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  clients = [];
-  await server?.close();
+  await closeAll(clients, server);
   server = undefined;
 });
 

@@ -3,14 +3,12 @@
 // generation the `placed` reply announced.
 import { afterEach, describe, expect, it } from 'vitest';
 import { CHUNK_SIZE, FrameTypes, type DiffFrame } from '@lifemmo/shared';
-import { call, connectClient, newPlayer, startServer, type TestClient, type TestServer } from './helpers.js';
+import { call, closeAll, connectClient, newPlayer, startServer, type TestClient, type TestServer } from './helpers.js';
 
 let server: TestServer | undefined;
-let clients: TestClient[] = [];
+const clients: TestClient[] = [];
 afterEach(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  clients = [];
-  await server?.close();
+  await closeAll(clients, server);
   server = undefined;
 });
 

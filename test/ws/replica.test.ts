@@ -3,7 +3,7 @@
 // overlapping, wrapping and disjoint viewports, random soups placed by REST, stepped and live.
 import { afterEach, describe, expect, it } from 'vitest';
 import { FrameTypes, SnapshotReasons, type Rect } from '@lifemmo/shared';
-import { admin, call, connectClient, newPlayer, prng, soup, startServer, type TestClient, type TestServer } from './helpers.js';
+import { admin, call, closeAll, connectClient, newPlayer, prng, soup, startServer, type TestClient, type TestServer } from './helpers.js';
 
 const WORLD = 256;
 const ENV = {
@@ -26,11 +26,9 @@ const VIEWPORTS: Record<string, Rect> = {
 };
 
 let server: TestServer | undefined;
-let clients: TestClient[] = [];
+const clients: TestClient[] = [];
 afterEach(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  clients = [];
-  await server?.close();
+  await closeAll(clients, server);
   server = undefined;
 });
 

@@ -4,14 +4,12 @@
 // A client that lets replies pile up past the hard limit is disconnected with 4004.
 import { afterEach, describe, expect, it } from 'vitest';
 import { CloseCodes, FrameTypes, SnapshotReasons } from '@lifemmo/shared';
-import { admin, call, connectClient, newPlayer, prng, soup, startServer, type TestClient, type TestServer } from './helpers.js';
+import { admin, call, closeAll, connectClient, newPlayer, prng, soup, startServer, type TestClient, type TestServer } from './helpers.js';
 
 let server: TestServer | undefined;
-let clients: TestClient[] = [];
+const clients: TestClient[] = [];
 afterEach(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  clients = [];
-  await server?.close();
+  await closeAll(clients, server);
   server = undefined;
 });
 
