@@ -52,8 +52,9 @@ describe('tick loop', () => {
 
   it('placements take effect at the generation the engine announced, all at once', async () => {
     const e = make();
-    const seen: TickResult[] = [];
-    e.onTick((r) => seen.push(r));
+    // Diffs are listed on request, inside the listener.
+    const seen: Array<Pick<TickResult, 'stats' | 'diffs'>> = [];
+    e.onTick((r) => seen.push({ stats: r.stats, diffs: r.diffs }));
     const { generation } = e.place([[5, 5], [6, 5], [7, 5]], 9);
     expect(generation).toBe(1);
     expect(e.cellAt(5, 5)).toBe(-1);
@@ -122,6 +123,27 @@ describe('tick loop', () => {
     expect(Math.max(...lags)).toBeGreaterThan(10);
     // Ticks never overlap: the generation count matches the ticks published.
     expect(lags.length).toBe(e.generation);
+  });
+
+  it('lists a chunk\'s changes only on request, and only inside the tick listener', async () => {
+    const e = make({ width: 192, height: 128 });
+    // A blinker in chunk 0 and another in chunk 2 (x 128..191): both chunks change every tick.
+    e.place([[5, 5], [6, 5], [7, 5], [133, 5], [134, 5], [135, 5]], 1);
+    await e.step(1);
+    const late: TickResult[] = [];
+    let inside: { changed: readonly number[]; quiet: unknown; births: number[] } | undefined;
+    e.onTick((r) => {
+      late.push(r);
+      inside = { changed: r.changedChunks, quiet: r.diffOf(1), births: Array.from(r.diffOf(0)!.births) };
+    });
+    await e.step(1);
+    expect(inside).toEqual({ changed: [0, 2], quiet: undefined, births: [4 * 64 + 6, 6 * 64 + 6] });
+    // Chunk 0's diff was listed inside the listener and stays readable; chunk 2's was not,
+    // and its previous generation is gone once the tick is over.
+    expect(Array.from(late[0]!.diffOf(0)!.deaths)).toEqual([5 * 64 + 5, 5 * 64 + 7]);
+    expect(() => late[0]!.diffOf(2)).toThrow(/only be listed inside its tick listener/);
+    expect(() => late[0]!.diffs).toThrow(/only be listed inside its tick listener/);
+    expect(late[0]!.stats.changedChunks).toBe(2);
   });
 
   it('a replica built only from diffs equals the world', async () => {

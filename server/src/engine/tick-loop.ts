@@ -11,7 +11,7 @@
 import { compileRule, type KernelRule } from './bit-kernel.js';
 import type { CellLogic, CellLogicFactory } from './cell-logic/index.js';
 import { commitGeneration } from './commit.js';
-import { diffChunks } from './diff.js';
+import { TickChanges } from './diff.js';
 import type { PlacementQueue } from './intake.js';
 import { stepShard, type ShardContext, type ShardStep } from './shard.js';
 import type { TickResult, TickStats } from './types.js';
@@ -124,8 +124,9 @@ export class TickLoop {
     this.inTick = false;
     this.intake.settle();
 
-    // 4. Diff: births (with owners) and deaths of every changed chunk.
-    const { diffs, changed } = diffChunks(commit.touched, this.listeners.size > 0);
+    // 4. Diff: which chunks changed; their births (with owners) and deaths are listed when
+    //    a listener asks, so only watched chunks pay for it.
+    const changes = new TickChanges(commit.touched, world.generation);
     for (const chunk of commit.touched) if (chunk.population === 0) world.dropChunk(chunk);
 
     const stats: TickStats = {
@@ -139,7 +140,7 @@ export class TickLoop {
       ioLatency: this.logic.takeLatencies?.() ?? null,
       population: commit.population,
       placementsApplied: commit.placementsApplied,
-      changedChunks: changed,
+      changedChunks: changes.changedChunks.length,
       activeChunks: shards.reduce((n, chunks) => n + chunks.length, 0),
       activeShards: shards.length,
     };
@@ -153,7 +154,11 @@ export class TickLoop {
     const result: TickResult = {
       generation: world.generation,
       timestamp: Date.now(),
-      diffs,
+      changedChunks: changes.changedChunks,
+      diffOf: (chunk) => changes.diffOf(chunk),
+      get diffs() {
+        return changes.all();
+      },
       stats,
       populationByOwner: commit.populationByOwner,
     };
@@ -166,6 +171,7 @@ export class TickLoop {
         this.reportError(err);
       }
     }
+    changes.close();
 
     // 6. Persist: make the tick durable before the next one starts.
     if (this.persist !== null) await this.persist(result);

@@ -55,7 +55,14 @@ export interface TickResult {
   readonly generation: number;
   /** Date.now() when the generation was committed, ms since the epoch. */
   readonly timestamp: number;
-  /** One entry per changed chunk, in chunk index order. */
+  /** Indices of the chunks that changed, ascending. */
+  readonly changedChunks: readonly number[];
+  /**
+   * The diff of chunk `chunk`, or undefined when it did not change. Built on first request,
+   * which must come from inside the tick listener (see TickChanges in diff.ts).
+   */
+  diffOf(chunk: number): ChunkDiff | undefined;
+  /** Every changed chunk's diff, in chunk index order; built on first access, inside the listener. */
   readonly diffs: readonly ChunkDiff[];
   readonly stats: Readonly<TickStats>;
   /** Live cells per owner (0 = neutral). */

@@ -46,7 +46,8 @@ export class Broadcaster {
     } else {
       this.#changed.clear();
       this.#records.clear();
-      for (const diff of result.diffs) if (ctx.groups.covers(diff.chunk)) this.#changed.set(diff.chunk, diff);
+      // Only the changed chunks some viewport covers get their births and deaths listed.
+      for (const chunk of result.changedChunks) if (ctx.groups.covers(chunk)) this.#changed.set(chunk, result.diffOf(chunk)!);
       const header = { type: FrameTypes.DIFF, generation: result.generation, timestamp: result.timestamp } as const;
       const parts: Uint8Array[] = [];
       // Groups whose chunks did not change all share one header-only frame.
