@@ -7,6 +7,11 @@
  *   npm run bench -- --runs 5 --quick  # more runs; --quick skips the 1M-candidate runs
  *
  * With --only, the other sections already in docs/benchmarks.md are kept.
+ *
+ * Environment knobs, for studying one figure (the published numbers use the defaults):
+ *   BENCH_SERVER_NODE_FLAGS  node flags of benchmark servers (default: those of `npm run serve`)
+ *   BENCH_LOAD_NODE_FLAGS    extra node flags of the WebSocket load generator, e.g. --cpu-prof
+ *   BENCH_WS_CLIENTS         client counts of the WebSocket section (default 1000,5000)
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
