@@ -12,6 +12,7 @@
  *   BENCH_SERVER_NODE_FLAGS  node flags of benchmark servers (default: those of `npm run serve`)
  *   BENCH_LOAD_NODE_FLAGS    extra node flags of the WebSocket load generator, e.g. --cpu-prof
  *   BENCH_WS_CLIENTS         client counts of the WebSocket section (default 1000,5000)
+ *   BENCH_WS_CLIENT=ws       the WebSocket load generator's clients use `ws` instead of bench/ws-raw-client.ts
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';

@@ -1,6 +1,7 @@
 /**
  * The WebSocket load generator of the `ws` benchmark, run as its own process (so it does
- * not share the server's event loop) with raw `ws` clients spread over worker threads.
+ * not share the server's event loop), its clients spread over worker threads. Clients are
+ * the minimal reader of ws-raw-client.ts by default, or `ws` with BENCH_WS_CLIENT=ws.
  *
  *   node bench/out/ws-load.mjs <url> <clients> <workers> <worldSide> <viewport> <warmupMs> <measureMs>
  *
@@ -17,6 +18,7 @@
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import WebSocket from 'ws';
 import { mulberry32 } from '@lifemmo/shared';
+import { RawWsClient, type RawWsHandlers } from './ws-raw-client.js';
 
 /** Histogram bucket count: 1 ms buckets, the last one holds everything >= 10 s. */
 const BUCKETS = 10_001;
@@ -26,7 +28,11 @@ const CONNECT_CONCURRENCY = 200;
 /** A client without its first snapshot this long after it started connecting counts as failed. */
 const OPEN_TIMEOUT_MS = 30_000;
 
+/** Which WebSocket client the generator uses: see ws-raw-client.ts. */
+type ClientKind = 'raw' | 'ws';
+
 interface WorkerInput {
+  client: ClientKind;
   url: string;
   count: number;
   world: number;
@@ -55,10 +61,31 @@ type FromWorker = { event: 'ready'; connectMs: number; connected: number; failed
 
 const prng = mulberry32;
 
+/** Bytes of a binary message the generator reads: the frame header (type, generation, timestamp). */
+const HEADER_PREFIX = 20;
+
+/** One load client, whichever library speaks WebSocket for it. */
+interface LoadClient {
+  sendText(text: string): void;
+  terminate(): void;
+}
+
+function openClient(kind: ClientKind, url: string, handlers: RawWsHandlers): LoadClient {
+  if (kind === 'raw') return new RawWsClient(url, HEADER_PREFIX, handlers);
+  const ws = new WebSocket(url, { perMessageDeflate: false });
+  ws.on('open', () => handlers.open());
+  ws.on('message', (data: Buffer, isBinary) => {
+    if (isBinary) handlers.binary(data, 0, data.length);
+  });
+  ws.on('error', (err) => handlers.error(err));
+  ws.on('close', () => handlers.close());
+  return { sendText: (text) => ws.send(text), terminate: () => ws.terminate() };
+}
+
 async function runWorker(input: WorkerInput): Promise<void> {
   const port = parentPort!;
   const random = prng(input.seed);
-  const sockets: WebSocket[] = [];
+  const clients: LoadClient[] = [];
   const lastGeneration: number[] = [];
   let measuring = false;
   const r: WorkerResult = { frames: 0, diffs: 0, snapshots: 0, bytes: 0, gaps: 0, closed: 0, errors: 0, histogram: [] };
@@ -69,58 +96,58 @@ async function runWorker(input: WorkerInput): Promise<void> {
 
   const open = (i: number): Promise<void> =>
     new Promise((resolve) => {
-      const ws = new WebSocket(input.url, { perMessageDeflate: false });
-      sockets[i] = ws;
       lastGeneration[i] = -1;
       let first = true;
       const timer = setTimeout(() => {
         failed++;
         resolve();
       }, OPEN_TIMEOUT_MS);
-      ws.on('open', () => {
-        ws.send('{"type":"hello","protocolVersion":1}');
-        const x = Math.floor(random() * input.world);
-        const y = Math.floor(random() * input.world);
-        ws.send(`{"type":"subscribe","x":${x},"y":${y},"w":${input.viewport},"h":${input.viewport}}`);
-      });
-      ws.on('message', (data: Buffer, isBinary) => {
-        if (!isBinary) return;
-        const now = Date.now();
-        const type = data[0];
-        const generation = data.readUInt32LE(4);
-        if (type === 1) {
-          lastGeneration[i] = generation;
-          if (measuring) r.snapshots++;
-          if (first) {
-            first = false;
-            connected++;
-            clearTimeout(timer);
-            resolve();
+      const client = openClient(input.client, input.url, {
+        open() {
+          client.sendText('{"type":"hello","protocolVersion":1}');
+          const x = Math.floor(random() * input.world);
+          const y = Math.floor(random() * input.world);
+          client.sendText(`{"type":"subscribe","x":${x},"y":${y},"w":${input.viewport},"h":${input.viewport}}`);
+        },
+        binary(bytes, at, length) {
+          const now = Date.now();
+          const type = bytes[at];
+          const generation = bytes.readUInt32LE(at + 4);
+          if (type === 1) {
+            lastGeneration[i] = generation;
+            if (measuring) r.snapshots++;
+            if (first) {
+              first = false;
+              connected++;
+              clearTimeout(timer);
+              resolve();
+            }
+          } else {
+            if (lastGeneration[i] !== -1 && generation !== lastGeneration[i]! + 1 && measuring) r.gaps++;
+            lastGeneration[i] = generation;
+            if (measuring) {
+              r.diffs++;
+              const latency = Math.max(0, Math.round(now - bytes.readDoubleLE(at + 8)));
+              histogram[Math.min(BUCKETS - 1, latency)]!++;
+            }
           }
-        } else {
-          if (lastGeneration[i] !== -1 && generation !== lastGeneration[i]! + 1 && measuring) r.gaps++;
-          lastGeneration[i] = generation;
           if (measuring) {
-            r.diffs++;
-            const latency = Math.max(0, Math.round(now - data.readDoubleLE(8)));
-            histogram[Math.min(BUCKETS - 1, latency)]!++;
+            r.frames++;
+            r.bytes += length;
           }
-        }
-        if (measuring) {
-          r.frames++;
-          r.bytes += data.length;
-        }
+        },
+        error() {
+          r.errors++;
+          clearTimeout(timer);
+          resolve();
+        },
+        close() {
+          r.closed++;
+          clearTimeout(timer);
+          resolve();
+        },
       });
-      ws.on('error', () => {
-        r.errors++;
-        clearTimeout(timer);
-        resolve();
-      });
-      ws.on('close', () => {
-        r.closed++;
-        clearTimeout(timer);
-        resolve();
-      });
+      clients[i] = client;
     });
 
   // Open in waves of CONNECT_CONCURRENCY.
@@ -142,7 +169,7 @@ async function runWorker(input: WorkerInput): Promise<void> {
       r.histogram = Array.from(histogram);
       port.postMessage({ event: 'result', result: r } satisfies FromWorker);
     } else {
-      for (const ws of sockets) ws.terminate();
+      for (const client of clients) client.terminate();
       port.postMessage({ event: 'closed' } satisfies FromWorker);
     }
   });
@@ -177,7 +204,7 @@ async function main(): Promise<void> {
   };
   for (let w = 0; w < workerCount; w++) {
     const count = Math.floor(clients / workerCount) + (w < clients % workerCount ? 1 : 0);
-    const input: WorkerInput = { url: url!, count, world: Number(worldArg), viewport: Number(viewportArg), seed: 1000 + w };
+    const input: WorkerInput = { client: process.env.BENCH_WS_CLIENT === 'ws' ? 'ws' : 'raw', url: url!, count, world: Number(worldArg), viewport: Number(viewportArg), seed: 1000 + w };
     const worker = new Worker(new URL(import.meta.url), { workerData: input });
     inbox.push([]);
     worker.on('message', (m: FromWorker) => {

@@ -484,8 +484,8 @@ export async function runWsBench(options: { runs?: number; quick?: boolean } = {
     `Server: \`server/src/main.ts\` in a child process, ${WORLD}x${WORLD} torus, ${TICK_MS} ms ticks, CELL_LOGIC=local (the ` +
       `engine section measures the simulated I/O; here the cost under study is the broadcast), default WS settings ` +
       `(no compression). The world is seeded with a ${DENSITY * 100}% soup and a ${RESEED_SIDE}x${RESEED_SIDE} patch every ` +
-      `${RESEED_MS / 1000} s keeps it active. Load: bench/ws-load.ts in another process, ${LOAD_WORKERS} worker thread(s) of raw ` +
-      `\`ws\` clients, each subscribed to a ${VIEWPORT}x${VIEWPORT} viewport at a random place (so several clients share ` +
+      `${RESEED_MS / 1000} s keeps it active. Load: bench/ws-load.ts in another process, ${LOAD_WORKERS} worker thread(s) of ` +
+      `${process.env.BENCH_WS_CLIENT === 'ws' ? '`ws` clients' : 'minimal WebSocket readers (bench/ws-raw-client.ts: `ws` assembling every message made the generator, not the server, the saturated process)'}, each subscribed to a ${VIEWPORT}x${VIEWPORT} viewport at a random place (so several clients share ` +
       `a chunk set and thus frame bytes); it reads only frame headers. ${WARMUP_MS / 1000} s warm-up, ${MEASURE_MS / 1000} s ` +
       `measured (the world is paused while clients connect), median of ${runs} run${runs > 1 ? 's' : ''} per row. Latency = receive time - the frame's server ` +
       `timestamp (commit time), 1 ms resolution. RSS per client = (median RSS while measuring - RSS before clients) / clients; ` +
