@@ -41,17 +41,34 @@ function recorder(prefix: number): { seen: Seen; handlers: RawWsHandlers; until(
 
 const pattern = (length: number, seed: number): Buffer => Buffer.from(Array.from({ length }, (_, i) => (i * 7 + seed) & 255));
 
-/** Close a net server and every connection it still holds (server.close alone waits for them). */
-function closeNetServer(server: Server, sockets: Set<Socket>): Promise<void> {
-  for (const socket of sockets) socket.destroy();
-  return new Promise((resolve) => server.close(() => resolve()));
-}
-
 let closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
   await Promise.all(closers.map((close) => close()));
   closers = [];
 });
+
+/** A plain TCP server on 127.0.0.1 handing each connection to `onSocket`, closed (connections and all) after the test; resolves to its port. */
+async function serveRaw(onSocket: (socket: Socket) => void): Promise<number> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    onSocket(socket);
+  });
+  closers.push(() => {
+    for (const socket of sockets) socket.destroy();
+    return new Promise((resolve) => server.close(() => resolve()));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as { port: number }).port;
+}
+
+/** A RawWsClient (20-byte prefix) to 127.0.0.1:`port`, terminated after the test, with what it reports. */
+function openRaw(port: number): ReturnType<typeof recorder> & { client: RawWsClient } {
+  const recorded = recorder(20);
+  const client = new RawWsClient(`ws://127.0.0.1:${port}/ws`, 20, recorded.handlers);
+  closers.push(async () => client.terminate());
+  return { ...recorded, client };
+}
 
 describe('RawWsClient (bench load generator)', () => {
   it('talks to a ws server: masked text out; 7-, 16- and 64-bit lengths, ping and close in', async () => {
@@ -78,9 +95,7 @@ describe('RawWsClient (bench load generator)', () => {
       });
     });
 
-    const { seen, handlers, until } = recorder(20);
-    const client = new RawWsClient(`ws://127.0.0.1:${port}/ws`, 20, handlers);
-    closers.push(async () => client.terminate());
+    const { seen, until, client } = openRaw(port);
     await until((s) => s.opened);
     client.sendText('{"type":"hello","protocolVersion":1}');
     client.sendText('x'.repeat(300)); // a 16-bit length, masked
@@ -122,9 +137,7 @@ describe('RawWsClient (bench load generator)', () => {
       Buffer.from([0x82, 3]), // binary, 3 bytes
       pattern(3, 6),
     ]);
-    const sockets = new Set<Socket>();
-    const server: Server = createServer((socket) => {
-      sockets.add(socket);
+    const port = await serveRaw((socket) => {
       let request = '';
       socket.on('data', (d: Buffer) => {
         request += d.toString('latin1');
@@ -140,13 +153,7 @@ describe('RawWsClient (bench load generator)', () => {
         request = '';
       });
     });
-    closers.push(() => closeNetServer(server, sockets));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as { port: number }).port;
-
-    const { seen, handlers, until } = recorder(20);
-    const client = new RawWsClient(`ws://127.0.0.1:${port}/ws`, 20, handlers);
-    closers.push(async () => client.terminate());
+    const { seen, until } = openRaw(port);
     await until((s) => s.binaries.length === 2);
     expect(seen.binaries).toEqual([
       { prefix: Array.from(pattern(20, 5)), length: 300 },
@@ -155,17 +162,8 @@ describe('RawWsClient (bench load generator)', () => {
   });
 
   it('reports a refused upgrade as an error', async () => {
-    const sockets = new Set<Socket>();
-    const server: Server = createServer((socket) => {
-      sockets.add(socket);
-      socket.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n');
-    });
-    closers.push(() => closeNetServer(server, sockets));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as { port: number }).port;
-    const { seen, handlers, until } = recorder(20);
-    const client = new RawWsClient(`ws://127.0.0.1:${port}/ws`, 20, handlers);
-    closers.push(async () => client.terminate());
+    const port = await serveRaw((socket) => socket.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n'));
+    const { seen, until } = openRaw(port);
     await until((s) => s.errors.length > 0);
     expect(seen.errors[0]).toMatch(/upgrade refused: HTTP\/1.1 404/);
   });
