@@ -113,7 +113,7 @@ export class PlacementQueue {
       marks.set(chunk, index, THIS_REQUEST);
       scratch.push(chunk, index);
     }
-    this.unmark(scratch, SPOKEN_FOR);
+    this.markAll(scratch, SPOKEN_FOR);
     const { keys, owners } = this.pending;
     for (let i = 0; i < cells.length; i++) {
       const cell = cells[i]!;
@@ -177,7 +177,7 @@ export class PlacementQueue {
 
   /** Undo the marks of the request being validated and throw why it is refused. */
   private refuse(name: 'OUT_OF_WORLD' | 'DUPLICATE_CELL' | 'CELL_OCCUPIED', index: number, x: number, y: number): never {
-    this.unmark(this.scratch, FREE);
+    this.markAll(this.scratch, FREE);
     const g = this.world.geometry;
     const details = { index, x, y };
     switch (name) {
@@ -191,7 +191,7 @@ export class PlacementQueue {
   }
 
   /** Set the mark of every (chunk, cell) pair in `marked`. */
-  private unmark(marked: readonly number[], mark: number): void {
+  private markAll(marked: readonly number[], mark: number): void {
     for (let i = 0; i < marked.length; i += 2) this.marks.set(marked[i]!, marked[i + 1]!, mark);
   }
 }
