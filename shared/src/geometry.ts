@@ -90,7 +90,7 @@ export class Geometry implements WorldShape {
 
   /** True when (x, y) is a cell of the world without wrapping. */
   contains(x: number, y: number): boolean {
-    return Number.isInteger(x) && Number.isInteger(y) && x >= 0 && y >= 0 && x < this.width && y < this.height;
+    return isInside(this, x, y);
   }
 
   /** Wrap x into [0, width) (for a torus). */
@@ -180,9 +180,26 @@ export class Geometry implements WorldShape {
    * it falls outside a bounded world.
    */
   normalize(x: number, y: number): [number, number] | null {
-    if (this.topology === 'torus') return [mod(x, this.width), mod(y, this.height)];
-    return this.contains(x, y) ? [x, y] : null;
+    return normalizeCell(this, x, y);
   }
+}
+
+/**
+ * Map (x, y) onto a world of this size and topology: wrapped on a torus, or null when it
+ * falls outside a bounded world. For callers that know the shape but hold no Geometry
+ * (the web client's camera).
+ */
+export function normalizeCell(
+  world: Pick<WorldShape, 'width' | 'height' | 'topology'>,
+  x: number,
+  y: number,
+): [number, number] | null {
+  if (world.topology === 'torus') return [mod(x, world.width), mod(y, world.height)];
+  return isInside(world, x, y) ? [x, y] : null;
+}
+
+function isInside(world: Pick<WorldShape, 'width' | 'height'>, x: number, y: number): boolean {
+  return Number.isInteger(x) && Number.isInteger(y) && x >= 0 && y >= 0 && x < world.width && y < world.height;
 }
 
 /** Position of a cell inside its chunk, 0..4095, row-major. */

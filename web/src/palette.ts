@@ -5,7 +5,7 @@
  * server would compute for `placePattern`.
  */
 import type { CameraWorld } from './camera.js';
-import { mod, parseRle, transformCells, type PatternBox, type PatternRotation } from '@lifemmo/shared';
+import { normalizeCell, parseRle, transformCells, type PatternBox, type PatternRotation } from '@lifemmo/shared';
 
 /** One palette entry. */
 export interface PaletteEntry {
@@ -61,15 +61,9 @@ export function placeAt(
   const top = y - Math.floor((box.height - 1) / 2);
   const out: Array<[number, number]> = [];
   for (const [dx, dy] of box.cells) {
-    let cx = left + dx;
-    let cy = top + dy;
-    if (world.topology === 'torus') {
-      cx = mod(cx, world.width);
-      cy = mod(cy, world.height);
-    } else if (cx < 0 || cy < 0 || cx >= world.width || cy >= world.height) {
-      return null;
-    }
-    out.push([cx, cy]);
+    const cell = normalizeCell(world, left + dx, top + dy);
+    if (cell === null) return null;
+    out.push(cell);
   }
   return out;
 }
