@@ -59,8 +59,14 @@ async function expectReplicasMatch(s: TestServer, byName: Map<string, TestClient
 }
 
 describe('replica from snapshot + diffs', () => {
-  it('equals GET /cells for overlapping, wrapping and disjoint viewports, stepped and live', async () => {
-    server = await startServer(ENV);
+  // Without compression each diff goes out as the group's shared, framed-once message
+  // (server/src/ws/shared-message.ts); with permessage-deflate (which `ws` clients offer)
+  // it goes through ws.send, compressed per client.
+  it.each([
+    ['shared framed messages', {}],
+    ['permessage-deflate', { WS_PERMESSAGE_DEFLATE: 'true' }],
+  ])('equals GET /cells for overlapping, wrapping and disjoint viewports, stepped and live (%s)', async (_, extraEnv) => {
+    server = await startServer({ ...ENV, ...extraEnv });
     await admin(server, 'pause');
     const players = [await newPlayer(server, 'red'), await newPlayer(server, 'blue'), await newPlayer(server, 'green')];
     const byName = new Map<string, TestClient>();
@@ -69,6 +75,7 @@ describe('replica from snapshot + diffs', () => {
       clients.push(client);
       byName.set(name, client);
       await client.hello();
+      expect(client.ws.extensions.includes('permessage-deflate')).toBe('WS_PERMESSAGE_DEFLATE' in extraEnv);
       client.send({ type: 'subscribe', ...rect, id: name });
     }
     for (const client of clients) await client.until(() => client.frames.length > 0, 5000, 'snapshot');

@@ -3,9 +3,10 @@
  *
  * Encode once, send many: a changed chunk's diff record is encoded once per tick, and only
  * if some viewport covers it; a diff frame is assembled once per distinct chunk set (group)
- * by copying those records; every member of the group is handed the same bytes. The cost of
- * a tick's encoding thus follows the changed, watched chunks and the number of distinct
- * viewports, never the number of clients.
+ * by copying those records and framed once as a WebSocket message (shared-message.ts);
+ * every member of the group is handed the same bytes. The cost of a tick's encoding thus
+ * follows the changed, watched chunks and the number of distinct viewports, never the
+ * number of clients.
  *
  * A reset sends every client the empty world's snapshot at once (`reset`). A generation
  * that is not the last one plus one (the broadcaster missed ticks) also gets every client
@@ -13,6 +14,7 @@
  */
 import { FrameTypes, SnapshotReasons, encodeDiffChunk, encodeFrame } from '@lifemmo/shared';
 import type { ChunkDiff, TickResult } from '../engine/index.js';
+import { frameBinaryMessage, type SharedMessage } from './shared-message.js';
 import type { WsContext } from './ws-context.js';
 import { syncWsMetrics } from './ws-metrics.js';
 
@@ -51,25 +53,25 @@ export class Broadcaster {
       const header = { type: FrameTypes.DIFF, generation: result.generation, timestamp: result.timestamp } as const;
       const parts: Uint8Array[] = [];
       // Groups whose chunks did not change all share one header-only frame.
-      let quiet: Uint8Array | null = null;
+      let quiet: SharedMessage | null = null;
       for (const group of ctx.groups.values()) {
         parts.length = 0;
         for (const chunk of group.chunks) {
           const diff = this.#changed.get(chunk);
           if (diff !== undefined) parts.push(this.#record(diff));
         }
-        let frame: Uint8Array;
+        let message: SharedMessage;
         if (parts.length > 0) {
-          frame = encodeFrame(header, parts);
+          message = frameBinaryMessage(encodeFrame(header, parts));
           stats.diffFrames++;
         } else {
           if (quiet === null) {
-            quiet = encodeFrame(header, parts);
+            quiet = frameBinaryMessage(encodeFrame(header, parts));
             stats.diffFrames++;
           }
-          frame = quiet;
+          message = quiet;
         }
-        for (const member of group.members) member.deliverDiff(frame);
+        for (const member of group.members) member.deliverDiff(message);
       }
     }
     syncWsMetrics(ctx.metrics, ctx.wsMetrics, stats);

@@ -6,8 +6,9 @@
  * (or the next tick's publish) runs, so a snapshot is always followed by the diff of the
  * next generation, and a `placed` reply always precedes the diff that carries the cells.
  */
+import type { Duplex } from 'node:stream';
 import type { FastifyBaseLogger } from 'fastify';
-import type { RawData, WebSocket } from 'ws';
+import { WebSocket, type RawData } from 'ws';
 import {
   CloseCodes,
   Errors,
@@ -27,6 +28,7 @@ import {
 import type { Player } from '../players/player-registry.js';
 import { patternCells } from '../placement/pattern-cells.js';
 import { sendVerdict, type BackpressureLimits } from './backpressure.js';
+import type { SharedMessage } from './shared-message.js';
 import { resolveViewport, type Group, type Viewport } from './subscriptions.js';
 import type { WsContext } from './ws-context.js';
 
@@ -64,13 +66,20 @@ export class WsConnection {
   #group: Group<WsConnection> | null = null;
   readonly #ctx: WsContext;
   readonly #ws: WebSocket;
+  /**
+   * The upgraded socket under `#ws`, for writing shared diff messages as they are
+   * (shared-message.ts); null when permessage-deflate was negotiated, since `ws` then
+   * compresses and may queue each frame.
+   */
+  readonly #rawSocket: Duplex | null;
   readonly #limits: BackpressureLimits;
   /** Token from `?token=` or the Authorization header, checked at hello. */
   readonly #upgradeToken: string | undefined;
 
-  constructor(ctx: WsContext, ws: WebSocket, upgradeToken: string | undefined, remote: string | undefined) {
+  constructor(ctx: WsContext, ws: WebSocket, socket: Duplex, upgradeToken: string | undefined, remote: string | undefined) {
     this.#ctx = ctx;
     this.#ws = ws;
+    this.#rawSocket = ws.extensions === '' ? socket : null;
     this.#upgradeToken = upgradeToken;
     this.#limits = { watermarkBytes: ctx.options.sendWatermarkBytes, hardLimitBytes: ctx.options.sendHardLimitBytes };
     this.log = ctx.log.child({ ws: this.id });
@@ -108,17 +117,17 @@ export class WsConnection {
   // -------------------------------------------------------------------------------
 
   /**
-   * Hand a diff frame (shared with other clients) to this client, unless it is behind:
+   * Hand a diff message (shared with other clients) to this client, unless it is behind:
    * then skip it, or send a fresh snapshot instead once it has drained.
    */
-  deliverDiff(frame: Uint8Array): void {
+  deliverDiff(message: SharedMessage): void {
     if (this.#closing || this.#viewport === null) return;
     if (this.behind) {
       this.sendSnapshot(SnapshotReasons.BACKPRESSURE);
       return;
     }
     const verdict = sendVerdict(this.#ws.bufferedAmount, this.#limits);
-    if (verdict === 'send') this.#send(frame);
+    if (verdict === 'send') this.#sendShared(message);
     else if (verdict === 'skip') this.#fallBehind();
     else this.#drop();
   }
@@ -150,6 +159,18 @@ export class WsConnection {
     stats.framesSent++;
     stats.bytesSent += typeof data === 'string' ? Buffer.byteLength(data) : data.length;
     this.#ws.send(data, typeof data === 'string' ? TEXT : BINARY);
+  }
+
+  /**
+   * One write of the message's framed bytes. The socket's own queue is what `ws` counts in
+   * `bufferedAmount`, so backpressure sees these bytes too.
+   */
+  #sendShared(message: SharedMessage): void {
+    if (this.#rawSocket === null || this.#ws.readyState !== WebSocket.OPEN) return this.#send(message.payload);
+    const stats = this.#ctx.stats;
+    stats.framesSent++;
+    stats.bytesSent += message.payload.length;
+    this.#rawSocket.write(message.wire);
   }
 
   #fallBehind(): void {

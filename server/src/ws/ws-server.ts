@@ -93,10 +93,10 @@ export function attachWebSocket(app: ZodApp, server: ServerContext): WsServerHan
     }
     if (url.pathname !== WS_PATH) return refuseUpgrade(socket, 404, 'Not Found');
     if (closed || server.state.shuttingDown) return refuseUpgrade(socket, 503, 'Service Unavailable');
-    wss.handleUpgrade(req, socket, head, (ws) => admit(ws, req, url));
+    wss.handleUpgrade(req, socket, head, (ws) => admit(ws, socket, req, url));
   };
 
-  const admit = (ws: WebSocket, req: IncomingMessage, url: URL): void => {
+  const admit = (ws: WebSocket, socket: Duplex, req: IncomingMessage, url: URL): void => {
     if (ctx.connections.size >= options.maxConnections) {
       // Accept, then close with a code: a browser cannot read an HTTP status on a failed upgrade.
       ws.on('error', () => undefined);
@@ -107,7 +107,7 @@ export function attachWebSocket(app: ZodApp, server: ServerContext): WsServerHan
     }
     // The query token is for clients that cannot set headers; the hello token wins over both.
     const token = url.searchParams.get('token') ?? bearerToken(req as unknown as FastifyRequest) ?? undefined;
-    const conn = new WsConnection(ctx, ws, token === '' ? undefined : token, req.socket.remoteAddress);
+    const conn = new WsConnection(ctx, ws, socket, token === '' ? undefined : token, req.socket.remoteAddress);
     ctx.connections.add(conn);
     server.metrics.wsClients.inc();
   };

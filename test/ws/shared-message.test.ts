@@ -1,0 +1,62 @@
+// A message framed once (server/src/ws/shared-message.ts) and written straight to the
+// upgraded socket reaches a real `ws` client as exactly its payload, at every length
+// encoding (7-, 16- and 64-bit), in order with what `ws.send` writes on the same socket.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket, { WebSocketServer } from 'ws';
+import { frameBinaryMessage } from '../../server/src/ws/shared-message.js';
+
+let http: Server | undefined;
+afterEach(async () => {
+  await new Promise((resolve) => (http ? http.close(resolve) : resolve(undefined)));
+  http = undefined;
+});
+
+/** A bare ws server on 127.0.0.1 handing over its first connection with the socket under it. */
+async function serverWithSocket(): Promise<{ url: string; connection: Promise<{ ws: WebSocket; socket: Duplex }> }> {
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+  http = createServer();
+  const connection = new Promise<{ ws: WebSocket; socket: Duplex }>((resolve) => {
+    http!.on('upgrade', (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => resolve({ ws, socket })));
+  });
+  await new Promise<void>((resolve) => http!.listen(0, '127.0.0.1', resolve));
+  return { url: `ws://127.0.0.1:${(http.address() as AddressInfo).port}`, connection };
+}
+
+function payloadOf(length: number): Uint8Array {
+  const bytes = new Uint8Array(length);
+  for (let i = 0; i < length; i++) bytes[i] = (i * 31 + length) & 0xff;
+  return bytes;
+}
+
+describe('shared framed message', () => {
+  it('is received as its payload at every length encoding, in order with ws.send', async () => {
+    const { url, connection } = await serverWithSocket();
+    const client = new WebSocket(url);
+    const received: Array<{ binary: boolean; data: Buffer }> = [];
+    client.on('message', (data: Buffer, isBinary) => received.push({ binary: isBinary, data }));
+    const { ws, socket } = await connection;
+
+    const lengths = [0, 1, 125, 126, 127, 65535, 65536, 70001];
+    for (const length of lengths) {
+      const message = frameBinaryMessage(payloadOf(length));
+      expect(message.wire.length - length).toBe(length <= 125 ? 2 : length <= 65535 ? 4 : 10);
+      socket.write(message.wire);
+      ws.send(`after ${length}`);
+    }
+    const deadline = Date.now() + 5000;
+    while (received.length < lengths.length * 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+
+    expect(received).toHaveLength(lengths.length * 2);
+    lengths.forEach((length, i) => {
+      const framed = received[2 * i]!;
+      expect(framed.binary).toBe(true);
+      expect(new Uint8Array(framed.data)).toEqual(payloadOf(length));
+      expect(received[2 * i + 1]).toEqual({ binary: false, data: Buffer.from(`after ${length}`) });
+    });
+    client.close();
+    await new Promise((resolve) => client.once('close', resolve));
+  });
+});
