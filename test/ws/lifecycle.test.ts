@@ -61,4 +61,34 @@ describe('connection lifecycle', () => {
       expect(c.closeReason).toBe(Errors.WS_SHUTTING_DOWN.code);
     }
   });
+
+  it('the heartbeat sweeps a slice at a time: each client is pinged once per interval, the deaf are closed within two', async () => {
+    // 1000 ms at 250 ms a slice: four slices, so clients of different ids are pinged at different times.
+    server = await startServer({ TICK_MS: '50', WS_HEARTBEAT_MS: '1000' });
+    const live: TestClient[] = [];
+    const deaf: TestClient[] = [];
+    for (let i = 0; i < 8; i++) {
+      const c = await connectClient(server, { autoPong: i % 2 === 0 });
+      clients.push(c);
+      await c.hello();
+      (i % 2 === 0 ? live : deaf).push(c);
+    }
+    const pings = live.map(() => [] as number[]);
+    live.forEach((c, i) => c.ws.on('ping', () => pings[i]!.push(Date.now())));
+    const started = Date.now();
+    await Promise.all(deaf.map((c) => c.closed));
+    // A deaf client is pinged at its first sweep and closed at its second: within two intervals.
+    expect(Date.now() - started).toBeLessThan(2000 + 1000);
+    for (const c of deaf) expect(c.closeCode).toBe(CloseCodes.HEARTBEAT_MISSED);
+    await new Promise((r) => setTimeout(r, 3200 - (Date.now() - started)));
+    for (const [i, c] of live.entries()) {
+      expect(c.closeCode, `live client ${i}`).toBeUndefined();
+      // Three intervals: three pings each, about one interval apart.
+      expect(pings[i]!.length, `pings of live client ${i}`).toBeGreaterThanOrEqual(3);
+      for (let k = 1; k < pings[i]!.length; k++) expect(pings[i]![k]! - pings[i]![k - 1]!).toBeGreaterThan(500);
+    }
+    // Not all at once: the live clients' first pings are spread over the slices.
+    const firsts = pings.map((p) => p[0]!);
+    expect(Math.max(...firsts) - Math.min(...firsts)).toBeGreaterThan(200);
+  });
 });
