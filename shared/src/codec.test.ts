@@ -8,6 +8,8 @@ import {
   decodeFrame,
   encodeDiffChunk,
   encodeFrame,
+  frameLength,
+  writeFrame,
   encodeSnapshotChunk,
   readFrameHeader,
   type ChunkCells,
@@ -89,6 +91,20 @@ describe('codec round trips', () => {
     const decoded = decodeFrame(big.subarray(3, 3 + frame.length));
     expect(decoded.generation).toBe(7);
     expect(decoded.chunks).toHaveLength(1);
+  });
+
+  it('writeFrame writes at an offset of a larger buffer exactly what encodeFrame returns, and nothing around it', () => {
+    const records = [
+      encodeDiffChunk({ cx: 1, cy: 2, births: Uint16Array.of(5, 9), birthOwners: Uint16Array.of(3, 4), deaths: Uint16Array.of(7) }),
+      encodeDiffChunk({ cx: 0, cy: 0, births: new Uint16Array(0), birthOwners: new Uint16Array(0), deaths: Uint16Array.of(1, 2, 3) }),
+    ];
+    const header = { type: FrameTypes.DIFF, generation: 9, timestamp: 123.25 } as const;
+    const frame = encodeFrame(header, records);
+    expect(frameLength(records)).toBe(frame.length);
+    const big = new Uint8Array(frame.length + 10).fill(0xee);
+    writeFrame(big.subarray(2), 3, header, records);
+    expect(big.subarray(5, 5 + frame.length)).toEqual(frame);
+    expect([...big.subarray(0, 5), ...big.subarray(5 + frame.length)].every((b) => b === 0xee)).toBe(true);
   });
 });
 

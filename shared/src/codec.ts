@@ -228,24 +228,38 @@ export interface FrameHeaderInput {
  * diff, encodeSnapshotChunk for a snapshot) copied in order. Records are not re-encoded.
  */
 export function encodeFrame(header: FrameHeaderInput, records: readonly Uint8Array[]): Uint8Array {
+  const bytes = new Uint8Array(frameLength(records));
+  writeFrame(bytes, 0, header, records);
+  return bytes;
+}
+
+/** Bytes of the frame of `records` (what encodeFrame returns, what writeFrame writes). */
+export function frameLength(records: readonly Uint8Array[]): number {
+  let size = FRAME_HEADER_BYTES;
+  for (const record of records) size += record.length;
+  return size;
+}
+
+/**
+ * encodeFrame into `target` from `offset` (frameLength(records) bytes), for a caller that
+ * puts the frame inside a buffer of its own, such as a WebSocket message with its header.
+ */
+export function writeFrame(target: Uint8Array, offset: number, header: FrameHeaderInput, records: readonly Uint8Array[]): void {
   if (!Number.isInteger(header.generation) || header.generation < 0 || header.generation > 0xffff_ffff) {
     throw new LifeError('VALIDATION', `Generation must fit in 32 bits, got ${header.generation}`);
   }
-  let size = FRAME_HEADER_BYTES;
-  for (const record of records) size += record.length;
-  const bytes = new Uint8Array(size);
-  const view = new DataView(bytes.buffer);
-  bytes[0] = header.type;
-  bytes[1] = header.type === FrameTypes.SNAPSHOT ? (header.reason ?? 0) : 0;
+  const view = new DataView(target.buffer, target.byteOffset + offset, FRAME_HEADER_BYTES);
+  target[offset] = header.type;
+  target[offset + 1] = header.type === FrameTypes.SNAPSHOT ? (header.reason ?? 0) : 0;
+  view.setUint16(2, 0, true);
   view.setUint32(4, header.generation, true);
   view.setFloat64(8, header.timestamp, true);
   view.setUint32(16, records.length, true);
-  let at = FRAME_HEADER_BYTES;
+  let at = offset + FRAME_HEADER_BYTES;
   for (const record of records) {
-    bytes.set(record, at);
+    target.set(record, at);
     at += record.length;
   }
-  return bytes;
 }
 
 // ---------------------------------------------------------------------------------

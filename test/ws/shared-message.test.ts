@@ -1,12 +1,14 @@
 // A message framed once (server/src/ws/shared-message.ts) and written straight to the
-// upgraded socket reaches a real `ws` client as exactly its payload, at every length
-// encoding (7-, 16- and 64-bit), in order with what `ws.send` writes on the same socket.
+// upgraded socket reaches a real `ws` client as exactly the protocol frame encodeFrame
+// makes of the same header and records, at every WebSocket length encoding (7-, 16- and
+// 64-bit), in order with what `ws.send` writes on the same socket.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
-import { frameBinaryMessage } from '../../server/src/ws/shared-message.js';
+import { FRAME_HEADER_BYTES, FrameTypes, encodeFrame } from '@lifemmo/shared';
+import { sharedFrameMessage } from '../../server/src/ws/shared-message.js';
 
 let http: Server | undefined;
 afterEach(async () => {
@@ -25,10 +27,17 @@ async function serverWithSocket(): Promise<{ url: string; connection: Promise<{ 
   return { url: `ws://127.0.0.1:${(http.address() as AddressInfo).port}`, connection };
 }
 
-function payloadOf(length: number): Uint8Array {
-  const bytes = new Uint8Array(length);
-  for (let i = 0; i < length; i++) bytes[i] = (i * 31 + length) & 0xff;
-  return bytes;
+/** Records that make a protocol frame of `length` bytes in all (at least the 20-byte header). */
+function recordsFor(length: number): Uint8Array[] {
+  const body = length - FRAME_HEADER_BYTES;
+  const records: Uint8Array[] = [];
+  // Two records where there is room, to check they are laid out one after the other.
+  for (const size of body > 1 ? [1, body - 1] : body === 1 ? [1] : []) {
+    const record = new Uint8Array(size);
+    for (let i = 0; i < size; i++) record[i] = (i * 31 + length + size) & 0xff;
+    records.push(record);
+  }
+  return records;
 }
 
 describe('shared framed message', () => {
@@ -39,9 +48,11 @@ describe('shared framed message', () => {
     client.on('message', (data: Buffer, isBinary) => received.push({ binary: isBinary, data }));
     const { ws, socket } = await connection;
 
-    const lengths = [0, 1, 125, 126, 127, 65535, 65536, 70001];
+    const lengths = [20, 21, 125, 126, 127, 65535, 65536, 70001];
+    const header = (length: number) => ({ type: FrameTypes.DIFF, generation: length, timestamp: 1.5 * length }) as const;
     for (const length of lengths) {
-      const message = frameBinaryMessage(payloadOf(length));
+      const message = sharedFrameMessage(header(length), recordsFor(length));
+      expect(message.payload.length).toBe(length);
       expect(message.wire.length - length).toBe(length <= 125 ? 2 : length <= 65535 ? 4 : 10);
       socket.write(message.wire);
       ws.send(`after ${length}`);
@@ -53,7 +64,7 @@ describe('shared framed message', () => {
     lengths.forEach((length, i) => {
       const framed = received[2 * i]!;
       expect(framed.binary).toBe(true);
-      expect(new Uint8Array(framed.data)).toEqual(payloadOf(length));
+      expect(new Uint8Array(framed.data)).toEqual(encodeFrame(header(length), recordsFor(length)));
       expect(received[2 * i + 1]).toEqual({ binary: false, data: Buffer.from(`after ${length}`) });
     });
     client.close();

@@ -12,9 +12,9 @@
  * that is not the last one plus one (the broadcaster missed ticks) also gets every client
  * a fresh snapshot instead of a diff.
  */
-import { FrameTypes, SnapshotReasons, encodeDiffChunk, encodeFrame } from '@lifemmo/shared';
+import { FrameTypes, SnapshotReasons, encodeDiffChunk } from '@lifemmo/shared';
 import type { ChunkDiff, TickResult } from '../engine/index.js';
-import { frameBinaryMessage, type SharedMessage } from './shared-message.js';
+import { sharedFrameMessage, type SharedMessage } from './shared-message.js';
 import type { WsContext } from './ws-context.js';
 import { syncWsMetrics } from './ws-metrics.js';
 
@@ -62,11 +62,11 @@ export class Broadcaster {
         }
         let message: SharedMessage;
         if (parts.length > 0) {
-          message = frameBinaryMessage(encodeFrame(header, parts));
+          message = sharedFrameMessage(header, parts);
           stats.diffFrames++;
         } else {
           if (quiet === null) {
-            quiet = frameBinaryMessage(encodeFrame(header, parts));
+            quiet = sharedFrameMessage(header, parts);
             stats.diffFrames++;
           }
           message = quiet;

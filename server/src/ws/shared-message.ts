@@ -15,6 +15,8 @@
  * while it does, so those connections keep using `ws.send` with `payload`.
  */
 
+import { frameLength, writeFrame, type FrameHeaderInput } from '@lifemmo/shared';
+
 /** FIN + binary opcode: a whole binary message in one frame. */
 const FIN_BINARY = 0x82;
 /** Payload lengths up to this fit in the 7-bit length field. */
@@ -24,15 +26,19 @@ const LENGTH_64_BIT = 127;
 
 /** One binary message, framed once. */
 export interface SharedMessage {
-  /** The message itself (a protocol frame of shared/src/codec.ts). */
+  /** The message itself (a protocol frame of shared/src/codec.ts), a view into `wire`. */
   readonly payload: Uint8Array;
   /** The whole WebSocket frame: header, then `payload`. */
   readonly wire: Buffer;
 }
 
-/** Frame `payload` as one unmasked, final, binary WebSocket frame. */
-export function frameBinaryMessage(payload: Uint8Array): SharedMessage {
-  const length = payload.length;
+/**
+ * Frame a protocol frame of `header` and `records` as one unmasked, final, binary
+ * WebSocket frame. The protocol frame is written straight into the message, after its
+ * WebSocket header: one buffer per group and tick, no copy of the frame.
+ */
+export function sharedFrameMessage(header: FrameHeaderInput, records: readonly Uint8Array[]): SharedMessage {
+  const length = frameLength(records);
   const headerBytes = length <= MAX_7_BIT ? 2 : length <= 0xffff ? 4 : 10;
   const wire = Buffer.allocUnsafe(headerBytes + length);
   wire[0] = FIN_BINARY;
@@ -45,6 +51,6 @@ export function frameBinaryMessage(payload: Uint8Array): SharedMessage {
     wire[1] = LENGTH_64_BIT;
     wire.writeBigUInt64BE(BigInt(length), 2);
   }
-  wire.set(payload, headerBytes);
-  return { payload, wire };
+  writeFrame(wire, headerBytes, header, records);
+  return { payload: wire.subarray(headerBytes), wire };
 }
