@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { FRAME_HEADER_BYTES, FrameTypes, encodeFrame } from '@lifemmo/shared';
-import { sharedFrameMessage } from '../../server/src/ws/shared-message.js';
+import { MessageArena, sharedFrameMessage } from '../../server/src/ws/shared-message.js';
 
 let http: Server | undefined;
 afterEach(async () => {
@@ -50,8 +50,9 @@ describe('shared framed message', () => {
 
     const lengths = [20, 21, 125, 126, 127, 65535, 65536, 70001];
     const header = (length: number) => ({ type: FrameTypes.DIFF, generation: length, timestamp: 1.5 * length }) as const;
+    const arena = new MessageArena();
     for (const length of lengths) {
-      const message = sharedFrameMessage(header(length), recordsFor(length));
+      const message = sharedFrameMessage(arena, header(length), recordsFor(length));
       expect(message.payload.length).toBe(length);
       expect(message.wire.length - length).toBe(length <= 125 ? 2 : length <= 65535 ? 4 : 10);
       socket.write(message.wire);
@@ -69,5 +70,31 @@ describe('shared framed message', () => {
     });
     client.close();
     await new Promise((resolve) => client.once('close', resolve));
+  });
+
+  it('an arena reuses its slabs after a tick nobody retained, and leaves retained bytes alone', () => {
+    const arena = new MessageArena();
+    const first = sharedFrameMessage(arena, { type: FrameTypes.DIFF, generation: 1, timestamp: 1 }, recordsFor(5000));
+    const second = sharedFrameMessage(arena, { type: FrameTypes.DIFF, generation: 1, timestamp: 1 }, recordsFor(300));
+    // One tick's messages share a slab without overlapping.
+    expect(second.wire.buffer).toBe(first.wire.buffer);
+    expect(second.wire.byteOffset).toBeGreaterThanOrEqual(first.wire.byteOffset + first.wire.length);
+    expect(new Uint8Array(first.payload)).toEqual(encodeFrame({ type: FrameTypes.DIFF, generation: 1, timestamp: 1 }, recordsFor(5000)));
+
+    arena.release(false);
+    const reused = sharedFrameMessage(arena, { type: FrameTypes.DIFF, generation: 2, timestamp: 2 }, recordsFor(300));
+    expect(reused.wire.buffer).toBe(first.wire.buffer);
+    expect(reused.wire.byteOffset).toBe(first.wire.byteOffset);
+
+    const kept = Buffer.from(reused.wire);
+    arena.release(true);
+    const fresh = sharedFrameMessage(arena, { type: FrameTypes.DIFF, generation: 3, timestamp: 3 }, recordsFor(300));
+    expect(fresh.wire.buffer).not.toBe(reused.wire.buffer);
+    expect(Buffer.from(reused.wire)).toEqual(kept);
+
+    // A message larger than a slab gets one of its own.
+    const huge = sharedFrameMessage(arena, { type: FrameTypes.DIFF, generation: 3, timestamp: 3 }, recordsFor(5 * 1024 * 1024));
+    expect(huge.payload.length).toBe(5 * 1024 * 1024);
+    expect(huge.wire.buffer).not.toBe(fresh.wire.buffer);
   });
 });

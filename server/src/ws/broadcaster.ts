@@ -14,7 +14,7 @@
  */
 import { FrameTypes, SnapshotReasons, encodeDiffChunk } from '@lifemmo/shared';
 import type { ChunkDiff, TickResult } from '../engine/index.js';
-import { sharedFrameMessage, type SharedMessage } from './shared-message.js';
+import { MessageArena, sharedFrameMessage, type SharedMessage } from './shared-message.js';
 import type { WsContext } from './ws-context.js';
 import { syncWsMetrics } from './ws-metrics.js';
 
@@ -25,6 +25,7 @@ export class Broadcaster {
   // Reused per tick: changed chunk index -> its diff, and -> its encoded record.
   readonly #changed = new Map<number, ChunkDiff>();
   readonly #records = new Map<number, Uint8Array>();
+  readonly #arena = new MessageArena();
 
   constructor(ctx: WsContext) {
     this.#ctx = ctx;
@@ -54,6 +55,8 @@ export class Broadcaster {
       const parts: Uint8Array[] = [];
       // Groups whose chunks did not change all share one header-only frame.
       let quiet: SharedMessage | null = null;
+      // Whether some client may still hold this tick's message bytes (see MessageArena).
+      let retained = false;
       for (const group of ctx.groups.values()) {
         parts.length = 0;
         for (const chunk of group.chunks) {
@@ -62,17 +65,18 @@ export class Broadcaster {
         }
         let message: SharedMessage;
         if (parts.length > 0) {
-          message = sharedFrameMessage(header, parts);
+          message = sharedFrameMessage(this.#arena, header, parts);
           stats.diffFrames++;
         } else {
           if (quiet === null) {
-            quiet = sharedFrameMessage(header, parts);
+            quiet = sharedFrameMessage(this.#arena, header, parts);
             stats.diffFrames++;
           }
           message = quiet;
         }
-        for (const member of group.members) member.deliverDiff(message);
+        for (const member of group.members) if (member.deliverDiff(message)) retained = true;
       }
+      this.#arena.release(retained);
     }
     syncWsMetrics(ctx.metrics, ctx.wsMetrics, stats);
     ctx.wsMetrics.publishDuration.observe((performance.now() - started) / 1000);

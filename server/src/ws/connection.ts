@@ -118,18 +118,20 @@ export class WsConnection {
 
   /**
    * Hand a diff message (shared with other clients) to this client, unless it is behind:
-   * then skip it, or send a fresh snapshot instead once it has drained.
+   * then skip it, or send a fresh snapshot instead once it has drained. Returns true when
+   * the message's bytes may still be held after this call (not all written at once).
    */
-  deliverDiff(message: SharedMessage): void {
-    if (this.#closing || this.#viewport === null) return;
+  deliverDiff(message: SharedMessage): boolean {
+    if (this.#closing || this.#viewport === null) return false;
     if (this.behind) {
       this.sendSnapshot(SnapshotReasons.BACKPRESSURE);
-      return;
+      return false;
     }
     const verdict = sendVerdict(this.#ws.bufferedAmount, this.#limits);
-    if (verdict === 'send') this.#sendShared(message);
-    else if (verdict === 'skip') this.#fallBehind();
+    if (verdict === 'send') return this.#sendShared(message);
+    if (verdict === 'skip') this.#fallBehind();
     else this.#drop();
+    return false;
   }
 
   /** Send a snapshot of the viewport now, or mark the client behind to get one once drained. */
@@ -163,14 +165,19 @@ export class WsConnection {
 
   /**
    * One write of the message's framed bytes. The socket's own queue is what `ws` counts in
-   * `bufferedAmount`, so backpressure sees these bytes too.
+   * `bufferedAmount`, so backpressure sees these bytes too. True when the bytes may still
+   * be held: queued in the socket, or handed to `ws.send`.
    */
-  #sendShared(message: SharedMessage): void {
-    if (this.#rawSocket === null || this.#ws.readyState !== WebSocket.OPEN) return this.#send(message.payload);
+  #sendShared(message: SharedMessage): boolean {
+    if (this.#rawSocket === null || this.#ws.readyState !== WebSocket.OPEN) {
+      this.#send(message.payload);
+      return true;
+    }
     const stats = this.#ctx.stats;
     stats.framesSent++;
     stats.bytesSent += message.payload.length;
     this.#rawSocket.write(message.wire);
+    return this.#rawSocket.writableLength > 0;
   }
 
   #fallBehind(): void {
