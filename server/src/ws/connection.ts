@@ -157,10 +157,14 @@ export class WsConnection {
   }
 
   #send(data: Uint8Array | string): void {
+    this.#countSent(typeof data === 'string' ? Buffer.byteLength(data) : data.length);
+    this.#ws.send(data, typeof data === 'string' ? TEXT : BINARY);
+  }
+
+  #countSent(bytes: number): void {
     const stats = this.#ctx.stats;
     stats.framesSent++;
-    stats.bytesSent += typeof data === 'string' ? Buffer.byteLength(data) : data.length;
-    this.#ws.send(data, typeof data === 'string' ? TEXT : BINARY);
+    stats.bytesSent += bytes;
   }
 
   /**
@@ -173,9 +177,7 @@ export class WsConnection {
       this.#send(message.payload);
       return true;
     }
-    const stats = this.#ctx.stats;
-    stats.framesSent++;
-    stats.bytesSent += message.payload.length;
+    this.#countSent(message.payload.length);
     this.#rawSocket.write(message.wire);
     return this.#rawSocket.writableLength > 0;
   }
