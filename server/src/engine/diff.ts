@@ -2,7 +2,8 @@
  * Diff: what changed in each chunk of a committed tick, births with owners and deaths,
  * ready for the transports to encode once per tick.
  */
-import { CHUNK_WORDS, popcount32, type Chunk } from './chunk.js';
+import { CHUNK_CELLS } from '@lifemmo/shared';
+import { CHUNK_WORDS, type Chunk } from './chunk.js';
 import type { ChunkDiff } from './types.js';
 
 /** True when a committed chunk differs from its previous generation (kept in `next`). */
@@ -13,38 +14,69 @@ export function hasChanged(chunk: Chunk): boolean {
   return false;
 }
 
-/** The diff of one committed chunk against its previous generation. */
-export function diffOf(chunk: Chunk): ChunkDiff {
+// Scratch lists for diffOf: one pass fills them, then each list is copied out at its exact
+// length (dense worlds change millions of cells a tick, so the lists must be tight).
+const bornScratch = new Uint16Array(CHUNK_CELLS);
+const diedScratch = new Uint16Array(CHUNK_CELLS);
+
+/** Elements of a fresh ListBlocks block: room for the lists of a few hundred busy chunks. */
+const LIST_BLOCK = 64 * 1024;
+
+/**
+ * Where a tick's lists are cut from: views into shared blocks, not an ArrayBuffer each.
+ *
+ * Why: a typed array of more than a few dozen bytes gets its own ArrayBuffer outside V8's
+ * heap, about 2 µs to make and one more thing for the garbage collector to count as
+ * external memory; a view into an existing block costs some tens of ns. Three lists per
+ * changed chunk came to about 2 ms of a busy tick (bench/ws.ts). Blocks are never reused:
+ * a listener may keep a tick's lists, and they stay valid.
+ */
+export class ListBlocks {
+  #block = new Uint16Array(0);
+  #used = 0;
+
+  /** A fresh list of `length` elements (zeroed). */
+  take(length: number): Uint16Array {
+    if (this.#block.length - this.#used < length) {
+      this.#block = new Uint16Array(Math.max(LIST_BLOCK, length));
+      this.#used = 0;
+    }
+    const list = this.#block.subarray(this.#used, this.#used + length);
+    this.#used += length;
+    return list;
+  }
+}
+
+/** The diff of one committed chunk against its previous generation; lists cut from `blocks`. */
+export function diffOf(chunk: Chunk, blocks: ListBlocks): ChunkDiff {
   const now = chunk.cells;
   const before = chunk.next;
-  // Count first so each list is one exact typed array: dense worlds change millions of cells a tick.
-  let bornCount = 0;
-  let diedCount = 0;
-  for (let i = 0; i < CHUNK_WORDS; i++) {
-    bornCount += popcount32(now[i]! & ~before[i]!);
-    diedCount += popcount32(before[i]! & ~now[i]!);
-  }
-  const births = new Uint16Array(bornCount);
-  const birthOwners = new Uint16Array(bornCount);
-  const deaths = new Uint16Array(diedCount);
   let b = 0;
   let d = 0;
   for (let i = 0; i < CHUNK_WORDS; i++) {
-    let born = now[i]! & ~before[i]!;
-    let died = before[i]! & ~now[i]!;
+    const was = before[i]!;
+    const is = now[i]!;
+    if (was === is) continue;
+    let born = is & ~was;
+    let died = was & ~is;
     while (born !== 0) {
       const low = born & -born;
       born ^= low;
-      births[b++] = (i << 5) | (31 - Math.clz32(low));
+      bornScratch[b++] = (i << 5) | (31 - Math.clz32(low));
     }
     while (died !== 0) {
       const low = died & -died;
       died ^= low;
-      deaths[d++] = (i << 5) | (31 - Math.clz32(low));
+      diedScratch[d++] = (i << 5) | (31 - Math.clz32(low));
     }
   }
+  const births = blocks.take(b);
+  births.set(bornScratch.subarray(0, b));
+  const deaths = blocks.take(d);
+  deaths.set(diedScratch.subarray(0, d));
+  const birthOwners = blocks.take(b);
   if (chunk.owners === null) birthOwners.fill(chunk.owner);
-  else for (let k = 0; k < bornCount; k++) birthOwners[k] = chunk.owners[births[k]!]!;
+  else for (let k = 0; k < b; k++) birthOwners[k] = chunk.owners[births[k]!]!;
   return { chunk: chunk.index, cx: chunk.cx, cy: chunk.cy, births, birthOwners, deaths };
 }
 
@@ -64,6 +96,7 @@ export class TickChanges {
   readonly changedChunks: readonly number[];
   private readonly chunks = new Map<number, Chunk>();
   private readonly built = new Map<number, ChunkDiff>();
+  private readonly lists = new ListBlocks();
   private every: readonly ChunkDiff[] | null = null;
   private open = true;
 
@@ -83,7 +116,7 @@ export class TickChanges {
     let diff = this.built.get(index);
     if (diff === undefined) {
       this.checkOpen();
-      diff = diffOf(chunk);
+      diff = diffOf(chunk, this.lists);
       this.built.set(index, diff);
     }
     return diff;
