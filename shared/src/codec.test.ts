@@ -4,9 +4,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   BITMAP_BYTES,
+  CellEncodings,
   FRAME_HEADER_BYTES,
   decodeFrame,
   encodeDiffChunk,
+  encodeDiffChunkWith,
   encodeFrame,
   frameLength,
   writeFrame,
@@ -105,6 +107,25 @@ describe('codec round trips', () => {
     writeFrame(big.subarray(2), 3, header, records);
     expect(big.subarray(5, 5 + frame.length)).toEqual(frame);
     expect([...big.subarray(0, 5), ...big.subarray(5 + frame.length)].every((b) => b === 0xee)).toBe(true);
+  });
+  it('encodes a diff record into stale bytes from an allocator exactly as into fresh ones', () => {
+    fc.assert(
+      fc.property(diffChunk, fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 64 }), (chunk, stale, offset) => {
+        const slab = new Uint8Array(offset + 2 * 4096 + 64).fill(stale);
+        const record = encodeDiffChunkWith(chunk, (bytes) => slab.subarray(offset, offset + bytes));
+        expect(record.byteOffset).toBe(offset);
+        expect(Array.from(record)).toEqual(Array.from(encodeDiffChunk(chunk)));
+      }),
+      { numRuns: 200 },
+    );
+    // Dense sets take the bitmap encoding, which must not keep stale bits.
+    for (const step of [2, 3, 7]) {
+      const births = Uint16Array.from({ length: Math.ceil(4096 / step) }, (_, i) => i * step);
+      const chunk = { cx: 3, cy: 4, births, birthOwners: births.map((c) => c % 5), deaths: births.map((c) => c + 1).filter((c) => c < 4096) };
+      const record = encodeDiffChunkWith(chunk, (bytes) => new Uint8Array(bytes).fill(0xff));
+      expect(record[4]! & 3).toBe(CellEncodings.BITMAP);
+      expect(Array.from(record)).toEqual(Array.from(encodeDiffChunk(chunk)));
+    }
   });
 });
 

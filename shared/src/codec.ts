@@ -158,7 +158,8 @@ function writeCellSet(
       }
     }
   } else {
-    // The buffer is fresh (zeroed), so only the set bits need writing.
+    // The bytes may hold anything (encodeDiffChunkWith): clear the bitmap, then set bits.
+    bytes.fill(0, at, at + BITMAP_BYTES);
     for (let i = 0; i < n; i++) {
       const c = cells[i]!;
       bytes[at + (c >> 3)]! |= 1 << (c & 7);
@@ -188,12 +189,21 @@ function checkOwners(cells: Uint16Array, owners: Uint16Array, what: string): voi
 
 /** Encode one chunk's diff record: cx u16, cy u16, births (with owners), deaths. */
 export function encodeDiffChunk(change: ChunkChange): Uint8Array {
+  return encodeDiffChunkWith(change, (bytes) => new Uint8Array(bytes));
+}
+
+/**
+ * encodeDiffChunk into bytes from `allocate`, for a server that encodes hundreds of
+ * records a tick and cuts them from a larger buffer instead of making an array each. The
+ * bytes it returns may hold anything: every byte of the record is written.
+ */
+export function encodeDiffChunkWith(change: ChunkChange, allocate: (bytes: number) => Uint8Array): Uint8Array {
   checkChunkXY(change.cx, change.cy);
   checkOwners(change.births, change.birthOwners, 'births');
   const births = planCellSet(change.births, change.birthOwners);
   const deaths = planCellSet(change.deaths, null);
-  const bytes = new Uint8Array(4 + births.bytes + deaths.bytes);
-  const view = new DataView(bytes.buffer);
+  const bytes = allocate(4 + births.bytes + deaths.bytes);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   view.setUint16(0, change.cx, true);
   view.setUint16(2, change.cy, true);
   writeCellSet(bytes, view, 4, change.births, change.birthOwners, births);

@@ -12,7 +12,7 @@
  * that is not the last one plus one (the broadcaster missed ticks) also gets every client
  * a fresh snapshot instead of a diff.
  */
-import { FrameTypes, SnapshotReasons, encodeDiffChunk } from '@lifemmo/shared';
+import { FrameTypes, SnapshotReasons, encodeDiffChunkWith } from '@lifemmo/shared';
 import type { ChunkDiff, TickResult } from '../engine/index.js';
 import { MessageArena, sharedFrameMessage, type SharedMessage } from './shared-message.js';
 import type { WsContext } from './ws-context.js';
@@ -26,6 +26,12 @@ export class Broadcaster {
   readonly #changed = new Map<number, ChunkDiff>();
   readonly #records = new Map<number, Uint8Array>();
   readonly #arena = new MessageArena();
+  /**
+   * This tick's records: only copied into messages within `publish`, so the next tick can
+   * always overwrite them. Why not an array each: see ListBlocks in engine/diff.ts.
+   */
+  readonly #recordArena = new MessageArena();
+  readonly #allocateRecord = (bytes: number): Uint8Array => this.#recordArena.allocate(bytes);
 
   constructor(ctx: WsContext) {
     this.#ctx = ctx;
@@ -77,6 +83,7 @@ export class Broadcaster {
         for (const member of group.members) if (member.deliverDiff(message)) retained = true;
       }
       this.#arena.release(retained);
+      this.#recordArena.release(false);
     }
     syncWsMetrics(ctx.metrics, ctx.wsMetrics, stats);
     ctx.wsMetrics.publishDuration.observe((performance.now() - started) / 1000);
@@ -98,7 +105,7 @@ export class Broadcaster {
   #record(diff: ChunkDiff): Uint8Array {
     let record = this.#records.get(diff.chunk);
     if (record === undefined) {
-      record = encodeDiffChunk(diff);
+      record = encodeDiffChunkWith(diff, this.#allocateRecord);
       this.#ctx.stats.diffChunkEncodings++;
       this.#records.set(diff.chunk, record);
     }
