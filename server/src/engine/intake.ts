@@ -32,9 +32,18 @@ interface ChunkMarks {
   count: number;
 }
 
+/**
+ * Mark arrays kept for reuse. A placement load touches new chunks all the time, and each
+ * tick frees the marks of the last; a fresh 4 KiB array each time is memory outside V8's
+ * heap, slow to make and a reason for extra garbage collections.
+ */
+const SPARE_MARKS_MAX = 256;
+
 /** A mark per cell, stored per chunk for the chunks that have any. */
 class CellMarks {
   private readonly byChunk = new Map<number, ChunkMarks>();
+  /** All-FREE arrays of entries that emptied, for the next chunks that need one. */
+  private readonly spare: Uint8Array[] = [];
   // The cells of one request mostly share a chunk: remember the last one to skip the map.
   private lastChunk = -1;
   private lastEntry: ChunkMarks | undefined = undefined;
@@ -47,7 +56,7 @@ class CellMarks {
     let entry = this.entry(chunk);
     if (entry === undefined) {
       if (mark === FREE) return;
-      entry = { marks: new Uint8Array(CHUNK_CELLS), count: 0 };
+      entry = { marks: this.spare.pop() ?? new Uint8Array(CHUNK_CELLS), count: 0 };
       this.byChunk.set(chunk, entry);
       this.lastEntry = entry;
     }
@@ -57,6 +66,8 @@ class CellMarks {
     if (entry.count === 0) {
       this.byChunk.delete(chunk);
       this.lastEntry = undefined;
+      // Every mark is FREE again, so the array can serve another chunk as it is.
+      if (this.spare.length < SPARE_MARKS_MAX) this.spare.push(entry.marks);
     }
   }
 
