@@ -96,6 +96,26 @@ describe('tick loop', () => {
     expect(e.lastStats!.placementsApplied).toBe(1);
   });
 
+  it('a chunk whose queued cells were committed takes new placements at the same spots, and so does any other chunk', async () => {
+    const e = make();
+    // A block in chunk (0, 0), then the same in-chunk spots in every other chunk, tick after
+    // tick: the marks of committed cells must be clear wherever they are kept next.
+    const block = (cx: number, cy: number): Array<[number, number]> => [
+      [cx * CHUNK_SIZE + 10, cy * CHUNK_SIZE + 10],
+      [cx * CHUNK_SIZE + 11, cy * CHUNK_SIZE + 10],
+      [cx * CHUNK_SIZE + 10, cy * CHUNK_SIZE + 11],
+      [cx * CHUNK_SIZE + 11, cy * CHUNK_SIZE + 11],
+    ];
+    for (const [cx, cy] of [[0, 0], [1, 0], [0, 1], [1, 1]] as const) {
+      e.place(block(cx, cy), 1);
+      await e.step(1);
+      for (const [x, y] of block(cx, cy)) expect(e.cellAt(x, y)).toBe(1);
+    }
+    // The blocks are still lifes: placing on them is refused because they are live.
+    expect(() => e.place([block(0, 0)[0]!], 2)).toThrow(/is live or already placed/);
+    expect(e.population).toBe(16);
+  });
+
   it('reset empties the world at generation 0, with a new rule', async () => {
     const e = make();
     e.place([[1, 1], [2, 1], [3, 1]], 1);
