@@ -43,24 +43,33 @@ export async function startServerProcess(env: Record<string, string> = {}): Prom
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', LOG_FORMAT: 'json', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  let out = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 30_000);
-    child.stdout?.on('data', (d: Buffer) => {
+  const url = await listeningUrl(child, 'server');
+  return { child, url, stop: () => stopChild(child) };
+}
+
+/**
+ * The URL a benchmark server child prints as `listening on http://...` or `ws://...`;
+ * rejects if it exits first or stays silent for 30 s. `what` names it in errors.
+ */
+export function listeningUrl(child: ChildProcess, what: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`${what} did not start: ${out}`)), 30_000);
+    child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = /listening on (http:\/\/[\d.]+:\d+)/.exec(out);
+      const m = /listening on ((?:http|ws):\/\/[\d.]+:\d+)/.exec(out);
       if (m?.[1]) {
         clearTimeout(timer);
+        // Keep draining its output so it never blocks on a full pipe.
+        child.stdout!.resume();
         resolve(m[1]);
       }
     });
     child.on('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`server exited with ${code}: ${out}`));
+      reject(new Error(`${what} exited with ${code}: ${out}`));
     });
   });
-  child.stdout?.resume();
-  return { child, url, stop: () => stopChild(child) };
 }
 
 /** SIGTERM a child process, SIGKILL after 10 s; resolves once it has exited. */

@@ -5,16 +5,19 @@
  * world and cell logic), so the load generator does not share its event loop.
  *
  * Target: placement at >= 50% of the baseline's requests/s, p99 <= 20 ms, at 100
- * connections. Budget and rate limits are lifted for the run.
+ * connections. Budget and rate limits are lifted for the run. The same load then runs
+ * against a floor (bench/rest-floor-server.ts: Fastify, lifemmo's validation and journal,
+ * nothing else), which shows what those targets ask of any server built this way here.
  *
  * `runRestBench()` returns a markdown section; run this file directly to print it.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import autocannon, { type Client, type Request, type Result } from 'autocannon';
-import { startServerProcess, type ServerProcess } from './child.js';
+import { listeningUrl, startServerProcess, stopChild, type ServerProcess } from './child.js';
 import { median } from './stats.js';
 
 const CONNECTIONS = 100;
@@ -109,18 +112,84 @@ async function measure(url: string, target: Target, seconds: number): Promise<Fi
 }
 
 
+interface Summary extends Figures {
+  readonly target: Target;
+}
+
+/**
+ * Measure `targets` against `url`: a warm-up each, then ROUNDS runs each, interleaved round
+ * by round so drift (GC, a busy neighbour) hits them alike; medians per target.
+ */
+async function measureTargets(url: string, targets: readonly Target[]): Promise<Summary[]> {
+  for (const target of targets) await measure(url, target, WARMUP_S);
+  const runs = new Map<Target, Figures[]>(targets.map((t) => [t, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const target of targets) runs.get(target)!.push(await measure(url, target, DURATION_S));
+  }
+  return targets.map((target) => {
+    const figures = runs.get(target)!;
+    return {
+      target,
+      rps: median(figures.map((f) => f.rps)),
+      p99: median(figures.map((f) => f.p99)),
+      non2xx: figures.reduce((sum, f) => sum + f.non2xx, 0),
+      errors: figures.reduce((sum, f) => sum + f.errors, 0),
+    };
+  });
+}
+
+/** The placement targets, 1 and 64 cells, with fresh lattice cells from one counter. */
+function placementTargets(token: string): Target[] {
+  const counter = { next: 0 };
+  return [
+    { name: 'POST /cells, 1 cell', ...placeCells(token, 1, counter), placement: true },
+    { name: 'POST /cells, 64 cells', ...placeCells(token, 64, counter), placement: true },
+  ];
+}
+
+const HEALTH: Target = { name: 'GET /health (baseline)', request: { method: 'GET', path: '/health' }, placement: false };
+
+/** Table rows: requests/s, p99 and the ratio to the first row (the baseline). */
+function tableRows(summary: readonly Summary[]): string[] {
+  const baseline = summary[0]!.rps;
+  return [
+    '| target | requests/s | p99 latency (ms) | vs baseline | non-2xx | errors | target met |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
+    ...summary.map(({ target, rps, p99, non2xx, errors }) => {
+      const ratio = rps / baseline;
+      const met = target.placement ? (ratio >= TARGET_RATIO && p99 <= TARGET_P99_MS ? 'yes' : 'no') : '';
+      return `| ${target.name} | ${Math.round(rps)} | ${p99.toFixed(1)} | ${(ratio * 100).toFixed(0)}% | ${non2xx} | ${errors} | ${met} |`;
+    }),
+  ];
+}
+
 /**
  * Run the REST benchmark and return its markdown section: once as the server runs by
- * default (simulated per-cell I/O), and once with the bulk `local` cell logic, which
- * separates the HTTP and log cost from the work the placed cells give the tick loop.
+ * default (simulated per-cell I/O), once with the bulk `local` cell logic, which
+ * separates the HTTP and log cost from the work the placed cells give the tick loop, and
+ * once against the floor (bench/rest-floor-server.ts).
  */
 export async function runRestBench(): Promise<string> {
   const byDefault = await runRestConfig('default (simulated cell I/O)', {});
   const local = await runRestConfig('CELL_LOGIC=local', { CELL_LOGIC: 'local' });
-  return [byDefault, local].join('\n');
+  const floor = await runRestFloor();
+  const ofFloor = (config: Summary[], name: string): string => {
+    const rps = (summary: Summary[]) => summary.find((row) => row.target.name === name)!.rps;
+    return `${((rps(config) / rps(floor.summary)) * 100).toFixed(0)}%`;
+  };
+  const comparison = ['POST /cells, 1 cell', 'POST /cells, 64 cells']
+    .map((name) => `- ${name}: lifemmo does ${ofFloor(byDefault.summary, name)} of the floor's requests/s by default, ${ofFloor(local.summary, name)} with CELL_LOGIC=local.`)
+    .join('\n');
+  return [byDefault.markdown, local.markdown, floor.markdown, comparison, ''].join('\n');
 }
 
-async function runRestConfig(label: string, env: Record<string, string>): Promise<string> {
+/** A section's markdown and the medians it shows. */
+interface Measured {
+  readonly markdown: string;
+  readonly summary: Summary[];
+}
+
+async function runRestConfig(label: string, env: Record<string, string>): Promise<Measured> {
   const dataDir = await mkdtemp(join(tmpdir(), 'lifemmo-rest-bench-'));
   const server = await startServer(dataDir, env);
   const url = server.url;
@@ -131,55 +200,57 @@ async function runRestConfig(label: string, env: Record<string, string>): Promis
       body: JSON.stringify({ name: 'bench' }),
     });
     const { token } = (await created.json()) as { token: string };
-    const counter = { next: 0 };
-    const targets: Target[] = [
-      { name: 'GET /health (baseline)', request: { method: 'GET', path: '/health' }, placement: false },
+    const summary = await measureTargets(url, [
+      HEALTH,
       { name: 'GET /world', request: { method: 'GET', path: '/world' }, placement: false },
-      { name: 'POST /cells, 1 cell', ...placeCells(token, 1, counter), placement: true },
-      { name: 'POST /cells, 64 cells', ...placeCells(token, 64, counter), placement: true },
-    ];
-    for (const target of targets) await measure(url, target, WARMUP_S);
-    const runs = new Map<Target, Figures[]>(targets.map((t) => [t, []]));
-    // Interleave the targets round by round, so drift (GC, a busy neighbour) hits them alike.
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const target of targets) runs.get(target)!.push(await measure(url, target, DURATION_S));
-    }
+      ...placementTargets(token),
+    ]);
     const world = (await (await fetch(`${url}/world`)).json()) as { generation: number; tickMs: number };
-
-    const summary = targets.map((target) => {
-      const figures = runs.get(target)!;
-      return {
-        target,
-        rps: median(figures.map((f) => f.rps)),
-        p99: median(figures.map((f) => f.p99)),
-        non2xx: figures.reduce((s, f) => s + f.non2xx, 0),
-        errors: figures.reduce((s, f) => s + f.errors, 0),
-      };
-    });
-    const baseline = summary[0]!.rps;
-    const lines = [
+    const markdown = [
       `### ${label}`,
       '',
       `autocannon, ${CONNECTIONS} connections, ${ROUNDS} runs of ${DURATION_S} s per target (interleaved, after a ` +
         `${WARMUP_S} s warm-up each; every run starts ${SETTLE_MS / 1000} s after the last one ended, on a drained server), medians. Server: \`server/src/main.ts\` in a child process with the default file store (fsync before each acknowledgement), ` +
         `${WORLD}x${WORLD} world, cell logic ${env.CELL_LOGIC ?? 'simulated'}, budget and rate limit lifted, log level warn. ` +
         `Placed cells are isolated (spacing ${SPACING}) so they die one tick later; the tick loop runs throughout ` +
-        `(generation ${world.generation} at the end, tick ${world.tickMs} ms). Cores: ${(await import('node:os')).cpus().length}.`,
+        `(generation ${world.generation} at the end, tick ${world.tickMs} ms). Cores: ${cpus().length}.`,
       '',
-      '| target | requests/s | p99 latency (ms) | vs baseline | non-2xx | errors | target met |',
-      '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
-      ...summary.map(({ target, rps, p99, non2xx, errors }) => {
-        const ratio = rps / baseline;
-        const met = target.placement ? (ratio >= TARGET_RATIO && p99 <= TARGET_P99_MS ? 'yes' : 'no') : '';
-        return `| ${target.name} | ${Math.round(rps)} | ${p99.toFixed(1)} | ${(ratio * 100).toFixed(0)}% | ${non2xx} | ${errors} | ${met} |`;
-      }),
+      ...tableRows(summary),
       '',
       `Target for placement: >= ${TARGET_RATIO * 100}% of the baseline's requests/s and p99 <= ${TARGET_P99_MS} ms.`,
       '',
-    ];
-    return lines.join('\n');
+    ].join('\n');
+    return { markdown, summary };
   } finally {
     await server.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** The same load against bench/rest-floor-server.ts, in a child process of its own. */
+async function runRestFloor(): Promise<Measured> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'lifemmo-rest-floor-'));
+  const child = spawn(process.execPath, ['--max-semi-space-size=256', '--import', 'tsx', 'bench/rest-floor-server.ts', dataDir], {
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    const url = await listeningUrl(child, 'REST floor server');
+    const summary = await measureTargets(url, [HEALTH, ...placementTargets('unused')]);
+    const markdown = [
+      '### Floor: Fastify, the same validation and journal, nothing else',
+      '',
+      'The same load, in the same run, against bench/rest-floor-server.ts: Fastify with lifemmo\'s zod schema for ' +
+        '`POST /cells` and lifemmo\'s file store (the placement is a log record, fsync\'d before the 202), and ' +
+        'nothing else: no auth, budget, rate limit, metrics, world or tick. It is what accepting a placement durably ' +
+        'costs on this machine with the stack the issue asks for, before lifemmo does any work of its own.',
+      '',
+      ...tableRows(summary),
+      '',
+    ].join('\n');
+    return { markdown, summary };
+  } finally {
+    await stopChild(child);
     await rm(dataDir, { recursive: true, force: true });
   }
 }

@@ -18,7 +18,7 @@ import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { startServerProcess, stopChild, type ServerProcess } from './child.js';
+import { listeningUrl, startServerProcess, stopChild, type ServerProcess } from './child.js';
 import { median } from './stats.js';
 import type { FrameCounts } from './ws-load.js';
 
@@ -327,20 +327,7 @@ async function runFloorOnce(clients: number, frameBytes: number, loadScript: str
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      const timer = setTimeout(() => reject(new Error(`floor server did not start: ${out}`)), 30_000);
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /listening on (ws:\/\/[\d.]+:\d+)/.exec(out);
-        if (m?.[1]) {
-          clearTimeout(timer);
-          resolve(m[1]);
-        }
-      });
-      child.on('exit', (code) => reject(new Error(`floor server exited with ${code}: ${out}`)));
-    });
-    child.stdout.resume();
+    const url = await listeningUrl(child, 'floor server');
     return await driveLoad(`${url}/ws`, child.pid!, clients, loadScript, {});
   } finally {
     await stopChild(child);

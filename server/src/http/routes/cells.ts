@@ -8,7 +8,8 @@ import { currentPlayer, playerAuth } from '../auth.js';
 import { CellXY, PLAYER_SECURITY, PlacementReply, errorReplies } from '../schemas.js';
 import type { ServerContext, ZodApp } from '../server-context.js';
 
-const PlaceCellsBody = z.object({
+/** The body of POST /cells (also the REST benchmark's floor, bench/rest-floor-server.ts). */
+export const PlaceCellsBody = z.object({
   cells: z.array(CellXY).min(1).describe('Cells to make live; at most MAX_CELLS_PER_REQUEST'),
 });
 
