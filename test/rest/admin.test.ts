@@ -1,12 +1,8 @@
 // Admin routes: auth (401 / 403), pause, resume, step, reset, and off without ADMIN_TOKEN.
-import { afterEach, describe, expect, it } from 'vitest';
-import { ADMIN, admin, allCells, call, expectError, newPlayer, startServer, type TestServer } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { ADMIN, admin, allCells, call, expectError, newPlayer, serversPerTest } from './helpers.js';
 
-let server: TestServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
+const servers = serversPerTest();
 
 const ACTIONS: Array<[string, unknown]> = [
   ['pause', undefined],
@@ -17,7 +13,7 @@ const ACTIONS: Array<[string, unknown]> = [
 
 describe('admin routes', () => {
   it.each(ACTIONS)('/admin/%s: 401 without a token, 403 with a wrong or a player token', async (action, body) => {
-    server = await startServer();
+    const server = await servers.start();
     const { token } = await newPlayer(server);
     const before = (await call(server, 'GET', '/world')).body;
     expectError(await call(server, 'POST', `/admin/${action}`, { body }), 401, 'LIFE_ERR_UNAUTHORIZED');
@@ -28,7 +24,7 @@ describe('admin routes', () => {
   });
 
   it('pauses, steps while paused, resumes', async () => {
-    server = await startServer({ TICK_MS: '20' });
+    const server = await servers.start({ TICK_MS: '20' });
     const paused = await admin(server, 'pause');
     expect(paused.status).toBe(200);
     expect(paused.body.paused).toBe(true);
@@ -43,14 +39,14 @@ describe('admin routes', () => {
   });
 
   it('refuses a bad step count with 400 LIFE_ERR_VALIDATION', async () => {
-    server = await startServer();
+    const server = await servers.start();
     for (const generations of [0, -1, 1.5, 10_001, 'ten']) {
       expectError(await admin(server, 'step', { generations }), 400, 'LIFE_ERR_VALIDATION');
     }
   });
 
   it('resets to an empty world at generation 0, optionally with a new rule and seed', async () => {
-    server = await startServer();
+    const server = await servers.start();
     const { token } = await newPlayer(server);
     await admin(server, 'pause');
     await call(server, 'POST', '/cells', { token, body: { cells: [[1, 1], [2, 1], [1, 2], [2, 2]] } });
@@ -65,7 +61,7 @@ describe('admin routes', () => {
   });
 
   it('refuses a bad rule on reset (400 LIFE_ERR_RULE_INVALID / LIFE_ERR_RULE_B0), leaving the world as it was', async () => {
-    server = await startServer();
+    const server = await servers.start();
     await admin(server, 'pause');
     await admin(server, 'step', { generations: 5 });
     expectError(await admin(server, 'reset', { rule: 'B9/S' }), 400, 'LIFE_ERR_RULE_INVALID');
@@ -76,7 +72,7 @@ describe('admin routes', () => {
   });
 
   it('is off (404) without ADMIN_TOKEN, and the start-up logs say so', async () => {
-    server = await startServer({ ADMIN_TOKEN: undefined });
+    const server = await servers.start({ ADMIN_TOKEN: undefined });
     for (const [action, body] of ACTIONS) {
       expectError(await call(server, 'POST', `/admin/${action}`, { body, token: ADMIN }), 404, 'LIFE_ERR_NOT_FOUND');
     }

@@ -1,6 +1,6 @@
 // POST /cells and GET /cells: placement, every refusal (world unchanged after it), budget,
 // region reads as JSON and RLE, and evolution compared with a naive reference.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseRle } from '@lifemmo/shared';
 import {
   GLIDER,
@@ -11,24 +11,14 @@ import {
   expectError,
   newPlayer,
   referenceLife,
+  serversPerTest,
   sortCells,
-  startServer,
-  type TestServer,
 } from './helpers.js';
 
-let server: TestServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
+const servers = serversPerTest();
 
 /** A paused small server and one player. */
-async function setup(env: Record<string, string> = {}) {
-  server = await startServer(env);
-  expect((await admin(server, 'pause')).status).toBe(200);
-  const player = await newPlayer(server);
-  return { server, ...player };
-}
+const setup = servers.pausedWithPlayer;
 
 describe('POST /cells', () => {
   it('accepts cells, live and owned at the returned (next) generation', async () => {
@@ -174,7 +164,7 @@ describe('GET /cells', () => {
     ['with a non-number', '?x=a&y=0&w=10&h=10', 400, 'LIFE_ERR_VALIDATION'],
     ['with an unknown format', '?x=0&y=0&w=10&h=10&format=png', 400, 'LIFE_ERR_VALIDATION'],
   ])('refuses a region %s', async (_what, query, status, code) => {
-    server = await startServer({ MAX_REGION_AREA: '10000' });
+    const server = await servers.start({ MAX_REGION_AREA: '10000' });
     expectError(await call(server, 'GET', `/cells${query}`), status, code);
   });
 });

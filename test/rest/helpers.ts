@@ -3,7 +3,7 @@
  * a tiny fetch wrapper, captured JSON logs, and a naive Life reference to compare with.
  */
 import { Writable } from 'node:stream';
-import { expect } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { nextState, parseRule, mod } from '@lifemmo/shared';
 import { buildServer, loadConfig, type Config, type ZodApp } from '@lifemmo/server';
 
@@ -161,4 +161,33 @@ export const GLIDER: ReadonlyArray<readonly [number, number]> = [
 /** Offset cells by (dx, dy). */
 export function at(cells: ReadonlyArray<readonly [number, number]>, dx: number, dy: number): Array<[number, number]> {
   return cells.map(([x, y]) => [x + dx, y + dy]);
+}
+
+/**
+ * Servers for a test file whose tests each start their own: call once at the top of the
+ * file; every server started through it is closed after the test that started it.
+ */
+export function serversPerTest(): {
+  /** Start a server with SMALL_WORLD plus `env`. */
+  start(env?: Record<string, string | undefined>): Promise<TestServer>;
+  /** Start one, pause its world and create one player. */
+  pausedWithPlayer(env?: Record<string, string | undefined>): Promise<{ server: TestServer; id: number; token: string }>;
+} {
+  const started: TestServer[] = [];
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((server) => server.close()));
+  });
+  const start = async (env: Record<string, string | undefined> = {}): Promise<TestServer> => {
+    const server = await startServer(env);
+    started.push(server);
+    return server;
+  };
+  return {
+    start,
+    async pausedWithPlayer(env = {}) {
+      const server = await start(env);
+      expect((await admin(server, 'pause')).status).toBe(200);
+      return { server, ...(await newPlayer(server)) };
+    },
+  };
 }

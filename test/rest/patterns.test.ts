@@ -1,19 +1,11 @@
 // POST /patterns: RLE placement with flips and rotations, and its refusals.
-import { afterEach, describe, expect, it } from 'vitest';
-import { admin, allCells, call, expectError, newPlayer, startServer, type TestServer } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { admin, allCells, call, expectError, serversPerTest, type TestServer } from './helpers.js';
 
-let server: TestServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
+const servers = serversPerTest();
 
-async function setup(env: Record<string, string> = {}) {
-  server = await startServer(env);
-  await admin(server, 'pause');
-  const player = await newPlayer(server);
-  return { server, ...player };
-}
+/** A paused small server and one player. */
+const setup = servers.pausedWithPlayer;
 
 // An L tromino: (0,0), (0,1), (1,1) in a 2x2 box.
 const L = 'x = 2, y = 2\no$2o!';

@@ -1,16 +1,12 @@
 // Rate limits per token and per IP, and no secret ever written to the logs.
-import { afterEach, describe, expect, it } from 'vitest';
-import { ADMIN, admin, call, expectError, newPlayer, startServer, type TestServer } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { ADMIN, admin, call, expectError, newPlayer, serversPerTest } from './helpers.js';
 
-let server: TestServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
+const servers = serversPerTest();
 
 describe('rate limits', () => {
   it('limits each token and each anonymous IP to RATE_LIMIT_PER_MINUTE, with 429 LIFE_ERR_RATE_LIMITED', async () => {
-    server = await startServer({ RATE_LIMIT_PER_MINUTE: '4' });
+    const server = await servers.start({ RATE_LIMIT_PER_MINUTE: '4' });
     const a = await newPlayer(server, 'a');
     const b = await newPlayer(server, 'b');
     // The IP has made 2 anonymous requests; 2 more are allowed, then refused.
@@ -33,7 +29,7 @@ describe('rate limits', () => {
 
 describe('logs', () => {
   it('never contain a player or admin token, whatever the request', async () => {
-    server = await startServer({ LOG_LEVEL: 'trace' });
+    const server = await servers.start({ LOG_LEVEL: 'trace' });
     const { token } = await newPlayer(server);
     await call(server, 'POST', '/cells', { token, body: { cells: [[1, 1]] } });
     await call(server, 'POST', '/cells', { token, body: { cells: [[1, 1]] } }); // 409
