@@ -21,7 +21,7 @@ export function runTsScenario<T>(script: string, args: readonly string[], v8Flag
  * V8 flags of the server under test: those of `npm run serve` (package.json), so the
  * benchmarks measure what users run; BENCH_SERVER_NODE_FLAGS overrides them to compare.
  */
-const SERVER_NODE_FLAGS = (process.env.BENCH_SERVER_NODE_FLAGS ?? '--max-semi-space-size=256').split(' ').filter((f) => f !== '');
+export const SERVER_NODE_FLAGS: readonly string[] = (process.env.BENCH_SERVER_NODE_FLAGS ?? '--max-semi-space-size=256').split(' ').filter((f) => f !== '');
 
 /** A lifemmo server running in a child process. */
 export interface ServerProcess {

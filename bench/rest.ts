@@ -17,7 +17,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import autocannon, { type Client, type Request, type Result } from 'autocannon';
-import { listeningUrl, startServerProcess, stopChild, type ServerProcess } from './child.js';
+import { SERVER_NODE_FLAGS, listeningUrl, startServerProcess, stopChild, type ServerProcess } from './child.js';
 import { median } from './stats.js';
 
 const CONNECTIONS = 100;
@@ -230,7 +230,7 @@ async function runRestConfig(label: string, env: Record<string, string>): Promis
 /** The same load against bench/rest-floor-server.ts, in a child process of its own. */
 async function runRestFloor(): Promise<Measured> {
   const dataDir = await mkdtemp(join(tmpdir(), 'lifemmo-rest-floor-'));
-  const child = spawn(process.execPath, ['--max-semi-space-size=256', '--import', 'tsx', 'bench/rest-floor-server.ts', dataDir], {
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, '--import', 'tsx', 'bench/rest-floor-server.ts', dataDir], {
     cwd: fileURLToPath(new URL('..', import.meta.url)),
     stdio: ['ignore', 'pipe', 'inherit'],
   });

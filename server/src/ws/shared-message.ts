@@ -49,7 +49,9 @@ const SLAB_BYTES = 4 * 1024 * 1024;
  * bytes behind; one that does not (the socket's queue is not empty after it), and every
  * send through `ws.send`, may still hold them. `release(retained)` at the end of a tick
  * says which: if anything may still hold this tick's bytes, its slabs are left to the
- * garbage collector and the next tick starts on new ones.
+ * garbage collector and the next tick starts on new ones. (The broadcaster also cuts a
+ * tick's diff records from an arena of their own, released every tick: records are only
+ * copied into messages and never reach a socket.)
  */
 export class MessageArena {
   #slabs: Buffer[] = [];
