@@ -1,9 +1,11 @@
 /**
  * The floor of the WebSocket benchmark: a bare `ws` broadcaster with no world, no
  * subscriptions, no backpressure and no metrics. It sends each tick's frame the cheapest
- * way lifemmo knows: framed once, one socket write per client (the broadcaster's own
- * server/src/ws/shared-message.ts). It answers every client's subscribe with a snapshot
- * frame and then, every tick, sends every client the same diff frame of a given size (lifemmo's header with the generation and the send time, then filler). Measured
+ * way lifemmo knows: framed once, one write per client straight to the kernel, clients in
+ * the order they subscribed (the broadcaster's own server/src/ws/shared-message.ts and
+ * socket-write.ts). It answers every client's subscribe with a snapshot frame and then,
+ * every tick, sends every client the same diff frame of a given size (lifemmo's header
+ * with the generation and the send time, then filler). Measured
  * with the same load generator, on the same machine, in the same run, it shows what
  * sending that many frames of that size costs here before lifemmo does anything.
  *
@@ -17,6 +19,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { FRAME_HEADER_BYTES, FrameTypes, encodeFrame } from '@lifemmo/shared';
 import { MessageArena, sharedFrameMessage } from '../server/src/ws/shared-message.js';
+import { SocketWriter } from '../server/src/ws/socket-write.js';
 
 const frameBytes = Math.max(FRAME_HEADER_BYTES, Number(process.argv[2] ?? '4096'));
 const tickMs = Number(process.argv[3] ?? '100');
@@ -26,7 +29,7 @@ const http = createServer();
 const server = new WebSocketServer({ noServer: true, perMessageDeflate: false });
 // Subscribed clients with the socket under each: the tick writes the framed message there,
 // the cheapest send there is (as lifemmo's broadcaster does), not through ws.send.
-const subscribed = new Map<WebSocket, Duplex>();
+const subscribed = new Map<WebSocket, SocketWriter>();
 const arena = new MessageArena();
 let generation = 0;
 
@@ -36,7 +39,7 @@ function admit(ws: WebSocket, socket: Duplex): void {
   ws.on('message', (data, isBinary) => {
     if (isBinary || !data.toString().includes('"subscribe"')) return;
     ws.send(encodeFrame({ type: FrameTypes.SNAPSHOT, generation, timestamp: Date.now() }, []));
-    subscribed.set(ws, socket);
+    subscribed.set(ws, new SocketWriter(socket));
   });
   ws.on('close', () => subscribed.delete(ws));
   ws.on('error', () => subscribed.delete(ws));
@@ -49,9 +52,8 @@ const tick = (): void => {
   generation++;
   const message = sharedFrameMessage(arena, { type: FrameTypes.DIFF, generation, timestamp: Date.now() }, [filler]);
   let retained = false;
-  for (const socket of subscribed.values()) {
-    socket.write(message.wire);
-    if (socket.writableLength > 0) retained = true;
+  for (const writer of subscribed.values()) {
+    if (writer.write(message.wire)) retained = true;
   }
   arena.release(retained);
   due += tickMs;

@@ -489,7 +489,8 @@ export async function runWsBench(options: { runs?: number; quick?: boolean } = {
     '',
     `Floor, in the same run: the same load generator against bench/ws-floor-server.ts, a bare \`ws\` broadcaster (no world, no ` +
       `subscriptions, no backpressure, no metrics) that sends every client one frame per ${TICK_MS} ms tick of the mean size lifemmo sent, ` +
-      `framed once and written to each socket as lifemmo's broadcaster does (server/src/ws/shared-message.ts), ` +
+      `framed once and written to each socket as lifemmo's broadcaster does (server/src/ws/shared-message.ts and socket-write.ts: ` +
+      `one write straight to the kernel per client, clients in the order they came), ` +
       `at that client count. It is what sending those frames costs on this machine before lifemmo does any work.`,
     '',
     '| clients | frame (bytes) | floor frames/s | floor p50 (ms) | floor p99 (ms) | floor max (ms) | floor server CPU | load generator CPU | lifemmo p99 / floor p99 |',

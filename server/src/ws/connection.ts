@@ -29,8 +29,9 @@ import type { Player } from '../players/player-registry.js';
 import { patternCells } from '../placement/pattern-cells.js';
 import { sendVerdict, type BackpressureLimits } from './backpressure.js';
 import type { SharedMessage } from './shared-message.js';
-import { resolveViewport, type Group, type Viewport } from './subscriptions.js';
-import type { WsContext } from './ws-context.js';
+import { SocketWriter } from './socket-write.js';
+import { resolveViewport, type Viewport } from './subscriptions.js';
+import type { ClientGroup, WsContext } from './ws-context.js';
 
 /** Malformed messages (not JSON, unknown type, binary) a connection may send before it is closed. */
 export const MAX_MALFORMED_MESSAGES = 20;
@@ -63,15 +64,15 @@ export class WsConnection {
   #closing = false;
   #malformed = 0;
   #viewport: Viewport | null = null;
-  #group: Group<WsConnection> | null = null;
+  #group: ClientGroup | null = null;
   readonly #ctx: WsContext;
   readonly #ws: WebSocket;
   /**
-   * The upgraded socket under `#ws`, for writing shared diff messages as they are
+   * Writes to the upgraded socket under `#ws`, for shared diff messages as they are
    * (shared-message.ts); null when permessage-deflate was negotiated, since `ws` then
    * compresses and may queue each frame.
    */
-  readonly #rawSocket: Duplex | null;
+  readonly #socketWriter: SocketWriter | null;
   readonly #limits: BackpressureLimits;
   /** Token from `?token=` or the Authorization header, checked at hello. */
   readonly #upgradeToken: string | undefined;
@@ -79,7 +80,7 @@ export class WsConnection {
   constructor(ctx: WsContext, ws: WebSocket, socket: Duplex, upgradeToken: string | undefined, remote: string | undefined) {
     this.#ctx = ctx;
     this.#ws = ws;
-    this.#rawSocket = ws.extensions === '' ? socket : null;
+    this.#socketWriter = ws.extensions === '' ? new SocketWriter(socket) : null;
     this.#upgradeToken = upgradeToken;
     this.#limits = { watermarkBytes: ctx.options.sendWatermarkBytes, hardLimitBytes: ctx.options.sendHardLimitBytes };
     this.log = ctx.log.child({ ws: this.id });
@@ -98,13 +99,22 @@ export class WsConnection {
     return this.#helloDone;
   }
 
+  /** The clients sharing this one's viewport chunks; null while not subscribed. */
+  get group(): ClientGroup | null {
+    return this.#group;
+  }
+
   get closing(): boolean {
     return this.#closing;
   }
 
-  /** Bytes queued for this client and not yet written to the network. */
+  /**
+   * Bytes queued for this client and not yet written to the network. Without compression
+   * `ws` queues nothing of its own, so that is the socket's queue, read directly: `ws`'s
+   * getter was a visible part of each client's cost in a tick.
+   */
   get bufferedAmount(): number {
-    return this.#ws.bufferedAmount;
+    return this.#socketWriter !== null ? this.#socketWriter.queued : this.#ws.bufferedAmount;
   }
 
   /** The socket, for the heartbeat's pings. */
@@ -127,7 +137,7 @@ export class WsConnection {
       this.sendSnapshot(SnapshotReasons.BACKPRESSURE);
       return false;
     }
-    const verdict = sendVerdict(this.#ws.bufferedAmount, this.#limits);
+    const verdict = sendVerdict(this.bufferedAmount, this.#limits);
     if (verdict === 'send') return this.#sendShared(message);
     if (verdict === 'skip') this.#fallBehind();
     else this.#drop();
@@ -137,7 +147,7 @@ export class WsConnection {
   /** Send a snapshot of the viewport now, or mark the client behind to get one once drained. */
   sendSnapshot(reason: SnapshotReason): void {
     if (this.#closing || this.#viewport === null) return;
-    const verdict = sendVerdict(this.#ws.bufferedAmount, this.#limits);
+    const verdict = sendVerdict(this.bufferedAmount, this.#limits);
     if (verdict === 'drop') return this.#drop();
     if (verdict === 'skip') return this.#fallBehind();
     const wasBehind = this.behind;
@@ -152,7 +162,7 @@ export class WsConnection {
   /** Send a JSON message; a client that lets replies pile up past the hard limit is dropped. */
   sendJson(message: ServerMessage): void {
     if (this.#closing) return;
-    if (sendVerdict(this.#ws.bufferedAmount, this.#limits) === 'drop') return this.#drop();
+    if (sendVerdict(this.bufferedAmount, this.#limits) === 'drop') return this.#drop();
     this.#send(JSON.stringify(message));
   }
 
@@ -173,24 +183,23 @@ export class WsConnection {
    * be held: queued in the socket, or handed to `ws.send`.
    */
   #sendShared(message: SharedMessage): boolean {
-    if (this.#rawSocket === null || this.#ws.readyState !== WebSocket.OPEN) {
+    if (this.#socketWriter === null || this.#ws.readyState !== WebSocket.OPEN) {
       this.#send(message.payload);
       return true;
     }
     this.#countSent(message.payload.length);
-    this.#rawSocket.write(message.wire);
-    return this.#rawSocket.writableLength > 0;
+    return this.#socketWriter.write(message.wire);
   }
 
   #fallBehind(): void {
     if (this.behind) return;
     this.behind = true;
-    this.log.debug({ bufferedAmount: this.#ws.bufferedAmount }, 'ws client behind: diffs paused');
+    this.log.debug({ bufferedAmount: this.bufferedAmount }, 'ws client behind: diffs paused');
   }
 
   #drop(): void {
     this.#ctx.stats.drops++;
-    this.log.info({ bufferedAmount: this.#ws.bufferedAmount }, 'ws slow client dropped');
+    this.log.info({ bufferedAmount: this.bufferedAmount }, 'ws slow client dropped');
     this.close('WS_SLOW_CONSUMER');
   }
 

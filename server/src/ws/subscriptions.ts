@@ -31,18 +31,20 @@ export function resolveViewport(geometry: Geometry, rect: Rect, maxArea: number)
 }
 
 /** Members watching one chunk set. */
-export interface Group<M> {
+export interface Group<M, F = unknown> {
   readonly key: string;
   readonly chunks: Uint32Array;
   readonly members: Set<M>;
+  /** What the publisher made for this group in the tick it is publishing (its frame); null otherwise. */
+  frame: F | null;
 }
 
 /**
  * The groups of one server, and for every chunk how many groups cover it, so a tick can
  * skip encoding the diffs of chunks nobody watches.
  */
-export class SubscriptionGroups<M> {
-  readonly #groups = new Map<string, Group<M>>();
+export class SubscriptionGroups<M, F = unknown> {
+  readonly #groups = new Map<string, Group<M, F>>();
   readonly #coverage: Uint32Array;
 
   constructor(chunkCount: number) {
@@ -50,10 +52,10 @@ export class SubscriptionGroups<M> {
   }
 
   /** Add `member` to the group of `viewport`'s chunk set, creating it if needed. */
-  join(member: M, viewport: Viewport): Group<M> {
+  join(member: M, viewport: Viewport): Group<M, F> {
     let group = this.#groups.get(viewport.key);
     if (group === undefined) {
-      group = { key: viewport.key, chunks: viewport.chunks, members: new Set() };
+      group = { key: viewport.key, chunks: viewport.chunks, members: new Set(), frame: null };
       this.#groups.set(viewport.key, group);
       for (const chunk of group.chunks) this.#coverage[chunk]!++;
     }
@@ -62,7 +64,7 @@ export class SubscriptionGroups<M> {
   }
 
   /** Remove `member` from `group`, forgetting the group once empty. */
-  leave(member: M, group: Group<M>): void {
+  leave(member: M, group: Group<M, F>): void {
     if (!group.members.delete(member) || group.members.size > 0) return;
     this.#groups.delete(group.key);
     for (const chunk of group.chunks) this.#coverage[chunk]!--;
@@ -74,7 +76,7 @@ export class SubscriptionGroups<M> {
   }
 
   /** Every non-empty group. */
-  values(): IterableIterator<Group<M>> {
+  values(): IterableIterator<Group<M, F>> {
     return this.#groups.values();
   }
 

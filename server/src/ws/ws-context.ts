@@ -10,7 +10,8 @@ import type { PlacementService } from '../placement/placement-service.js';
 import type { PlayerRegistry } from '../players/player-registry.js';
 import type { WsConnection } from './connection.js';
 import type { SnapshotEncoder } from './snapshots.js';
-import type { SubscriptionGroups } from './subscriptions.js';
+import type { SharedMessage } from './shared-message.js';
+import type { Group, SubscriptionGroups } from './subscriptions.js';
 import type { WsMetrics } from './ws-metrics.js';
 import type { WsStats } from './ws-stats.js';
 
@@ -26,7 +27,10 @@ export interface WsContext {
   readonly wsMetrics: WsMetrics;
   readonly log: FastifyBaseLogger;
   readonly connections: Set<WsConnection>;
-  readonly groups: SubscriptionGroups<WsConnection>;
+  readonly groups: SubscriptionGroups<WsConnection, SharedMessage>;
   readonly snapshots: SnapshotEncoder;
   readonly stats: WsStats;
 }
+
+/** The clients watching one chunk set, with the diff message the broadcaster made for them this tick. */
+export type ClientGroup = Group<WsConnection, SharedMessage>;
