@@ -383,10 +383,14 @@ export async function runWsBench(options: { runs?: number; quick?: boolean } = {
   const runs = Math.max(1, options.runs ?? 3);
   const loadScript = await bundleLoadGenerator();
   const rows: RunFigures[] = [];
-  const all = new Map<number, RunFigures[]>();
+  const all = new Map<number, Array<{ ours: RunFigures; floor: Drive }>>();
   const floors: FloorFigures[] = [];
   for (const clients of CLIENT_COUNTS) {
+    // lifemmo and the floor take turns, each floor run right after the lifemmo run whose
+    // mean frame size it sends: the machine's noise drifts, and a pair shares its moment.
     const figures: RunFigures[] = [];
+    const floorRuns: Drive[] = [];
+    const floorFrameBytes: number[] = [];
     for (let run = 0; run < runs; run++) {
       const r = await runOnce(clients, 7 + run, loadScript);
       console.log(
@@ -394,16 +398,15 @@ export async function runWsBench(options: { runs?: number; quick?: boolean } = {
           `cpu ${f(r.cpuPercent)}% (load ${f(r.loadCpuPercent)}%), rss ${f(r.rssMb)} MB (${f(r.bytesPerClient / 1024, 1)} KB/client), gaps ${r.gaps}`,
       );
       figures.push(r);
-    }
-    all.set(clients, figures);
-    const m = (pick: (r: RunFigures) => number) => median(figures.map(pick));
-    const frameBytes = m((r) => r.bytes / Math.max(1, r.frames));
-    const floorRuns: Drive[] = [];
-    for (let run = 0; run < runs; run++) {
+      const frameBytes = r.bytes / Math.max(1, r.frames);
       const d = await runFloorOnce(clients, frameBytes, loadScript);
       console.log(`  floor, ${clients} clients, run ${run + 1}: ${f(d.result.diffs / d.seconds)} diffs/s, p50 ${d.result.p50} ms, p99 ${d.result.p99} ms, cpu ${f(d.cpuPercent)}% (load ${f(d.loadCpuPercent)}%)`);
       floorRuns.push(d);
+      floorFrameBytes.push(frameBytes);
     }
+    all.set(clients, figures.map((r, i) => ({ ours: r, floor: floorRuns[i]! })));
+    const m = (pick: (r: RunFigures) => number) => median(figures.map(pick));
+    const frameBytes = median(floorFrameBytes);
     const fm = (pick: (d: Drive) => number) => median(floorRuns.map(pick));
     floors.push({
       clients,
@@ -491,7 +494,8 @@ export async function runWsBench(options: { runs?: number; quick?: boolean } = {
       `subscriptions, no backpressure, no metrics) that sends every client one frame per ${TICK_MS} ms tick of the mean size lifemmo sent, ` +
       `framed once and written to each socket as lifemmo's broadcaster does (server/src/ws/shared-message.ts and socket-write.ts: ` +
       `one write straight to the kernel per client, clients in the order they came), ` +
-      `at that client count. It is what sending those frames costs on this machine before lifemmo does any work.`,
+      `at that client count. It is what sending those frames costs on this machine before lifemmo does any work. ` +
+      `Each floor run follows one lifemmo run and sends that run's mean frame size; the medians below are over the floor's runs.`,
     '',
     '| clients | frame (bytes) | floor frames/s | floor p50 (ms) | floor p99 (ms) | floor max (ms) | floor server CPU | load generator CPU | lifemmo p99 / floor p99 |',
     '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -503,11 +507,12 @@ export async function runWsBench(options: { runs?: number; quick?: boolean } = {
     '',
     'Per run:',
     '',
-    ...[...all.entries()].flatMap(([clients, figures]) =>
-      figures.map(
-        (r, i) =>
+    ...[...all.entries()].flatMap(([clients, pairs]) =>
+      pairs.map(
+        ({ ours: r, floor: d }, i) =>
           `- ${clients} clients, run ${i + 1}: ${f(r.diffs / r.seconds)} diffs/s, p50 ${r.p50} ms, p99 ${r.p99} ms, CPU ${f(r.cpuPercent)}% (load generator ${f(r.loadCpuPercent)}%), ` +
-          `RSS ${f(r.rssMb)} MB, ${f(r.bytesPerClient / 1024, 1)} KB/client, gaps ${r.gaps}, drops ${r.drops}`,
+          `RSS ${f(r.rssMb)} MB, ${f(r.bytesPerClient / 1024, 1)} KB/client, gaps ${r.gaps}, drops ${r.drops}; ` +
+          `then the floor: p99 ${d.result.p99} ms, CPU ${f(d.cpuPercent)}% (load generator ${f(d.loadCpuPercent)}%); p99 ratio ${f(r.p99 / Math.max(1, d.result.p99), 2)}x`,
       ),
     ),
     '',
