@@ -12,7 +12,7 @@
  * by group. The kernel's state for each socket (descriptor table entry, file, socket) was
  * allocated in about that order; walked in it, that memory is mostly in cache. In group
  * order every write missed on it: at 5,000 clients a tick's sends took about 90 ms instead
- * of about 68, and the server's CPU went from about 72% to 90% (docs/benchmarks.md).
+ * of about 68, and the server's CPU went from about 72% to 90% (npm run bench, 2026-12-02).
  *
  * A reset sends every client the empty world's snapshot at once (`reset`). A generation
  * that is not the last one plus one (the broadcaster missed ticks) also gets every client
