@@ -13,8 +13,9 @@ const external = Object.keys(serverPackage.dependencies ?? {}).filter((name) => 
 const started = Date.now();
 await build({
   absWorkingDir: root,
-  entryPoints: ['server/src/main.ts'],
-  outfile: 'server/dist/main.js',
+  // The server and the sim's worker thread (standalone runs the sim there: roles/standalone.ts).
+  entryPoints: { main: 'server/src/main.ts', 'sim-worker': 'server/src/sim/sim-worker.ts' },
+  outdir: 'server/dist',
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -24,7 +25,7 @@ await build({
   external: external.flatMap((name) => [name, `${name}/*`]),
   logLevel: 'warning',
 });
-stdout.write(`built server/dist/main.js in ${Date.now() - started} ms\n`);
+stdout.write(`built server/dist/main.js and sim-worker.js in ${Date.now() - started} ms\n`);
 
 // The web client the server serves at / (web/dist/).
 const web = await buildWeb();

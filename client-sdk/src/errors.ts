@@ -2,7 +2,9 @@
  * Turning what the server says (an error code in a JSON reply, a close code and reason)
  * into LifeErrors of the one catalogue in @lifemmo/shared. No codes are defined here.
  */
-import { Errors, LifeError, type ErrorName } from '@lifemmo/shared';
+import { Errors, LifeError, errorFromCode, type ErrorName } from '@lifemmo/shared';
+
+export { errorFromCode };
 
 const NAME_BY_CODE = new Map<string, ErrorName>(
   (Object.keys(Errors) as ErrorName[]).map((name) => [Errors[name].code, name]),
@@ -13,16 +15,6 @@ for (const name of Object.keys(Errors) as ErrorName[]) {
   const closeCode = (Errors[name] as { closeCode?: number }).closeCode;
   // First entry wins: 4001 is WS_HELLO_REQUIRED before WS_TOO_MANY_ERRORS; the reason text disambiguates.
   if (closeCode !== undefined && !NAME_BY_CLOSE_CODE.has(closeCode)) NAME_BY_CLOSE_CODE.set(closeCode, name);
-}
-
-/**
- * A LifeError for a catalogue `code` sent by the server. An unknown code (a newer server)
- * becomes LIFE_ERR_INTERNAL with the original in `details.code`, so nothing is lost.
- */
-export function errorFromCode(code: string, message?: string, details: Record<string, unknown> = {}): LifeError {
-  const name = NAME_BY_CODE.get(code);
-  if (name !== undefined) return new LifeError(name, message, details);
-  return new LifeError('INTERNAL', message ?? `Unknown error code ${code}`, { ...details, code });
 }
 
 /**

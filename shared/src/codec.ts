@@ -408,31 +408,46 @@ const EMPTY = new Uint16Array(0);
  * @throws LifeError LIFE_ERR_WS_BAD_MESSAGE when the bytes are not a valid frame.
  */
 export function decodeFrame(bytes: Uint8Array): Frame {
+  return decodeFrameRecords(bytes).frame;
+}
+
+/**
+ * decodeFrame, plus each chunk record's own bytes (views into `bytes`, same order as
+ * `frame.chunks`): for a relay that keeps a replica from the frame and copies the records
+ * on into frames of its own without encoding them again.
+ * @throws LifeError LIFE_ERR_WS_BAD_MESSAGE when the bytes are not a valid frame.
+ */
+export function decodeFrameRecords(bytes: Uint8Array): { frame: Frame; records: Uint8Array[] } {
   const header = readFrameHeader(bytes);
   const reader = new Reader(bytes, viewOf(bytes), FRAME_HEADER_BYTES);
   // Every record takes at least 5 bytes: refuse absurd counts before allocating.
   if (header.chunkCount > (bytes.length - FRAME_HEADER_BYTES) / 5) throw malformed(`chunk count ${header.chunkCount} exceeds the frame`);
+  const records: Uint8Array[] = [];
   let frame: Frame;
   if (header.type === FrameTypes.SNAPSHOT) {
     const chunks: ChunkCells[] = [];
     for (let i = 0; i < header.chunkCount; i++) {
+      const start = reader.at;
       const cx = reader.u16();
       const cy = reader.u16();
       const { cells, owners } = reader.cellSet(true);
       chunks.push({ cx, cy, cells, owners });
+      records.push(bytes.subarray(start, reader.at));
     }
     frame = { ...header, type: FrameTypes.SNAPSHOT, chunks };
   } else {
     const chunks: ChunkChange[] = [];
     for (let i = 0; i < header.chunkCount; i++) {
+      const start = reader.at;
       const cx = reader.u16();
       const cy = reader.u16();
       const births = reader.cellSet(true);
       const deaths = reader.cellSet(false);
       chunks.push({ cx, cy, births: births.cells, birthOwners: births.owners, deaths: deaths.cells });
+      records.push(bytes.subarray(start, reader.at));
     }
     frame = { ...header, reason: 0, type: FrameTypes.DIFF, chunks };
   }
   if (reader.at !== bytes.length) throw malformed(`${bytes.length - reader.at} trailing bytes`);
-  return frame;
+  return { frame, records };
 }

@@ -49,6 +49,7 @@ export const Errors = {
   STORE_DAMAGED: { code: 'LIFE_ERR_STORE_DAMAGED', status: 500, message: 'Stored data is damaged' },
   STORE_FAILED: { code: 'LIFE_ERR_STORE_FAILED', status: 503, message: 'The server could not make the change durable; it was not acknowledged' },
   CONFIG_INVALID: { code: 'LIFE_ERR_CONFIG_INVALID', status: 500, message: 'The configuration is not valid' },
+  SIM_UNAVAILABLE: { code: 'LIFE_ERR_SIM_UNAVAILABLE', status: 503, message: 'The simulation is not reachable now; nothing was changed or acknowledged. Retry shortly' },
 
   // WebSocket (docs/protocol.md). `closeCode` mirrors CloseCodes in protocol.ts; it is
   // repeated here so this module stays a leaf.
@@ -99,4 +100,19 @@ export class LifeError extends Error {
 /** True when `err` is a LifeError carrying the catalogue entry `name`. */
 export function isLifeError(err: unknown, name?: ErrorName): err is LifeError {
   return err instanceof LifeError && (name === undefined || err.code === Errors[name].code);
+}
+
+const NAME_BY_CODE: ReadonlyMap<string, ErrorName> = new Map(
+  (Object.keys(Errors) as ErrorName[]).map((name) => [Errors[name].code, name]),
+);
+
+/**
+ * A LifeError for a catalogue `code` received from elsewhere (a server's reply, a sim's
+ * answer over the bus). An unknown code (a newer peer) becomes LIFE_ERR_INTERNAL with the
+ * original in `details.code`, so nothing is lost.
+ */
+export function errorFromCode(code: string, message?: string, details: Record<string, unknown> = {}): LifeError {
+  const name = NAME_BY_CODE.get(code);
+  if (name !== undefined) return new LifeError(name, message, details);
+  return new LifeError('INTERNAL', message ?? `Unknown error code ${code}`, { ...details, code });
 }

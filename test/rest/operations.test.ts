@@ -1,7 +1,9 @@
 // Health, readiness, world info, metrics, docs and unknown routes on a real server.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PassThrough } from 'node:stream';
-import { buildServer, createEngine, loadConfig } from '@lifemmo/server';
+import { MessageChannel } from 'node:worker_threads';
+import pino from 'pino';
+import { LocalBus, Sim, buildGateway, loadConfig } from '@lifemmo/server';
 import { ADMIN, SMALL_WORLD, call, expectError, newPlayer, startServer, type TestServer } from './helpers.js';
 
 describe('operations routes', () => {
@@ -93,20 +95,44 @@ describe('operations routes', () => {
 });
 
 describe('readiness across the lifecycle', () => {
-  it('answers 503 LIFE_ERR_NOT_READY when the tick loop is not running', async () => {
-    const config = loadConfig(SMALL_WORLD);
-    const engine = createEngine(config);
-    const app = await buildServer(config, { engine, logStream: new PassThrough() });
-    try {
-      expect((await app.inject({ method: 'GET', url: '/ready' })).statusCode).toBe(200);
-      await engine.stop();
+  it('a gateway answers /ready 503 until a sim is heard, 200 while it ticks, 503 SIM_UNAVAILABLE once it is gone', async () => {
+    const config = loadConfig({ ...SMALL_WORLD, SIM_TIMEOUT_MS: '600', BUS_REQUEST_TIMEOUT_MS: '500' });
+    const { port1, port2 } = new MessageChannel();
+    const gatewayBus = new LocalBus(port1);
+    const simBus = new LocalBus(port2);
+    const app = await buildGateway(config, gatewayBus, { waitForSimMs: 0 }, { logStream: new PassThrough() });
+    const sim = new Sim({ config, bus: simBus, log: pino({ level: 'silent' }) });
+    const ready = async () => {
       const reply = await app.inject({ method: 'GET', url: '/ready' });
-      expect({ status: reply.statusCode, code: reply.json().error.code }).toEqual({ status: 503, code: 'LIFE_ERR_NOT_READY' });
+      return { status: reply.statusCode, code: reply.statusCode === 200 ? null : (reply.json().error.code as string) };
+    };
+    try {
+      await app.ready();
+      expect(await ready()).toEqual({ status: 503, code: 'LIFE_ERR_NOT_READY' });
+      // A placement with no sim is refused at once with a clear code, not a hang.
+      const players = await app.inject({ method: 'POST', url: '/players', payload: { name: 'early' } });
+      expect({ status: players.statusCode, code: players.json().error.code }).toEqual({ status: 503, code: 'LIFE_ERR_SIM_UNAVAILABLE' });
+
+      await sim.start();
+      await waitFor(async () => (await ready()).status === 200);
+      await sim.stop();
+      await waitFor(async () => (await ready()).code === 'LIFE_ERR_SIM_UNAVAILABLE');
     } finally {
       await app.close();
+      await gatewayBus.close();
+      await simBus.close();
     }
   });
 });
+
+/** Poll `check` until true (bounded: 10 s). */
+async function waitFor(check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in 10 s');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 describe('I/O latency metric', () => {
   /** The value of one sample line of the Prometheus text, or NaN when it is missing. */

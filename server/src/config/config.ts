@@ -30,11 +30,27 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 /** LOG_FORMAT: `auto` is pretty on a terminal and JSON lines otherwise. */
 export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
 
+/** ROLE: what this process does (DESIGN.md, "Beyond one process"). */
+export const ROLES = ['standalone', 'sim', 'gateway'] as const;
+
 /** Shortest accepted ADMIN_TOKEN, in characters: shorter ones are guessable. */
 export const MIN_ADMIN_TOKEN_LENGTH = 8;
 
 /** The parsed, frozen configuration. Times are in milliseconds, sizes in cells or bytes. */
 export interface Config {
+  /** `standalone`: sim on a worker thread, gateway on the main thread; `sim` / `gateway`: one role, over NATS. */
+  readonly role: (typeof ROLES)[number];
+  /** How the roles find each other. */
+  readonly cluster: {
+    /** The world's name in bus subjects (`lifemmo.<worldName>.*`). */
+    readonly worldName: string;
+    /** NATS server URLs (comma-separated); required for the `sim` and `gateway` roles. */
+    readonly natsUrl: string | undefined;
+    /** A gateway calls the sim gone after this long without hearing from it, ms. */
+    readonly simTimeoutMs: number;
+    /** A gateway gives up on a request to the sim after this long (503), ms. */
+    readonly requestTimeoutMs: number;
+  };
   readonly port: number;
   readonly host: string;
   readonly world: {
@@ -117,6 +133,11 @@ function oneOf<T extends readonly [string, ...string[]]>(values: T, def: T[numbe
 
 /** What each variable must be, for the one-line start-up error. */
 const EXPECT: Record<string, string> = {
+  ROLE: ROLES.join(', '),
+  WORLD_NAME: '1 to 64 letters, digits, - or _',
+  NATS_URL: 'nats://host:port, or several separated by commas',
+  SIM_TIMEOUT_MS: 'an integer from 500 to 600000 (milliseconds)',
+  BUS_REQUEST_TIMEOUT_MS: 'an integer from 100 to 600000 (milliseconds)',
   PORT: 'an integer port from 0 to 65535',
   HOST: 'a host name or IP address',
   WORLD_WIDTH: `a multiple of ${CHUNK_SIZE} from ${MIN_WORLD_SIDE} to ${MAX_WORLD_SIDE}`,
@@ -168,6 +189,11 @@ const ruleVar = z.preprocess(blankToUndefined, z.string().default('B3/S23')).tra
 });
 
 const EnvSchema = z.object({
+  ROLE: oneOf(ROLES, 'standalone'),
+  WORLD_NAME: z.preprocess(blankToUndefined, z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('main')),
+  NATS_URL: z.preprocess(blankToUndefined, z.string().regex(/^(nats|tls):\/\/[^\s,]+(,(nats|tls):\/\/[^\s,]+)*$/).optional()),
+  SIM_TIMEOUT_MS: num(500, 600_000, 3_000),
+  BUS_REQUEST_TIMEOUT_MS: num(100, 600_000, 5_000),
   PORT: num(0, 65535, 8080),
   HOST: z.preprocess(blankToUndefined, z.string().regex(/^[\w.:[\]-]+$/).default('127.0.0.1')),
   WORLD_WIDTH: side,
@@ -242,7 +268,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new LifeError('CONFIG_INVALID', lines.join('; '));
   }
   const e = parsed.data;
+  if (e.ROLE !== 'standalone' && e.NATS_URL === undefined) {
+    throw new LifeError('CONFIG_INVALID', `NATS_URL: must be set for ROLE=${e.ROLE} (the sim and the gateways meet on NATS), e.g. nats://127.0.0.1:4222`);
+  }
   const config: Config = {
+    role: e.ROLE,
+    cluster: { worldName: e.WORLD_NAME, natsUrl: e.NATS_URL, simTimeoutMs: e.SIM_TIMEOUT_MS, requestTimeoutMs: e.BUS_REQUEST_TIMEOUT_MS },
     port: e.PORT,
     host: e.HOST,
     world: {

@@ -5,26 +5,25 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest, RequestPayload } from 'fastify';
 import { LifeError } from '@lifemmo/shared';
-import type { Player, PlayerRegistry } from '../players/player-registry.js';
+import { bearerOf } from '../gateway/bearer-token.js';
+import type { GatewayPlayers } from '../gateway/gateway-players.js';
+import type { Player } from '../players/player-registry.js';
 import { hashToken } from '../players/player-token.js';
-
-const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
 /** The bearer token of a request, or undefined when there is no well-formed one. */
 export function bearerToken(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  if (typeof header !== 'string') return undefined;
-  return BEARER.exec(header)?.[1];
+  return bearerOf(request.headers.authorization);
 }
 
 /**
  * The player whose token the request carries.
- * @throws LifeError LIFE_ERR_UNAUTHORIZED without a token, LIFE_ERR_BAD_TOKEN for an unknown one.
+ * @throws LifeError LIFE_ERR_UNAUTHORIZED without a token, LIFE_ERR_BAD_TOKEN for an unknown one,
+ *   LIFE_ERR_SIM_UNAVAILABLE when the token is new to this gateway and the sim is out of reach.
  */
-export function requirePlayer(request: FastifyRequest, players: PlayerRegistry): Player {
+export async function requirePlayer(request: FastifyRequest, players: GatewayPlayers): Promise<Player> {
   const token = bearerToken(request);
   if (token === undefined) throw new LifeError('UNAUTHORIZED');
-  const player = players.authenticate(token);
+  const player = await players.authenticate(token);
   if (!player) throw new LifeError('BAD_TOKEN');
   return player;
 }
@@ -42,10 +41,10 @@ declare module 'fastify' {
  * Needs `app.decorateRequest('player', null)`.
  */
 export function playerAuth(
-  players: PlayerRegistry,
+  players: GatewayPlayers,
 ): (request: FastifyRequest, reply: unknown, payload: RequestPayload) => Promise<RequestPayload> {
   return async (request, _reply, payload) => {
-    request.player = requirePlayer(request, players);
+    request.player = await requirePlayer(request, players);
     return payload;
   };
 }

@@ -40,6 +40,9 @@ interface LoggedRequest {
   socket?: { remotePort?: number };
 }
 
+/** What modules that only log need of a logger (pino's and Fastify's both fit). */
+export type Log = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
+
 /** Options of createLogger. */
 export interface LoggerSetup {
   /** True when stdout is a terminal (main.ts knows; LOG_FORMAT=auto follows it). */

@@ -35,6 +35,14 @@ export interface PlayerRegistry {
    * @throws LifeError LIFE_ERR_BAD_NAME, LIFE_ERR_TOO_MANY_PLAYERS
    */
   create(name: string): NewPlayer;
+  /**
+   * Create a player whose token someone else made and hashed (a gateway keeps tokens off
+   * the bus: only the hash reaches the sim).
+   * @throws LifeError LIFE_ERR_BAD_NAME, LIFE_ERR_TOO_MANY_PLAYERS
+   */
+  register(name: string, tokenHash: string): Player;
+  /** The player whose token hashes to `tokenHash`, or undefined. */
+  byTokenHash(tokenHash: string): Player | undefined;
   /** The player holding `token`, or undefined for an unknown token. */
   authenticate(token: string): Player | undefined;
   /** The player with id `id`, or undefined. */
@@ -54,20 +62,28 @@ export class MemoryPlayerRegistry implements PlayerRegistry {
   #nextId = 1;
 
   create(rawName: string): NewPlayer {
+    const token = newToken();
+    return { player: this.register(rawName, hashToken(token)), token };
+  }
+
+  register(rawName: string, tokenHash: string): Player {
     const name = validatePlayerName(rawName);
     if (this.#nextId > MAX_PLAYER_ID) throw new LifeError('TOO_MANY_PLAYERS');
     const id = this.#nextId++;
-    const token = newToken();
-    const player: Player = Object.freeze({ id, name, color: playerColor(id), tokenHash: hashToken(token) });
+    const player: Player = Object.freeze({ id, name, color: playerColor(id), tokenHash });
     this.#byId.set(id, player);
     this.#byTokenHash.set(player.tokenHash, player);
-    return { player, token };
+    return player;
   }
 
   authenticate(token: string): Player | undefined {
     // Looking up the hash, not the token, makes the lookup time independent of how
     // much of a guessed token is right.
     return this.#byTokenHash.get(hashToken(token));
+  }
+
+  byTokenHash(tokenHash: string): Player | undefined {
+    return this.#byTokenHash.get(tokenHash);
   }
 
   get(id: number): Player | undefined {

@@ -10,7 +10,7 @@
  * reset resets. Stepping uses the engine's replay mode (the same outcomes as the
  * simulated I/O, without waiting), so the rebuilt world is the one that was running.
  */
-import type { FastifyBaseLogger } from 'fastify';
+import type { Logger } from 'pino';
 import { LifeError, parseRule } from '@lifemmo/shared';
 import type { Engine, TickResult } from '../engine/index.js';
 import type { PlacementJournal, PlacementService } from '../placement/placement-service.js';
@@ -25,7 +25,7 @@ export interface PersistenceParts {
   readonly engine: Engine;
   readonly players: PlayerRegistry;
   readonly placement: PlacementService;
-  readonly log: FastifyBaseLogger;
+  readonly log: Logger;
   /** A snapshot every this many generations. */
   readonly snapshotEvery: number;
 }

@@ -27,6 +27,7 @@ import {
 } from '@lifemmo/shared';
 import type { Player } from '../players/player-registry.js';
 import { patternCells } from '../placement/pattern-cells.js';
+import type { PlacementResult } from '../gateway/sim-link.js';
 import { sendVerdict, type BackpressureLimits } from './backpressure.js';
 import type { SharedMessage } from './shared-message.js';
 import { SocketWriter } from './socket-write.js';
@@ -61,6 +62,10 @@ export class WsConnection {
   /** True while the client gets no diffs because its send buffer is over the watermark. */
   behind = false;
   #helloDone = false;
+  /** Messages that arrived while hello waited for the sim to know the token. */
+  #held: Array<[RawData, boolean]> | null = null;
+  /** Why this client waits for a snapshot the replica cannot make yet; null when it does not. */
+  #awaiting: SnapshotReason | null = null;
   #closing = false;
   #malformed = 0;
   #viewport: Viewport | null = null;
@@ -133,6 +138,10 @@ export class WsConnection {
    */
   deliverDiff(message: SharedMessage): boolean {
     if (this.#closing || this.#viewport === null) return false;
+    if (this.#awaiting !== null) {
+      this.retryAwaitedSnapshot();
+      return false;
+    }
     if (this.behind) {
       this.sendSnapshot(SnapshotReasons.BACKPRESSURE);
       return false;
@@ -144,9 +153,17 @@ export class WsConnection {
     return false;
   }
 
-  /** Send a snapshot of the viewport now, or mark the client behind to get one once drained. */
+  /**
+   * Send a snapshot of the viewport now; or, when the replica does not hold its chunks at
+   * this generation yet, as soon as it does; or mark the client behind to get one once drained.
+   */
   sendSnapshot(reason: SnapshotReason): void {
     if (this.#closing || this.#viewport === null) return;
+    if (!this.#ctx.snapshots.ready(this.#viewport.chunks)) {
+      this.#awaiting ??= reason;
+      return;
+    }
+    this.#awaiting = null;
     const verdict = sendVerdict(this.bufferedAmount, this.#limits);
     if (verdict === 'drop') return this.#drop();
     if (verdict === 'skip') return this.#fallBehind();
@@ -157,6 +174,19 @@ export class WsConnection {
       this.#ctx.stats.resyncs++;
       this.log.debug('ws client drained: resynced');
     }
+  }
+
+  /** Stop diffs until a snapshot for `reason` can be sent (the replica lost this client's chunks). */
+  awaitSnapshot(reason: SnapshotReason): void {
+    if (this.#closing || this.#viewport === null) return;
+    this.#awaiting ??= reason;
+    this.retryAwaitedSnapshot();
+  }
+
+  /** Send the awaited snapshot if the replica now holds the chunks. */
+  retryAwaitedSnapshot(): void {
+    if (this.#awaiting === null || this.#viewport === null) return;
+    if (this.#ctx.snapshots.ready(this.#viewport.chunks)) this.sendSnapshot(this.#awaiting);
   }
 
   /** Send a JSON message; a client that lets replies pile up past the hard limit is dropped. */
@@ -236,6 +266,7 @@ export class WsConnection {
     if (this.#group !== null) this.#ctx.groups.leave(this, this.#group);
     this.#group = null;
     this.#viewport = null;
+    this.#awaiting = null;
   }
 
   // -------------------------------------------------------------------------------
@@ -245,6 +276,12 @@ export class WsConnection {
   #onMessage(data: RawData, isBinary: boolean): void {
     if (this.#closing) return;
     this.alive = true;
+    if (this.#held !== null) {
+      // Hello is waiting for the sim: keep the order of the client's messages.
+      if (this.#held.length >= MAX_MALFORMED_MESSAGES) return this.close('WS_TOO_MANY_ERRORS');
+      this.#held.push([data, isBinary]);
+      return;
+    }
     if (!this.#helloDone && isBinary) return this.#fail('WS_HELLO_REQUIRED', undefined);
     if (isBinary) return this.#refuse(new MessageError('WS_BINARY_REFUSED', undefined, undefined));
     let message: ClientMessage;
@@ -267,18 +304,18 @@ export class WsConnection {
       case 'hello':
         return this.#hello(message);
       case 'subscribe':
-        return this.#subscribe(resolveViewport(this.#ctx.engine.geometry, message, this.#ctx.options.maxViewportArea));
+        return this.#subscribe(resolveViewport(this.#ctx.sim.geometry, message, this.#ctx.options.maxViewportArea));
       case 'unsubscribe':
         return this.#leaveGroup();
       case 'resync':
         if (this.#viewport === null) throw new LifeError('WS_NOT_SUBSCRIBED');
         return this.sendSnapshot(SnapshotReasons.RESYNC);
       case 'place':
-        return this.#placed(message.id, this.#ctx.placement.place(this.#requirePlayer().id, message.cells, 'ws'));
+        return this.#placed(message.id, this.#ctx.sim.place(this.#requirePlayer().id, message.cells, 'ws'));
       case 'placePattern': {
         const player = this.#requirePlayer();
-        const cells = patternCells(this.#ctx.engine.geometry, message, this.#ctx.maxCellsPerMessage);
-        return this.#placed(message.id, this.#ctx.placement.place(player.id, cells, 'ws'));
+        const cells = patternCells(this.#ctx.sim.geometry, message, this.#ctx.maxCellsPerMessage);
+        return this.#placed(message.id, this.#ctx.sim.place(player.id, cells, 'ws'));
       }
       case 'ping':
         return this.sendJson({
@@ -286,7 +323,7 @@ export class WsConnection {
           ...(message.id !== undefined && { id: message.id }),
           ...(message.t !== undefined && { t: message.t }),
           serverTime: Date.now(),
-          generation: this.#ctx.engine.generation,
+          generation: this.#ctx.sim.generation,
         });
     }
   }
@@ -301,22 +338,46 @@ export class WsConnection {
       );
     }
     const token = message.token ?? this.#upgradeToken;
-    if (token !== undefined) {
-      const player = this.#ctx.players.authenticate(token);
-      if (player === undefined) return this.#fail('WS_UNAUTHORIZED', undefined);
+    if (token === undefined) return this.#welcome(null);
+    const cached = this.#ctx.players.cached(token);
+    if (cached !== undefined) return this.#welcome(cached);
+    // A token this gateway has not seen: ask the sim, holding the client's next messages.
+    this.#held = [];
+    this.#ctx.players.authenticate(token).then(
+      (player) => {
+        if (player === undefined) this.#fail('WS_UNAUTHORIZED', undefined);
+        else this.#welcome(player);
+        this.#releaseHeld();
+      },
+      (err: unknown) => {
+        this.#refuse(err);
+        this.#releaseHeld();
+      },
+    );
+  }
+
+  #releaseHeld(): void {
+    const held = this.#held ?? [];
+    this.#held = null;
+    for (const [data, isBinary] of held) this.#onMessage(data, isBinary);
+  }
+
+  #welcome(player: Player | null): void {
+    if (this.#closing) return;
+    if (player !== null) {
       this.player = player;
       this.log = this.log.child({ player: player.id });
     }
     this.#helloDone = true;
-    const { engine, options } = this.#ctx;
-    const g = engine.geometry;
+    const { sim, options } = this.#ctx;
+    const g = sim.geometry;
     this.sendJson({
       type: 'hello',
       protocolVersion: PROTOCOL_VERSION,
       serverTime: Date.now(),
-      generation: engine.generation,
-      tickMs: engine.tickMs,
-      world: { width: g.width, height: g.height, topology: g.topology, rule: engine.rule.text, chunkSize: CHUNK_SIZE },
+      generation: sim.generation,
+      tickMs: sim.tickMs,
+      world: { width: g.width, height: g.height, topology: g.topology, rule: sim.rule, chunkSize: CHUNK_SIZE },
       player: this.player === null ? null : { id: this.player.id, name: this.player.name, color: this.player.color },
       limits: {
         maxViewportArea: options.maxViewportArea,
@@ -342,7 +403,7 @@ export class WsConnection {
   }
 
   /** Reply `placed` once the placement is durable, or the refusal. */
-  #placed(id: MessageId | undefined, pending: Promise<{ accepted: number; generation: number }>): void {
+  #placed(id: MessageId | undefined, pending: Promise<PlacementResult>): void {
     pending.then(
       (result) => this.sendJson({ type: 'placed', ...(id !== undefined && { id }), accepted: result.accepted, generation: result.generation }),
       (err: unknown) => this.#refuse(err, id),

@@ -39,16 +39,24 @@ export interface Group<M, F = unknown> {
   frame: F | null;
 }
 
+/** Told when a chunk becomes watched by some group, and when by none. */
+export interface CoverageListener {
+  cover(chunk: number): void;
+  uncover(chunk: number): void;
+}
+
 /**
- * The groups of one server, and for every chunk how many groups cover it, so a tick can
- * skip encoding the diffs of chunks nobody watches.
+ * The groups of one server, and for every chunk how many groups cover it, so only the
+ * chunks someone watches are kept and encoded (the listener hears of each change).
  */
 export class SubscriptionGroups<M, F = unknown> {
   readonly #groups = new Map<string, Group<M, F>>();
   readonly #coverage: Uint32Array;
+  readonly #listener: CoverageListener | undefined;
 
-  constructor(chunkCount: number) {
+  constructor(chunkCount: number, listener?: CoverageListener) {
     this.#coverage = new Uint32Array(chunkCount);
+    this.#listener = listener;
   }
 
   /** Add `member` to the group of `viewport`'s chunk set, creating it if needed. */
@@ -57,7 +65,7 @@ export class SubscriptionGroups<M, F = unknown> {
     if (group === undefined) {
       group = { key: viewport.key, chunks: viewport.chunks, members: new Set(), frame: null };
       this.#groups.set(viewport.key, group);
-      for (const chunk of group.chunks) this.#coverage[chunk]!++;
+      for (const chunk of group.chunks) if (this.#coverage[chunk]!++ === 0) this.#listener?.cover(chunk);
     }
     group.members.add(member);
     return group;
@@ -67,7 +75,7 @@ export class SubscriptionGroups<M, F = unknown> {
   leave(member: M, group: Group<M, F>): void {
     if (!group.members.delete(member) || group.members.size > 0) return;
     this.#groups.delete(group.key);
-    for (const chunk of group.chunks) this.#coverage[chunk]!--;
+    for (const chunk of group.chunks) if (--this.#coverage[chunk]! === 0) this.#listener?.uncover(chunk);
   }
 
   /** True when some group covers chunk `index`. */

@@ -1,13 +1,14 @@
 /**
- * What the modules of the WebSocket transport share: the server's collaborators, the
- * connection set, the subscription groups, the snapshot encoder and the counters.
+ * What the modules of the WebSocket transport share: the gateway's view of the sim, its
+ * players and chunk replica, the connection set, the subscription groups, the snapshot
+ * encoder and the counters.
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config/config.js';
-import type { Engine } from '../engine/index.js';
+import type { ChunkReplica } from '../gateway/chunk-replica.js';
+import type { GatewayPlayers } from '../gateway/gateway-players.js';
+import type { SimLink } from '../gateway/sim-link.js';
 import type { Metrics } from '../metrics/metrics.js';
-import type { PlacementService } from '../placement/placement-service.js';
-import type { PlayerRegistry } from '../players/player-registry.js';
 import type { WsConnection } from './connection.js';
 import type { SnapshotEncoder } from './snapshots.js';
 import type { SharedMessage } from './shared-message.js';
@@ -20,9 +21,10 @@ export interface WsContext {
   readonly options: Config['ws'];
   /** Most cells in one place / placePattern message (MAX_CELLS_PER_REQUEST). */
   readonly maxCellsPerMessage: number;
-  readonly engine: Engine;
-  readonly players: PlayerRegistry;
-  readonly placement: PlacementService;
+  /** The world as the gateway sees it, and where placements go. */
+  readonly sim: SimLink;
+  readonly players: GatewayPlayers;
+  readonly replica: ChunkReplica;
   readonly metrics: Metrics;
   readonly wsMetrics: WsMetrics;
   readonly log: FastifyBaseLogger;

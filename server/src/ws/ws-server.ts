@@ -10,11 +10,11 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CloseCodes, Errors, WS_PATH } from '@lifemmo/shared';
-import { bearerToken } from '../http/auth.js';
-import type { ServerContext, ZodApp } from '../http/server-context.js';
+import { bearerOf } from '../gateway/bearer-token.js';
+import type { GatewayContext } from '../gateway/gateway-context.js';
 import { Broadcaster } from './broadcaster.js';
 import { WsConnection } from './connection.js';
 import { startHeartbeat } from './heartbeat.js';
@@ -51,10 +51,12 @@ declare module 'fastify' {
 }
 
 /**
- * Serve `GET /ws` on `app`'s HTTP server, publishing the ticks of `server.engine`.
+ * Serve `GET /ws` on `app`'s HTTP server, publishing the generations the sim sends.
  * Registers a preClose hook, so `app.close()` closes every connection first.
  */
-export function attachWebSocket(app: ZodApp, server: ServerContext): WsServerHandle {
+// Any Fastify instance will do (the gateway's is typed with zod; this module does not care).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function attachWebSocket(app: FastifyInstance<any, any, any, any, any>, server: GatewayContext): WsServerHandle {
   const options = server.config.ws;
   const wss = new WebSocketServer({
     noServer: true,
@@ -63,24 +65,42 @@ export function attachWebSocket(app: ZodApp, server: ServerContext): WsServerHan
     clientTracking: false,
   });
   const stats = createWsStats();
-  const geometry = server.engine.geometry;
+  const { sim, feed } = server;
+  const geometry = sim.geometry;
   const ctx: WsContext = {
     options,
     maxCellsPerMessage: server.config.limits.maxCellsPerRequest,
-    engine: server.engine,
+    sim,
     players: server.players,
-    placement: server.placement,
+    replica: server.replica,
     metrics: server.metrics,
     wsMetrics: createWsMetrics(server.metrics, stats),
     log: app.log.child({ component: 'ws' }),
     connections: new Set(),
-    groups: new SubscriptionGroups(geometry.chunksX * geometry.chunksY),
-    snapshots: new SnapshotEncoder(server.engine, stats),
+    // The replica keeps exactly the chunks some client watches.
+    groups: new SubscriptionGroups(geometry.chunksX * geometry.chunksY, feed),
+    snapshots: new SnapshotEncoder(server.replica, sim, stats),
     stats,
   };
   const broadcaster = new Broadcaster(ctx);
-  const stopTicks = server.engine.onTick((result) => broadcaster.publish(result));
-  const stopResets = server.engine.onReset(() => broadcaster.reset());
+  const stopSim = sim.listen({
+    tick: (message) => broadcaster.publish(feed.tick(message), message.recordsEncoded),
+    reset: () => {
+      feed.reset();
+      broadcaster.reset();
+    },
+    resync: () => {
+      feed.invalidate();
+      broadcaster.resync();
+    },
+    availability: (up) => {
+      // Clients stay connected; they hear why placements fail, and get a snapshot when it is back.
+      if (up) return;
+      const { code, message } = Errors.SIM_UNAVAILABLE;
+      for (const conn of ctx.connections) if (conn.helloDone) conn.sendJson({ type: 'error', code, message });
+    },
+  });
+  const stopReady = feed.onReady(() => broadcaster.flushAwaiting());
   const stopHeartbeat = startHeartbeat(ctx);
   let closed = false;
 
@@ -106,7 +126,7 @@ export function attachWebSocket(app: ZodApp, server: ServerContext): WsServerHan
       return;
     }
     // The query token is for clients that cannot set headers; the hello token wins over both.
-    const token = url.searchParams.get('token') ?? bearerToken(req as unknown as FastifyRequest) ?? undefined;
+    const token = url.searchParams.get('token') ?? bearerOf(req.headers.authorization) ?? undefined;
     const conn = new WsConnection(ctx, ws, socket, token === '' ? undefined : token, req.socket.remoteAddress);
     ctx.connections.add(conn);
     server.metrics.wsClients.inc();
@@ -136,8 +156,8 @@ export function attachWebSocket(app: ZodApp, server: ServerContext): WsServerHan
       if (closed) return;
       closed = true;
       app.server.off('upgrade', onUpgrade);
-      stopTicks();
-      stopResets();
+      stopSim();
+      stopReady();
       stopHeartbeat();
       for (const conn of ctx.connections) conn.close('WS_SHUTTING_DOWN');
       const deadline = Date.now() + SHUTDOWN_GRACE_MS;

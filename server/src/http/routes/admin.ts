@@ -29,23 +29,22 @@ export function registerAdminRoutes(app: ZodApp, ctx: ServerContext, adminToken:
   const guard = new AdminGuard(adminToken);
   const common = { tags: ['admin'], security: ADMIN_SECURITY };
   const onRequest = async (request: Parameters<AdminGuard['require']>[0]) => guard.require(request);
-  const state = () => ({ generation: ctx.engine.generation, paused: ctx.engine.paused });
 
   app.post(
     '/admin/pause',
-    { onRequest, schema: { ...common, summary: 'Pause the tick loop', response: { 200: StateReply, ...errorReplies(401, 403) } } },
+    { onRequest, schema: { ...common, summary: 'Pause the tick loop', response: { 200: StateReply, ...errorReplies(401, 403, 503) } } },
     async () => {
-      ctx.engine.pause();
-      return state();
+      const { generation, paused } = await ctx.sim.admin({ op: 'pause' });
+      return { generation, paused };
     },
   );
 
   app.post(
     '/admin/resume',
-    { onRequest, schema: { ...common, summary: 'Resume the tick loop', response: { 200: StateReply, ...errorReplies(401, 403) } } },
+    { onRequest, schema: { ...common, summary: 'Resume the tick loop', response: { 200: StateReply, ...errorReplies(401, 403, 503) } } },
     async () => {
-      ctx.engine.resume();
-      return state();
+      const { generation, paused } = await ctx.sim.admin({ op: 'resume' });
+      return { generation, paused };
     },
   );
 
@@ -57,12 +56,12 @@ export function registerAdminRoutes(app: ZodApp, ctx: ServerContext, adminToken:
         ...common,
         summary: 'Run N generations as fast as possible (paused or not)',
         body: StepBody,
-        response: { 200: StateReply, ...errorReplies(400, 401, 403) },
+        response: { 200: StateReply, ...errorReplies(400, 401, 403, 503) },
       },
     },
     async (request) => {
-      await ctx.engine.step(request.body.generations);
-      return state();
+      const { generation, paused } = await ctx.sim.admin({ op: 'step', generations: request.body.generations });
+      return { generation, paused };
     },
   );
 
@@ -74,16 +73,16 @@ export function registerAdminRoutes(app: ZodApp, ctx: ServerContext, adminToken:
         ...common,
         summary: 'Empty the world at generation 0, optionally with a new rule or seed',
         body: ResetBody,
-        response: { 200: ResetReply, ...errorReplies(400, 401, 403) },
+        response: { 200: ResetReply, ...errorReplies(400, 401, 403, 503) },
       },
     },
     async (request) => {
       const body = request.body ?? {};
-      const rule = body.rule === undefined ? undefined : parseRule(body.rule);
-      await ctx.engine.reset({ rule, seed: body.seed });
-      await ctx.persistence.sync();
-      request.log.warn({ rule: ctx.engine.rule.text, seed: ctx.engine.seed }, 'world reset by admin');
-      return { generation: ctx.engine.generation, rule: ctx.engine.rule.text, seed: ctx.engine.seed };
+      // Checked here too, so a bad rule is a 400 from the gateway whatever the sim runs.
+      const rule = body.rule === undefined ? undefined : parseRule(body.rule).text;
+      const state = await ctx.sim.admin({ op: 'reset', rule, seed: body.seed });
+      request.log.warn({ rule: state.rule, seed: state.seed }, 'world reset by admin');
+      return { generation: state.generation, rule: state.rule, seed: state.seed };
     },
   );
 }

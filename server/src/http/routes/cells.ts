@@ -39,12 +39,12 @@ export function registerCellRoutes(app: ZodApp, ctx: ServerContext): void {
         summary: 'Place cells (all or nothing)',
         security: PLAYER_SECURITY,
         body: PlaceCellsBody,
-        response: { 202: PlacementReply, ...errorReplies(400, 401, 409, 413, 429) },
+        response: { 202: PlacementReply, ...errorReplies(400, 401, 409, 413, 429, 503) },
       },
     },
     async (request, reply) => {
       const player = currentPlayer(request);
-      const result = await ctx.placement.place(player.id, request.body.cells);
+      const result = await ctx.sim.place(player.id, request.body.cells, 'rest');
       return reply.code(202).send(result);
     },
   );
@@ -64,29 +64,28 @@ export function registerCellRoutes(app: ZodApp, ctx: ServerContext): void {
               'text/plain': { schema: z.string() },
             },
           },
-          ...errorReplies(400),
+          ...errorReplies(400, 503),
         },
       },
     },
     async (request, reply) => {
       const { x, y, w, h, format } = request.query;
-      const { engine, config } = ctx;
-      const g = engine.geometry;
+      const { sim, config } = ctx;
+      const g = sim.geometry;
       if (w * h > config.limits.maxRegionArea || w > g.width || h > g.height) {
         throw new LifeError(
           'REGION_TOO_LARGE',
           `Region ${w}x${h} is too large: at most ${config.limits.maxRegionArea} cells and no larger than the world`,
         );
       }
-      const generation = engine.generation;
-      const cells = engine.liveCells({ x, y, w, h });
+      const { generation, cells } = await sim.cells({ x, y, w, h });
       if (format === 'json') return reply.type('application/json').send({ generation, cells });
       // RLE coordinates are relative to the region's top-left; on a torus the region may
       // wrap, so undo the wrap before offsetting.
       const relative: PatternCell[] = cells.map(([cx, cy]) =>
         g.topology === 'torus' ? [mod(cx - x, g.width), mod(cy - y, g.height)] : [cx - x, cy - y],
       );
-      const rle = writeRle({ width: w, height: h, cells: relative, rule: engine.rule.text });
+      const rle = writeRle({ width: w, height: h, cells: relative, rule: sim.rule });
       return reply
         .type('text/plain')
         .header('x-generation', String(generation))

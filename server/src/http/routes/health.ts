@@ -25,13 +25,14 @@ export function registerHealthRoutes(app: ZodApp, ctx: ServerContext): void {
       config: { rateLimit: false },
       schema: {
         tags: ['operations'],
-        summary: 'Readiness: 200 once the world runs, 503 before and while shutting down',
+        summary: 'Readiness: 200 while the sim is reachable and ticking; 503 before, while the sim is gone, and while shutting down',
         response: { 200: z.object({ status: z.literal('ready') }), ...errorReplies(503) },
       },
     },
     async () => {
       if (ctx.state.shuttingDown) throw new LifeError('SHUTTING_DOWN');
-      if (!ctx.engine.running) throw new LifeError('NOT_READY');
+      if (!ctx.sim.seen) throw new LifeError('NOT_READY');
+      if (!ctx.sim.up) throw new LifeError('SIM_UNAVAILABLE', 'The simulation is not reachable: the world is not being served');
       return { status: 'ready' as const };
     },
   );

@@ -1,5 +1,6 @@
 /** `GET /leaderboard`: players with live cells, most cells first. */
 import { z } from 'zod';
+import { errorReplies } from '../schemas.js';
 import type { ServerContext, ZodApp } from '../server-context.js';
 
 const LeaderboardQuery = z.object({
@@ -24,23 +25,10 @@ export function registerLeaderboardRoutes(app: ZodApp, ctx: ServerContext): void
         tags: ['world'],
         summary: 'Players by live cells (players without cells are left out)',
         querystring: LeaderboardQuery,
-        response: { 200: LeaderboardReply },
+        response: { 200: LeaderboardReply, ...errorReplies(503) },
       },
     },
-    async (request) => {
-      const generation = ctx.engine.generation;
-      const ranked = [...ctx.engine.populationByOwner()]
-        .filter(([owner, population]) => owner !== 0 && population > 0)
-        // Most cells first; ties go to the older player (lower id), so the order is stable.
-        .sort((a, b) => b[1] - a[1] || a[0] - b[0]);
-      const players = [];
-      for (const [id, population] of ranked) {
-        const player = ctx.players.get(id);
-        if (!player) continue;
-        players.push({ id, name: player.name, color: player.color, population });
-        if (players.length >= request.query.limit) break;
-      }
-      return { generation, players };
-    },
+    // Most cells first; ties go to the older player (lower id), so the order is stable.
+    async (request) => ctx.sim.leaderboard(request.query.limit),
   );
 }

@@ -29,13 +29,13 @@ export function registerPatternRoutes(app: ZodApp, ctx: ServerContext): void {
         summary: 'Place an RLE pattern (all or nothing)',
         security: PLAYER_SECURITY,
         body: PlacePatternBody,
-        response: { 202: PlacementReply, ...errorReplies(400, 401, 409, 413, 429) },
+        response: { 202: PlacementReply, ...errorReplies(400, 401, 409, 413, 429, 503) },
       },
     },
     async (request, reply) => {
       const player = currentPlayer(request);
-      const cells = patternCells(ctx.engine.geometry, request.body, ctx.config.limits.maxCellsPerRequest);
-      return reply.code(202).send(await ctx.placement.place(player.id, cells));
+      const cells = patternCells(ctx.sim.geometry, request.body, ctx.config.limits.maxCellsPerRequest);
+      return reply.code(202).send(await ctx.sim.place(player.id, cells, 'rest'));
     },
   );
 }

@@ -31,21 +31,22 @@ export function registerPlayerMeRoute(app: ZodApp, ctx: ServerContext): void {
         tags: ['players'],
         summary: 'The calling player and its remaining placement budget',
         security: PLAYER_SECURITY,
-        response: { 200: MeReply, ...errorReplies(401) },
+        response: { 200: MeReply, ...errorReplies(401, 503) },
       },
     },
     async (request) => {
       const player = currentPlayer(request);
       const { budget } = ctx.config;
+      const now = await ctx.sim.budget(player.id);
       return {
         id: player.id,
         name: player.name,
         color: player.color,
         budget: {
-          available: ctx.placement.available(player.id),
+          available: now.available,
           capacity: budget.cells,
           refillPerGen: budget.refillPerGen,
-          generation: ctx.engine.generation,
+          generation: now.generation,
         },
       };
     },

@@ -32,9 +32,8 @@ export function registerPlayerRoutes(app: ZodApp, ctx: ServerContext): void {
       },
     },
     async (request, reply) => {
-      const { player, token } = ctx.players.create(request.body.name);
-      // The token is handed out only once the player is durable.
-      await ctx.persistence.playerCreated(player);
+      // The token is handed out only once the sim has made the player durable.
+      const { player, token } = await ctx.players.create(request.body.name);
       request.log.info({ playerId: player.id }, 'player created');
       return reply.code(201).send({ id: player.id, name: player.name, color: player.color, token });
     },

@@ -24,19 +24,20 @@ export function registerWorldRoutes(app: ZodApp, ctx: ServerContext): void {
     '/world',
     { schema: { tags: ['world'], summary: 'World shape and state', response: { 200: WorldReply } } },
     async () => {
-      const { engine } = ctx;
-      const g = engine.geometry;
+      // From the sim's latest summary: no request, so /world answers even while the sim is busy.
+      const { sim } = ctx;
+      const g = sim.geometry;
       return {
         width: g.width,
         height: g.height,
         topology: g.topology,
-        rule: engine.rule.text,
+        rule: sim.rule,
         chunkSize: CHUNK_SIZE,
         shardSize: g.shardChunks * CHUNK_SIZE,
-        generation: engine.generation,
-        population: engine.population,
-        tickMs: engine.tickMs,
-        paused: engine.paused,
+        generation: sim.generation,
+        population: sim.population,
+        tickMs: sim.tickMs,
+        paused: sim.paused,
       };
     },
   );

@@ -1,0 +1,211 @@
+/**
+ * The gateway's replica of the chunks its clients watch, kept from the sim's messages
+ * only: a snapshot by request when a chunk is first watched, then every generation's diff
+ * records. Nothing here reads the engine; the gateway may run on another machine.
+ *
+ * A chunk is `ready` at a generation once its snapshot arrived; it stays ready as long as
+ * every generation's diffs arrive in order, and is asked for again when they do not (a
+ * missed message, a sim restart). Snapshot records for clients are encoded from the
+ * replica at most once per chunk and generation.
+ */
+import { CHUNK_CELLS, encodeSnapshotChunk, type ChunkCells, type ChunkChange, type Geometry } from '@lifemmo/shared';
+
+/** One watched chunk. */
+interface ReplicaChunk {
+  readonly index: number;
+  /** One bit per cell. */
+  readonly words: Uint32Array;
+  /** Owner of each live cell (stale values under dead cells). */
+  readonly owners: Uint16Array;
+  population: number;
+  /** Generation the cells show; -1 while no snapshot has arrived. */
+  generation: number;
+  /** A snapshot request for it is on its way. */
+  requested: boolean;
+  /** Cached snapshot record and the generation it shows. */
+  record: Uint8Array | null;
+  recordGeneration: number;
+}
+
+const WORDS = CHUNK_CELLS / 32;
+
+/** The watched chunks of one gateway. */
+export class ChunkReplica {
+  readonly #geometry: Geometry;
+  readonly #chunks = new Map<number, ReplicaChunk>();
+  /** Snapshot records encoded (a counter for tests and metrics). */
+  recordsEncoded = 0;
+
+  constructor(geometry: Geometry) {
+    this.#geometry = geometry;
+  }
+
+  /** Start keeping chunk `index` (not ready until its snapshot arrives). */
+  track(index: number): void {
+    if (this.#chunks.has(index)) return;
+    this.#chunks.set(index, {
+      index,
+      words: new Uint32Array(WORDS),
+      owners: new Uint16Array(CHUNK_CELLS),
+      population: 0,
+      generation: -1,
+      requested: false,
+      record: null,
+      recordGeneration: -1,
+    });
+  }
+
+  /** Stop keeping chunk `index`. */
+  untrack(index: number): void {
+    this.#chunks.delete(index);
+  }
+
+  get size(): number {
+    return this.#chunks.size;
+  }
+
+  /** Every kept chunk index. */
+  indices(): IterableIterator<number> {
+    return this.#chunks.keys();
+  }
+
+  /** Chunks that need a snapshot and have no request on its way; marks them requested. */
+  takeUnrequested(): number[] {
+    const out: number[] = [];
+    for (const chunk of this.#chunks.values()) {
+      if (chunk.generation < 0 && !chunk.requested) {
+        chunk.requested = true;
+        out.push(chunk.index);
+      }
+    }
+    return out;
+  }
+
+  /** A snapshot request failed: ask again later. */
+  requestFailed(indices: readonly number[]): void {
+    for (const i of indices) {
+      const chunk = this.#chunks.get(i);
+      if (chunk !== undefined) chunk.requested = false;
+    }
+  }
+
+  /** Apply a snapshot of some chunks at `generation` (chunks no longer kept are ignored). */
+  applySnapshot(generation: number, chunks: readonly ChunkCells[]): void {
+    for (const c of chunks) {
+      const chunk = this.#chunks.get(this.#geometry.chunkIndex(c.cx, c.cy));
+      if (chunk === undefined) continue;
+      chunk.words.fill(0);
+      for (let i = 0; i < c.cells.length; i++) {
+        const cell = c.cells[i]!;
+        chunk.words[cell >> 5]! |= 1 << (cell & 31);
+        chunk.owners[cell] = c.owners[i]!;
+      }
+      chunk.population = c.cells.length;
+      chunk.generation = generation;
+      chunk.requested = false;
+      chunk.record = null;
+    }
+  }
+
+  /**
+   * Generation `generation` is committed: apply its changes to the kept chunks that were
+   * at the generation before, and move the unchanged ones along. Returns the chunks that
+   * can no longer follow (they were not at generation - 1): they need a fresh snapshot.
+   */
+  advance(generation: number, changes: ReadonlyMap<number, ChunkChange>): number[] {
+    const lost: number[] = [];
+    for (const chunk of this.#chunks.values()) {
+      if (chunk.generation === generation) continue; // its snapshot already shows it
+      if (chunk.generation !== generation - 1) {
+        if (chunk.generation >= 0) {
+          chunk.generation = -1;
+          lost.push(chunk.index);
+        }
+        continue;
+      }
+      const change = changes.get(chunk.index);
+      if (change !== undefined) this.#apply(chunk, change);
+      chunk.generation = generation;
+    }
+    return lost;
+  }
+
+  /** The world was emptied at generation 0: every kept chunk is empty and ready. */
+  resetEmpty(): void {
+    for (const chunk of this.#chunks.values()) {
+      chunk.words.fill(0);
+      chunk.population = 0;
+      chunk.generation = 0;
+      chunk.requested = false;
+      chunk.record = null;
+    }
+  }
+
+  /** Forget every kept chunk's cells (the sim restarted): each needs a snapshot again. */
+  invalidateAll(): void {
+    this.invalidate([...this.#chunks.keys()]);
+  }
+
+  /** Forget these chunks' cells (their diffs went missing): each needs a snapshot again. */
+  invalidate(indices: readonly number[]): void {
+    for (const i of indices) {
+      const chunk = this.#chunks.get(i);
+      if (chunk === undefined) continue;
+      chunk.generation = -1;
+      chunk.requested = false;
+      chunk.record = null;
+    }
+  }
+
+  /** True when every chunk of `indices` is kept and shows `generation`. */
+  readyAt(indices: Uint32Array, generation: number): boolean {
+    for (const i of indices) if (this.#chunks.get(i)?.generation !== generation) return false;
+    return true;
+  }
+
+  /** The snapshot record of kept, ready chunk `index` (encoded once per generation). */
+  snapshotRecord(index: number): Uint8Array {
+    const chunk = this.#chunks.get(index);
+    if (chunk === undefined || chunk.generation < 0) throw new Error(`chunk ${index} is not in the replica`);
+    if (chunk.record !== null && chunk.recordGeneration === chunk.generation) return chunk.record;
+    const cells = new Uint16Array(chunk.population);
+    const owners = new Uint16Array(chunk.population);
+    let k = 0;
+    for (let w = 0; w < WORDS; w++) {
+      let m = chunk.words[w]!;
+      while (m !== 0) {
+        const low = m & -m;
+        const cell = (w << 5) | (31 - Math.clz32(low));
+        cells[k] = cell;
+        owners[k++] = chunk.owners[cell]!;
+        m ^= low;
+      }
+    }
+    const g = this.#geometry;
+    chunk.record = encodeSnapshotChunk({ cx: g.chunkX(index), cy: g.chunkY(index), cells, owners });
+    chunk.recordGeneration = chunk.generation;
+    this.recordsEncoded++;
+    return chunk.record;
+  }
+
+  #apply(chunk: ReplicaChunk, change: ChunkChange): void {
+    const { words, owners } = chunk;
+    for (let i = 0; i < change.deaths.length; i++) {
+      const cell = change.deaths[i]!;
+      const bit = 1 << (cell & 31);
+      if (words[cell >> 5]! & bit) {
+        words[cell >> 5]! &= ~bit;
+        chunk.population--;
+      }
+    }
+    for (let i = 0; i < change.births.length; i++) {
+      const cell = change.births[i]!;
+      const bit = 1 << (cell & 31);
+      if (!(words[cell >> 5]! & bit)) {
+        words[cell >> 5]! |= bit;
+        chunk.population++;
+      }
+      owners[cell] = change.birthOwners[i]!;
+    }
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Players as a gateway knows them: the sim holds the registry (durable in its log and
+ * snapshots, so a token made through any gateway works on every gateway and survives
+ * restarts); the gateway keeps the players it has seen, by token hash, so most requests
+ * authenticate without asking. Tokens never cross the bus: the gateway makes a new
+ * player's token and sends only its SHA-256 hash.
+ */
+import { LifeError } from '@lifemmo/shared';
+import type { NewPlayer, Player } from '../players/player-registry.js';
+import { validatePlayerName } from '../players/player-name.js';
+import { hashToken, newToken } from '../players/player-token.js';
+import type { SimLink } from './sim-link.js';
+
+/** Most players kept per gateway; past it the cache starts over (the sim has them all). */
+const MAX_CACHED = 100_000;
+
+/** See the module comment. */
+export class GatewayPlayers {
+  readonly #link: SimLink;
+  readonly #byHash = new Map<string, Player>();
+
+  constructor(link: SimLink) {
+    this.#link = link;
+  }
+
+  /** The player holding `token` if this gateway has seen it; no request. */
+  cached(token: string): Player | undefined {
+    return this.#byHash.get(hashToken(token));
+  }
+
+  /**
+   * The player holding `token`, or undefined for an unknown token.
+   * @throws LifeError LIFE_ERR_SIM_UNAVAILABLE when the token is not cached and the sim is out of reach.
+   */
+  async authenticate(token: string): Promise<Player | undefined> {
+    const tokenHash = hashToken(token);
+    const known = this.#byHash.get(tokenHash);
+    if (known !== undefined) return known;
+    const found = await this.#link.playerByTokenHash(tokenHash);
+    return found === null ? undefined : this.#remember(found);
+  }
+
+  /**
+   * Create a player; resolves once the sim has made it durable.
+   * @throws LifeError LIFE_ERR_BAD_NAME, LIFE_ERR_TOO_MANY_PLAYERS, LIFE_ERR_SIM_UNAVAILABLE
+   */
+  async create(rawName: string): Promise<NewPlayer> {
+    const name = validatePlayerName(rawName);
+    const token = newToken();
+    const player = await this.#link.createPlayer(name, hashToken(token));
+    if (player.tokenHash !== hashToken(token)) throw new LifeError('INTERNAL', 'The sim registered another token');
+    return { player: this.#remember(player), token };
+  }
+
+  #remember(p: Player): Player {
+    if (this.#byHash.size >= MAX_CACHED) this.#byHash.clear();
+    const player = Object.freeze({ id: p.id, name: p.name, color: p.color, tokenHash: p.tokenHash });
+    this.#byHash.set(player.tokenHash, player);
+    return player;
+  }
+}

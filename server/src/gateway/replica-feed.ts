@@ -1,0 +1,207 @@
+/**
+ * Keeps the gateway's chunk replica in step with the sim: subscribes to the diff subject
+ * of every shard holding a watched chunk, asks for snapshots of newly watched (or lost)
+ * chunks, announces its interest so the sim keeps encoding them, and on each tick summary
+ * applies that generation's diffs and hands the records on for the clients' frames.
+ */
+import { FrameTypes, decodeFrameRecords, type ChunkChange, type Geometry } from '@lifemmo/shared';
+import type { Log } from '../log/logger.js';
+import type { Bus, BusSubscription } from '../bus/index.js';
+import { callRpc, encodeInterest, shardDiffFrame, type Subjects, type TickMessage } from '../wire/index.js';
+import type { ChunkReplica } from './chunk-replica.js';
+
+/** How often the gateway renews its interest, ms; the lease is three times that. */
+export const INTEREST_EVERY_MS = 1_000;
+
+/** A generation as the gateway's clients get it: each changed, watched chunk's record bytes. */
+export interface GatewayTick {
+  readonly generation: number;
+  readonly timestamp: number;
+  /** Chunk index -> its diff record (views into the sim's message; copy, do not keep). */
+  readonly records: ReadonlyMap<number, Uint8Array>;
+}
+
+interface ShardDiff {
+  readonly generation: number;
+  readonly chunks: ChunkChange[];
+  readonly records: Uint8Array[];
+}
+
+/** See the module comment. */
+export class ReplicaFeed {
+  readonly #bus: Bus;
+  readonly #subjects: Subjects;
+  readonly #geometry: Geometry;
+  readonly #gatewayId: string;
+  readonly #replica: ChunkReplica;
+  readonly #log: Log;
+  readonly #timeoutMs: number;
+  /** Per shard: its diff subscription and how many kept chunks it holds. */
+  readonly #shards = new Map<number, { sub: BusSubscription; chunks: number }>();
+  /** This generation's diff messages, by shard, until its summary arrives. */
+  readonly #pending = new Map<number, ShardDiff>();
+  readonly #readyListeners = new Set<() => void>();
+  #flushQueued = false;
+  #timer: NodeJS.Timeout | null = null;
+
+  constructor(bus: Bus, subjects: Subjects, geometry: Geometry, gatewayId: string, replica: ChunkReplica, log: Log, timeoutMs: number) {
+    this.#bus = bus;
+    this.#subjects = subjects;
+    this.#geometry = geometry;
+    this.#gatewayId = gatewayId;
+    this.#replica = replica;
+    this.#log = log;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  /** Start renewing interest (and retrying snapshot requests that failed). */
+  start(): void {
+    this.#timer = setInterval(() => {
+      this.announce();
+      this.#queueFlush();
+    }, INTEREST_EVERY_MS);
+  }
+
+  stop(): void {
+    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#timer = null;
+    for (const { sub } of this.#shards.values()) sub.unsubscribe();
+    this.#shards.clear();
+  }
+
+  /** Called when kept chunks became ready (a snapshot arrived). */
+  onReady(listener: () => void): () => void {
+    this.#readyListeners.add(listener);
+    return () => this.#readyListeners.delete(listener);
+  }
+
+  /** A client now watches chunk `index` and no one here did. */
+  cover(index: number): void {
+    this.#replica.track(index);
+    const shard = this.#shardOf(index);
+    const entry = this.#shards.get(shard);
+    if (entry !== undefined) entry.chunks++;
+    else this.#shards.set(shard, { sub: this.#bus.subscribe(this.#subjects.diff(shard), (p) => this.#onDiff(shard, p)), chunks: 1 });
+    this.#queueFlush();
+  }
+
+  /** No client watches chunk `index` any more. */
+  uncover(index: number): void {
+    this.#replica.untrack(index);
+    const shard = this.#shardOf(index);
+    const entry = this.#shards.get(shard);
+    if (entry === undefined) return;
+    if (--entry.chunks === 0) {
+      entry.sub.unsubscribe();
+      this.#shards.delete(shard);
+      this.#pending.delete(shard);
+    }
+  }
+
+  /** Tell the sim which chunks this gateway watches (a lease of three announcement periods). */
+  announce(): void {
+    const chunks = Uint32Array.from(this.#replica.indices());
+    this.#bus.publish(this.#subjects.interest, encodeInterest({ gateway: this.#gatewayId, leaseMs: 3 * INTEREST_EVERY_MS, chunks }));
+  }
+
+  /**
+   * A TICK summary arrived: apply its generation to the replica. Returns the records to
+   * send on; chunks that could not follow are asked for again.
+   */
+  tick(message: TickMessage): GatewayTick {
+    const changes = new Map<number, ChunkChange>();
+    const records = new Map<number, Uint8Array>();
+    const g = this.#geometry;
+    for (const shard of message.shards) {
+      if (!this.#shards.has(shard)) continue;
+      const diff = this.#pending.get(shard);
+      if (diff === undefined || diff.generation !== message.generation) {
+        // Its diff message was lost: every kept chunk of the shard must start over.
+        this.#log.warn({ shard, generation: message.generation }, 'shard diff missing; resyncing its chunks');
+        this.#invalidateShard(shard);
+        continue;
+      }
+      for (let i = 0; i < diff.chunks.length; i++) {
+        const change = diff.chunks[i]!;
+        const index = g.chunkIndex(change.cx, change.cy);
+        changes.set(index, change);
+        records.set(index, diff.records[i]!);
+      }
+    }
+    this.#pending.clear();
+    const lost = this.#replica.advance(message.generation, changes);
+    if (lost.length > 0) this.#queueFlush();
+    return { generation: message.generation, timestamp: message.timestamp, records };
+  }
+
+  /** The world was emptied at generation 0. */
+  reset(): void {
+    this.#pending.clear();
+    this.#replica.resetEmpty();
+  }
+
+  /** The sim restarted: everything kept must be fetched again. */
+  invalidate(): void {
+    this.#pending.clear();
+    this.#replica.invalidateAll();
+    this.#queueFlush();
+  }
+
+  #shardOf(index: number): number {
+    const g = this.#geometry;
+    return g.shardOfChunk(g.chunkX(index), g.chunkY(index));
+  }
+
+  #invalidateShard(shard: number): void {
+    const indices = [...this.#replica.indices()].filter((index) => this.#shardOf(index) === shard);
+    this.#replica.invalidate(indices);
+    this.#queueFlush();
+  }
+
+  #onDiff(shard: number, payload: Uint8Array): void {
+    try {
+      const { frame, records } = decodeFrameRecords(shardDiffFrame(payload));
+      if (frame.type !== FrameTypes.DIFF) throw new Error('diff message is not a diff frame');
+      this.#pending.set(shard, { generation: frame.generation, chunks: frame.chunks, records });
+    } catch (err) {
+      this.#log.error({ err, shard }, 'bad diff message from the sim');
+    }
+  }
+
+  #queueFlush(): void {
+    if (this.#flushQueued) return;
+    this.#flushQueued = true;
+    queueMicrotask(() => {
+      this.#flushQueued = false;
+      this.#requestSnapshots();
+    });
+  }
+
+  /** One snapshot request per shard for the kept chunks that need one. */
+  #requestSnapshots(): void {
+    const wanted = this.#replica.takeUnrequested();
+    if (wanted.length === 0) return;
+    const byShard = new Map<number, number[]>();
+    for (const index of wanted) {
+      const shard = this.#shardOf(index);
+      let list = byShard.get(shard);
+      if (list === undefined) byShard.set(shard, (list = []));
+      list.push(index);
+    }
+    for (const [shard, indices] of byShard) {
+      const request = encodeInterest({ gateway: this.#gatewayId, leaseMs: 3 * INTEREST_EVERY_MS, chunks: Uint32Array.from(indices) });
+      callRpc(this.#bus, this.#subjects.snapshot(shard), request, this.#timeoutMs).then(
+        (body) => {
+          const { frame } = decodeFrameRecords(body);
+          if (frame.type !== FrameTypes.SNAPSHOT) throw new Error('snapshot reply is not a snapshot frame');
+          this.#replica.applySnapshot(frame.generation, frame.chunks);
+          for (const listener of this.#readyListeners) listener();
+        },
+        (err: unknown) => {
+          this.#replica.requestFailed(indices);
+          this.#log.debug({ err, shard }, 'snapshot request failed; retrying');
+        },
+      );
+    }
+  }
+}

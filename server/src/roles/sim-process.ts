@@ -1,0 +1,50 @@
+/**
+ * The `sim` role as its own process: the Sim on NATS, plus a tiny HTTP server for probes
+ * (`GET /health`: the process answers; `GET /ready`: the world is recovered and the bus
+ * is up) so an orchestrator can watch it. It serves no clients: gateways do.
+ */
+import { createServer, type Server } from 'node:http';
+import type { Logger } from 'pino';
+import { connectNatsBus, type Bus } from '../bus/index.js';
+import type { Config } from '../config/config.js';
+import { Sim } from '../sim/sim.js';
+
+/** A running sim process. */
+export interface SimProcess {
+  readonly sim: Sim;
+  readonly bus: Bus;
+  /** The probe server's port. */
+  readonly port: number;
+  /** Stop answering, finish the tick, write the final snapshot, leave NATS. */
+  close(): Promise<void>;
+}
+
+/** Connect to NATS (waiting for it if needed), recover the world and start ticking. */
+export async function startSimProcess(config: Config, logger: Logger): Promise<SimProcess> {
+  const log = logger.child({ role: 'sim' });
+  const bus = await connectNatsBus({ servers: config.cluster.natsUrl!, name: `lifemmo-sim-${config.cluster.worldName}` });
+  bus.onState((state) => (state === 'down' ? log.warn('NATS connection lost; reconnecting') : log.info('NATS connection restored')));
+  const sim = new Sim({ config, bus, log });
+  let ready = false;
+  const probes: Server = createServer((req, res) => {
+    const ok = req.url === '/health' || (req.url === '/ready' && ready && bus.state === 'up');
+    res.writeHead(ok ? 200 : req.url === '/ready' ? 503 : 404, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(ok ? { status: req.url === '/health' ? 'ok' : 'ready' } : { error: { code: 'LIFE_ERR_NOT_READY', message: 'The sim is not ready' } }));
+  });
+  await new Promise<void>((resolve) => probes.listen(config.port, config.host, resolve));
+  const address = probes.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  await sim.start();
+  ready = true;
+  return {
+    sim,
+    bus,
+    port,
+    async close() {
+      ready = false;
+      await sim.stop();
+      await bus.close();
+      await new Promise<void>((resolve) => probes.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,20 @@
+/** What the main thread and the sim's worker thread say to each other besides the bus. */
+import type { MessagePort } from 'node:worker_threads';
+import type { Config } from '../config/config.js';
+
+/** The worker's workerData. */
+export interface SimWorkerInput {
+  readonly config: Config;
+  /** The sim's end of the in-process bus. */
+  readonly port: MessagePort;
+  /** Send log lines to the main thread (which writes them where its own go). */
+  readonly logToParent: boolean;
+  readonly isTty: boolean;
+}
+
+export type ToSimWorker = { type: 'stop' };
+export type FromSimWorker =
+  | { type: 'started' }
+  | { type: 'stopped' }
+  | { type: 'failed'; message: string; code: string | undefined }
+  | { type: 'log'; line: string };

@@ -1,0 +1,216 @@
+/**
+ * The sim role: owns the world. Its engine, tick loop and per-cell fan-out, placement
+ * intake with budgets, the player registry and durability (write-ahead log and
+ * snapshots) all live here; everything reaches it over the bus (DESIGN.md, "Beyond one
+ * process"). It runs on a worker thread in standalone, or as a process of its own.
+ *
+ * What it answers (wire/subjects.ts): placements, admin commands, queries, region reads,
+ * players, snapshots of chunks; what it publishes: per generation, each watched shard's
+ * diff records and a summary (tick-publisher.ts).
+ */
+import { randomInt } from 'node:crypto';
+import type { Logger } from 'pino';
+import { parseRule } from '@lifemmo/shared';
+import type { Bus, BusSubscription } from '../bus/index.js';
+import type { Config } from '../config/config.js';
+import { Engine } from '../engine/index.js';
+import { PlacementService } from '../placement/placement-service.js';
+import { MemoryPlayerRegistry, type Player } from '../players/player-registry.js';
+import { FileStore, MemoryStore, type Store } from '../store/index.js';
+import { Persistence } from '../store/persistence.js';
+import {
+  AdminRequest,
+  CellsRequest,
+  PlayersRequest,
+  QueryRequest,
+  decodeInterest,
+  decodeJson,
+  decodePlaceRequest,
+  encodeCellsReply,
+  serveRpc,
+  subjectsFor,
+  type AdminReply,
+  type BudgetReply,
+  type RpcBody,
+  type Subjects,
+  type WirePlayer,
+} from '../wire/index.js';
+import { snapshotFrame } from './chunk-records.js';
+import { ChunkInterest } from './interest.js';
+import { density, leaderboard } from './queries.js';
+import { TickPublisher } from './tick-publisher.js';
+
+/** How often a sim says it is alive, ms (gateways call it gone after SIM_TIMEOUT_MS). */
+export const HEARTBEAT_MS = 1_000;
+/** How long a snapshot request's interest lasts before the gateway's announcements take over, ms. */
+const SNAPSHOT_LEASE_MS = 10_000;
+
+/** The engine a configuration describes. */
+export function createEngine(config: Config): Engine {
+  return new Engine({ ...config.world, cellLogic: { ...config.cellLogic } });
+}
+
+/** The store a configuration names: files under DATA_DIR, or memory. */
+export function createStore(config: Config): Store {
+  return config.store.kind === 'memory'
+    ? new MemoryStore()
+    : new FileStore(config.dataDir, { keepSnapshots: config.store.snapshotKeep });
+}
+
+/** What a Sim is made of; each part defaults to one built from the configuration. */
+export interface SimParts {
+  readonly config: Config;
+  readonly bus: Bus;
+  readonly log: Logger;
+  readonly engine?: Engine;
+  readonly store?: Store;
+}
+
+/** One sim: the whole world as one region (region 0). */
+export class Sim {
+  readonly engine: Engine;
+  readonly players = new MemoryPlayerRegistry();
+  readonly placement: PlacementService;
+  readonly persistence: Persistence;
+  readonly #config: Config;
+  readonly #bus: Bus;
+  readonly #log: Logger;
+  readonly #subjects: Subjects;
+  readonly #interest: ChunkInterest;
+  readonly #publisher: TickPublisher;
+  readonly #subscriptions: BusSubscription[] = [];
+  readonly #unlisten: Array<() => void> = [];
+  #heartbeat: NodeJS.Timeout | null = null;
+
+  constructor(parts: SimParts) {
+    const { config } = parts;
+    this.#config = config;
+    this.#bus = parts.bus;
+    this.#log = parts.log;
+    this.#subjects = subjectsFor(config.cluster.worldName);
+    this.engine = parts.engine ?? createEngine(config);
+    this.placement = new PlacementService(this.engine, {
+      budget: { capacity: config.budget.cells, refillPerGen: config.budget.refillPerGen },
+      maxCellsPerRequest: config.limits.maxCellsPerRequest,
+    });
+    this.persistence = new Persistence({
+      store: parts.store ?? createStore(config),
+      engine: this.engine,
+      players: this.players,
+      placement: this.placement,
+      log: this.#log,
+      snapshotEvery: config.store.snapshotEvery,
+    });
+    const g = this.engine.geometry;
+    this.#interest = new ChunkInterest(g.chunksX * g.chunksY);
+    this.#publisher = new TickPublisher(this.#bus, this.#subjects, this.engine, this.#interest, randomInt(1, 0xffff_ffff));
+  }
+
+  /** Rebuild the world from storage, start answering on the bus, and start ticking. */
+  async start(): Promise<void> {
+    await this.persistence.recover();
+    const e = this.engine;
+    this.#unlisten.push(
+      e.onTick((result) => this.#publisher.publish(result)),
+      e.onReset(() => this.#publisher.reset()),
+      e.onError((err) => this.#log.error({ err }, 'tick failed')),
+    );
+    this.#serve();
+    e.start();
+    this.#publisher.heartbeat();
+    this.#heartbeat = setInterval(() => this.#publisher.heartbeat(), HEARTBEAT_MS);
+    this.#log.info({ generation: e.generation, bus: this.#bus.kind, world: this.#config.cluster.worldName }, 'sim started');
+  }
+
+  /** Stop answering, finish the tick in progress, write a final snapshot. */
+  async stop(): Promise<void> {
+    if (this.#heartbeat !== null) clearInterval(this.#heartbeat);
+    this.#heartbeat = null;
+    for (const sub of this.#subscriptions.splice(0)) sub.unsubscribe();
+    for (const off of this.#unlisten.splice(0)) off();
+    await this.engine.stop();
+    await this.persistence.shutdown();
+  }
+
+  #serve(): void {
+    const s = this.#subjects;
+    const onError = (err: unknown) => this.#log.error({ err }, 'sim request failed');
+    const rpc = (subject: string, handler: (request: Uint8Array) => RpcBody | Promise<RpcBody>) =>
+      this.#subscriptions.push(serveRpc(this.#bus, subject, handler, onError));
+
+    rpc(s.place(0), async (request) => {
+      const { owner, transport, cells } = decodePlaceRequest(request);
+      return { json: await this.placement.place(owner, cells, transport) };
+    });
+    rpc(s.admin, async (request) => ({ json: await this.#admin(AdminRequest.parse(decodeJson(request))) }));
+    rpc(s.query, (request) => {
+      const query = QueryRequest.parse(decodeJson(request));
+      switch (query.op) {
+        case 'leaderboard':
+          return { json: leaderboard(this.engine, this.players, query.limit) };
+        case 'density':
+          return { json: density(this.engine, query.maxBins) };
+        case 'budget':
+          return { json: { available: this.placement.available(query.owner), generation: this.engine.generation } satisfies BudgetReply };
+      }
+    });
+    rpc(s.cells, (request) => {
+      const rect = CellsRequest.parse(decodeJson(request));
+      return encodeCellsReply({ generation: this.engine.generation, cells: this.engine.liveCells(rect) });
+    });
+    rpc(s.players, async (request) => {
+      const ask = PlayersRequest.parse(decodeJson(request));
+      if (ask.op === 'auth') {
+        const player = this.players.byTokenHash(ask.tokenHash);
+        return { json: player === undefined ? null : wirePlayer(player) };
+      }
+      const player = this.players.register(ask.name, ask.tokenHash);
+      // The player exists for its creator only once durable.
+      await this.persistence.playerCreated(player);
+      this.#log.info({ playerId: player.id }, 'player created');
+      return { json: wirePlayer(player) };
+    });
+    rpc(s.snapshotAll, (request) => {
+      const ask = decodeInterest(request);
+      this.#interest.add(ask.gateway, ask.chunks, SNAPSHOT_LEASE_MS, Date.now());
+      return snapshotFrame(this.engine.world, ask.chunks.filter((c) => c < this.engine.world.geometry.chunksX * this.engine.world.geometry.chunksY));
+    });
+    this.#subscriptions.push(
+      this.#bus.subscribe(s.interest, (payload) => {
+        try {
+          const m = decodeInterest(payload);
+          this.#interest.set(m.gateway, m.chunks, m.leaseMs, Date.now());
+        } catch (err) {
+          this.#log.warn({ err }, 'bad interest message ignored');
+        }
+      }),
+    );
+  }
+
+  async #admin(command: AdminRequest): Promise<AdminReply> {
+    const e = this.engine;
+    switch (command.op) {
+      case 'pause':
+        e.pause();
+        break;
+      case 'resume':
+        e.resume();
+        break;
+      case 'step':
+        await e.step(command.generations);
+        break;
+      case 'reset':
+        await e.reset({ rule: command.rule === undefined ? undefined : parseRule(command.rule), seed: command.seed });
+        await this.persistence.sync();
+        this.#log.warn({ rule: e.rule.text, seed: e.seed }, 'world reset by admin');
+        break;
+    }
+    // A pause or resume is seen by gateways at once, not at the next heartbeat.
+    this.#publisher.heartbeat();
+    return { generation: e.generation, paused: e.paused, rule: e.rule.text, seed: e.seed };
+  }
+}
+
+function wirePlayer(p: Player): WirePlayer {
+  return { id: p.id, name: p.name, color: p.color, tokenHash: p.tokenHash };
+}

@@ -1,0 +1,85 @@
+/**
+ * Publish: after every committed generation, the sim encodes each changed, watched
+ * chunk's diff record once, publishes them shard by shard (`diff.<shard>`), then the
+ * generation's summary (`tick`) naming those shards. Encode once survives the split: the
+ * gateways only copy these bytes into their clients' frames.
+ *
+ * Besides ticks: a RESET summary after the world was emptied, and a HEARTBEAT summary
+ * about every second, so gateways can tell a paused sim from a dead one.
+ */
+import { FrameTypes, encodeDiffChunk } from '@lifemmo/shared';
+import type { Bus } from '../bus/index.js';
+import type { Engine, TickResult } from '../engine/index.js';
+import { TickKinds, encodeTickMessage, type Subjects, type TickKind, type WireTickStats } from '../wire/index.js';
+import { framed } from './chunk-records.js';
+import type { ChunkInterest } from './interest.js';
+
+/** Sends the sim's ticks to the bus. */
+export class TickPublisher {
+  readonly #bus: Bus;
+  readonly #subjects: Subjects;
+  readonly #engine: Engine;
+  readonly #interest: ChunkInterest;
+  readonly #simInstance: number;
+  /** Diff records encoded since start (a counter gateways report as encodings). */
+  recordsEncoded = 0;
+
+  constructor(bus: Bus, subjects: Subjects, engine: Engine, interest: ChunkInterest, simInstance: number) {
+    this.#bus = bus;
+    this.#subjects = subjects;
+    this.#engine = engine;
+    this.#interest = interest;
+    this.#simInstance = simInstance;
+  }
+
+  /** The tick listener: runs synchronously right after commit. */
+  publish(result: TickResult): void {
+    const g = this.#engine.geometry;
+    this.#interest.expire(Date.now());
+    const byShard = new Map<number, Uint8Array[]>();
+    let encoded = 0;
+    for (const chunk of result.changedChunks) {
+      if (!this.#interest.watched(chunk)) continue;
+      const diff = result.diffOf(chunk)!;
+      const shard = g.shardOfChunk(diff.cx, diff.cy);
+      let records = byShard.get(shard);
+      if (records === undefined) byShard.set(shard, (records = []));
+      records.push(encodeDiffChunk(diff));
+      encoded++;
+    }
+    this.recordsEncoded += encoded;
+    const header = { type: FrameTypes.DIFF, generation: result.generation, timestamp: result.timestamp } as const;
+    for (const [shard, records] of byShard) this.#bus.publish(this.#subjects.diff(shard), framed(header, records, true));
+    const stats: WireTickStats = { ...result.stats, ioLatency: result.stats.ioLatency };
+    this.#summary(TickKinds.TICK, result.timestamp, [...byShard.keys()], encoded, stats);
+  }
+
+  /** The world was emptied at generation 0. */
+  reset(): void {
+    this.#summary(TickKinds.RESET, Date.now(), [], 0, null);
+  }
+
+  /** "Still here", with the current state. */
+  heartbeat(): void {
+    this.#summary(TickKinds.HEARTBEAT, Date.now(), [], 0, null);
+  }
+
+  #summary(kind: TickKind, timestamp: number, shards: number[], encoded: number, stats: WireTickStats | null): void {
+    const e = this.#engine;
+    const payload = encodeTickMessage({
+      kind,
+      simInstance: this.#simInstance,
+      generation: e.generation,
+      timestamp,
+      population: e.population,
+      paused: e.paused,
+      tickMs: e.tickMs,
+      rule: e.rule.text,
+      seed: e.seed,
+      recordsEncoded: encoded,
+      shards,
+      stats,
+    });
+    this.#bus.publish(this.#subjects.tick, payload);
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * The sim's per-generation summary on `lifemmo.<world>.tick` (binary): what a gateway
+ * needs to serve `/world`, feed its tick metrics, know the sim is alive, and know which
+ * shards' diff messages of this generation it should have received before it sends its
+ * clients their frames.
+ *
+ * Kinds: TICK after a committed generation (published after that generation's diff
+ * messages); HEARTBEAT about every second whatever happens (a paused world still says it
+ * is alive); RESET after the world was emptied at generation 0.
+ */
+import { ByteReader, ByteWriter } from './bytes.js';
+
+export const TickKinds = { TICK: 0, HEARTBEAT: 1, RESET: 2 } as const;
+export type TickKind = (typeof TickKinds)[keyof typeof TickKinds];
+
+/** Latency bucket counts of one tick's cell I/O (see the engine's LatencyCounts). */
+export interface WireLatency {
+  readonly boundsMs: readonly number[];
+  readonly counts: readonly number[];
+  readonly sumMs: number;
+  readonly total: number;
+}
+
+/** One tick's figures, as the engine's TickStats. */
+export interface WireTickStats {
+  generation: number;
+  durationMs: number;
+  lagMs: number;
+  candidates: number;
+  ioCalls: number;
+  ioFailures: number;
+  ioTimeouts: number;
+  ioLatency: WireLatency | null;
+  population: number;
+  placementsApplied: number;
+  changedChunks: number;
+  activeChunks: number;
+  activeShards: number;
+}
+
+/** The summary itself. */
+export interface TickMessage {
+  readonly kind: TickKind;
+  /** A random number per sim start: a new one means the sim restarted (resync everything). */
+  readonly simInstance: number;
+  readonly generation: number;
+  /** Date.now() at commit (TICK) or at sending (others), ms. */
+  readonly timestamp: number;
+  readonly population: number;
+  readonly paused: boolean;
+  readonly tickMs: number;
+  readonly rule: string;
+  readonly seed: number;
+  /** Diff records the sim encoded for this generation (all shards). */
+  readonly recordsEncoded: number;
+  /** Shards whose diff message for this generation was published before this summary. */
+  readonly shards: readonly number[];
+  /** Figures of the tick (TICK only). */
+  readonly stats: WireTickStats | null;
+}
+
+const STAT_FIELDS = [
+  'generation',
+  'durationMs',
+  'lagMs',
+  'candidates',
+  'ioCalls',
+  'ioFailures',
+  'ioTimeouts',
+  'population',
+  'placementsApplied',
+  'changedChunks',
+  'activeChunks',
+  'activeShards',
+] as const;
+
+export function encodeTickMessage(m: TickMessage): Uint8Array {
+  const w = new ByteWriter(256 + 4 * m.shards.length)
+    .u8(m.kind)
+    .u32(m.simInstance)
+    .u32(m.generation)
+    .f64(m.timestamp)
+    .f64(m.population)
+    .u8(m.paused ? 1 : 0)
+    .u32(m.tickMs)
+    .str(m.rule)
+    .u32(m.seed)
+    .u32(m.recordsEncoded)
+    .u32(m.shards.length);
+  for (const s of m.shards) w.u32(s);
+  w.u8(m.stats === null ? 0 : 1);
+  if (m.stats !== null) {
+    for (const f of STAT_FIELDS) w.f64(m.stats[f]);
+    const lat = m.stats.ioLatency;
+    w.u8(lat === null ? 0 : 1);
+    if (lat !== null) {
+      w.u32(lat.boundsMs.length);
+      for (const b of lat.boundsMs) w.f64(b);
+      w.u32(lat.counts.length);
+      for (const c of lat.counts) w.f64(c);
+      w.f64(lat.sumMs).f64(lat.total);
+    }
+  }
+  return w.finish();
+}
+
+export function decodeTickMessage(payload: Uint8Array): TickMessage {
+  const r = new ByteReader(payload);
+  const kind = r.u8() as TickKind;
+  const simInstance = r.u32();
+  const generation = r.u32();
+  const timestamp = r.f64();
+  const population = r.f64();
+  const paused = r.u8() === 1;
+  const tickMs = r.u32();
+  const rule = r.str();
+  const seed = r.u32();
+  const recordsEncoded = r.u32();
+  const shards: number[] = new Array(r.u32());
+  for (let i = 0; i < shards.length; i++) shards[i] = r.u32();
+  let stats: WireTickStats | null = null;
+  if (r.u8() === 1) {
+    const s = {} as Record<(typeof STAT_FIELDS)[number], number>;
+    for (const f of STAT_FIELDS) s[f] = r.f64();
+    let ioLatency: WireLatency | null = null;
+    if (r.u8() === 1) {
+      const boundsMs: number[] = new Array(r.u32());
+      for (let i = 0; i < boundsMs.length; i++) boundsMs[i] = r.f64();
+      const counts: number[] = new Array(r.u32());
+      for (let i = 0; i < counts.length; i++) counts[i] = r.f64();
+      ioLatency = { boundsMs, counts, sumMs: r.f64(), total: r.f64() };
+    }
+    stats = { ...s, ioLatency };
+  }
+  return { kind, simInstance, generation, timestamp, population, paused, tickMs, rule, seed, recordsEncoded, shards, stats };
+}
