@@ -61,7 +61,7 @@ export interface Reply {
 
 /** fetch `path` on `server` with an optional JSON body and bearer token. */
 export async function call(
-  server: TestServer,
+  server: Pick<TestServer, 'url'>,
   method: string,
   path: string,
   options: { body?: unknown; token?: string; headers?: Record<string, string>; raw?: string } = {},
@@ -91,19 +91,19 @@ export function expectError(reply: Reply, status: number, code: string): void {
 }
 
 /** Create a player; returns its id and token. */
-export async function newPlayer(server: TestServer, name = 'tester'): Promise<{ id: number; token: string }> {
+export async function newPlayer(server: Pick<TestServer, 'url'>, name = 'tester'): Promise<{ id: number; token: string }> {
   const reply = await call(server, 'POST', '/players', { body: { name } });
   expect(reply.status).toBe(201);
   return { id: reply.body.id, token: reply.body.token };
 }
 
 /** An admin call. */
-export function admin(server: TestServer, action: string, body?: unknown): Promise<Reply> {
+export function admin(server: Pick<TestServer, 'url'>, action: string, body?: unknown): Promise<Reply> {
   return call(server, 'POST', `/admin/${action}`, { body, token: ADMIN });
 }
 
 /** Every live cell of the whole (small) world, as sorted [x, y, owner]. */
-export async function allCells(server: TestServer): Promise<{ generation: number; cells: number[][] }> {
+export async function allCells(server: Pick<TestServer, 'url' | 'config'>): Promise<{ generation: number; cells: number[][] }> {
   const { width, height } = server.config.world;
   const reply = await call(server, 'GET', `/cells?x=0&y=0&w=${width}&h=${height}`);
   expect(reply.status).toBe(200);
