@@ -6,7 +6,10 @@ import {
   BITMAP_BYTES,
   CellEncodings,
   FRAME_HEADER_BYTES,
+  decodeDiffRecord,
   decodeFrame,
+  decodeFrameRecords,
+  splitDiffFrame,
   encodeDiffChunk,
   encodeDiffChunkWith,
   encodeFrame,
@@ -83,6 +86,35 @@ describe('codec round trips', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('splits a diff frame into the very records it was made of, each decoding to its change', () => {
+    fc.assert(
+      fc.property(fc.array(diffChunk, { maxLength: 6 }), generation, (chunks, g) => {
+        const records = chunks.map(encodeDiffChunk);
+        const frame = encodeFrame({ type: FrameTypes.DIFF, generation: g, timestamp: 1 }, records);
+        const split = splitDiffFrame(frame);
+        expect(split.header.generation).toBe(g);
+        expect(split.records.map((r) => [...r.bytes])).toEqual(records.map((r) => [...r]));
+        expect(split.records.map((r) => [r.cx, r.cy])).toEqual(chunks.map((c) => [c.cx, c.cy]));
+        expect(split.records.map((r) => decodeDiffRecord(r.bytes))).toEqual(chunks.map(({ cx, cy, births, birthOwners, deaths }) => ({ cx, cy, births, birthOwners, deaths })));
+        // decodeFrameRecords finds the same boundaries while decoding.
+        expect(decodeFrameRecords(frame).records.map((r) => [...r])).toEqual(records.map((r) => [...r]));
+      }),
+    );
+  });
+
+  it('splitDiffFrame refuses a frame whose records do not fit it; decodeDiffRecord refuses trailing bytes', () => {
+    const record = encodeDiffChunk({ cx: 1, cy: 2, births: Uint16Array.of(5, 9), birthOwners: Uint16Array.of(3, 3), deaths: Uint16Array.of(7) });
+    const frame = encodeFrame({ type: FrameTypes.DIFF, generation: 4, timestamp: 1 }, [record]);
+    expect(() => splitDiffFrame(frame.subarray(0, frame.length - 1))).toThrow(LifeError);
+    const longer = new Uint8Array(frame.length + 1);
+    longer.set(frame);
+    expect(() => splitDiffFrame(longer)).toThrow(/trailing/);
+    expect(() => splitDiffFrame(encodeFrame({ type: FrameTypes.SNAPSHOT, generation: 4, timestamp: 1 }, []))).toThrow(/not a diff frame/);
+    const padded = new Uint8Array(record.length + 1);
+    padded.set(record);
+    expect(() => decodeDiffRecord(padded)).toThrow(/trailing/);
   });
 
   it('decodes a frame that sits inside a larger buffer (byteOffset != 0)', () => {

@@ -451,3 +451,79 @@ export function decodeFrameRecords(bytes: Uint8Array): { frame: Frame; records: 
   if (reader.at !== bytes.length) throw malformed(`${bytes.length - reader.at} trailing bytes`);
   return { frame, records };
 }
+
+/**
+ * Decode one diff record (as encodeDiffChunk made it), strictly.
+ * @throws LifeError LIFE_ERR_WS_BAD_MESSAGE when the bytes are not exactly one diff record.
+ */
+export function decodeDiffRecord(record: Uint8Array): ChunkChange {
+  const reader = new Reader(record, viewOf(record), 0);
+  const cx = reader.u16();
+  const cy = reader.u16();
+  const births = reader.cellSet(true);
+  const deaths = reader.cellSet(false);
+  if (reader.at !== record.length) throw malformed(`${record.length - reader.at} trailing bytes after a diff record`);
+  return { cx, cy, births: births.cells, birthOwners: births.owners, deaths: deaths.cells };
+}
+
+/** Bytes of the cell set starting at `at`, read from its tag and counts only (no decoding). */
+function cellSetLength(bytes: Uint8Array, view: DataView, at: number): number {
+  if (at >= bytes.length) throw malformed(`truncated at byte ${at}`);
+  const tag = bytes[at]!;
+  const cellEncoding = tag & 3;
+  const ownerEncoding = (tag >> 2) & 3;
+  if (cellEncoding === CellEncodings.EMPTY) return 1;
+  let n: number;
+  let cellBytes: number;
+  if (cellEncoding === CellEncodings.BITMAP) {
+    if (at + 1 + BITMAP_BYTES > bytes.length) throw malformed(`truncated bitmap at byte ${at}`);
+    n = 0;
+    for (let b = at + 1; b < at + 1 + BITMAP_BYTES; b++) {
+      let m = bytes[b]!;
+      while (m !== 0) {
+        m &= m - 1;
+        n++;
+      }
+    }
+    cellBytes = BITMAP_BYTES;
+  } else {
+    if (at + 3 > bytes.length) throw malformed(`truncated at byte ${at}`);
+    n = view.getUint16(at + 1, true);
+    if (cellEncoding === CellEncodings.LIST) {
+      cellBytes = 2 + 2 * n;
+    } else {
+      let p = at + 3;
+      for (let i = 0; i < n; i++) p += p < bytes.length && bytes[p]! & 0x80 ? 2 : 1;
+      cellBytes = p - at - 1;
+    }
+  }
+  const ownerBytes = ownerEncoding === OwnerEncodings.UNIFORM ? 2 : ownerEncoding === OwnerEncodings.PER_CELL ? 2 * n : 0;
+  return 1 + cellBytes + ownerBytes;
+}
+
+/**
+ * Split a diff frame into its records without decoding their cells: each record's bytes
+ * (a view) and chunk coordinates. For a relay that forwards records first and decodes them
+ * later, off its latency path. Lengths are checked against the frame; contents are not.
+ * @throws LifeError LIFE_ERR_WS_BAD_MESSAGE when the records do not fit the frame.
+ */
+export function splitDiffFrame(bytes: Uint8Array): { header: FrameHeader; records: Array<{ cx: number; cy: number; bytes: Uint8Array }> } {
+  const header = readFrameHeader(bytes);
+  if (header.type !== FrameTypes.DIFF) throw malformed('not a diff frame');
+  const view = viewOf(bytes);
+  const records: Array<{ cx: number; cy: number; bytes: Uint8Array }> = [];
+  let at = FRAME_HEADER_BYTES;
+  for (let i = 0; i < header.chunkCount; i++) {
+    if (at + 4 > bytes.length) throw malformed(`truncated at byte ${at}`);
+    const start = at;
+    const cx = view.getUint16(at, true);
+    const cy = view.getUint16(at + 2, true);
+    at += 4;
+    at += cellSetLength(bytes, view, at);
+    at += cellSetLength(bytes, view, at);
+    if (at > bytes.length) throw malformed(`record ${i} runs past the frame`);
+    records.push({ cx, cy, bytes: bytes.subarray(start, at) });
+  }
+  if (at !== bytes.length) throw malformed(`${bytes.length - at} trailing bytes`);
+  return { header, records };
+}

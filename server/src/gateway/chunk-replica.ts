@@ -7,8 +7,12 @@
  * every generation's diffs arrive in order, and is asked for again when they do not (a
  * missed message, a sim restart). Snapshot records for clients are encoded from the
  * replica at most once per chunk and generation.
+ *
+ * A generation's diff records are kept as they came (`advance`) and decoded into the cells
+ * later (`settle`, or the first snapshot that needs the chunk): the gateway sends the
+ * records on to its clients first, so decoding is never on the tick-to-client path.
  */
-import { CHUNK_CELLS, encodeSnapshotChunk, type ChunkCells, type ChunkChange, type Geometry } from '@lifemmo/shared';
+import { CHUNK_CELLS, decodeDiffRecord, encodeSnapshotChunk, type ChunkCells, type ChunkChange, type Geometry } from '@lifemmo/shared';
 
 /** One watched chunk. */
 interface ReplicaChunk {
@@ -25,6 +29,8 @@ interface ReplicaChunk {
   /** Cached snapshot record and the generation it shows. */
   record: Uint8Array | null;
   recordGeneration: number;
+  /** Diff records already counted in `generation` but not yet applied to the cells, oldest first. */
+  pending: Uint8Array[];
 }
 
 const WORDS = CHUNK_CELLS / 32;
@@ -52,6 +58,7 @@ export class ChunkReplica {
       requested: false,
       record: null,
       recordGeneration: -1,
+      pending: [],
     });
   }
 
@@ -104,30 +111,45 @@ export class ChunkReplica {
       chunk.generation = generation;
       chunk.requested = false;
       chunk.record = null;
+      chunk.pending = [];
     }
   }
 
   /**
-   * Generation `generation` is committed: apply its changes to the kept chunks that were
-   * at the generation before, and move the unchanged ones along. Returns the chunks that
-   * can no longer follow (they were not at generation - 1): they need a fresh snapshot.
+   * Generation `generation` is committed: the kept chunks that were at the generation
+   * before move to it, with their diff record (if they changed) kept to apply later.
+   * Returns the chunks that can no longer follow (they were not at generation - 1): they
+   * need a fresh snapshot.
    */
-  advance(generation: number, changes: ReadonlyMap<number, ChunkChange>): number[] {
+  advance(generation: number, records: ReadonlyMap<number, Uint8Array>): number[] {
     const lost: number[] = [];
     for (const chunk of this.#chunks.values()) {
       if (chunk.generation === generation) continue; // its snapshot already shows it
       if (chunk.generation !== generation - 1) {
         if (chunk.generation >= 0) {
-          chunk.generation = -1;
+          this.invalidate([chunk.index]);
           lost.push(chunk.index);
         }
         continue;
       }
-      const change = changes.get(chunk.index);
-      if (change !== undefined) this.#apply(chunk, change);
+      const record = records.get(chunk.index);
+      if (record !== undefined) {
+        chunk.pending.push(record);
+        chunk.record = null;
+      }
       chunk.generation = generation;
     }
     return lost;
+  }
+
+  /**
+   * Apply every kept diff record to the cells. Returns the chunks whose records did not
+   * decode (they need a fresh snapshot).
+   */
+  settle(): number[] {
+    const broken: number[] = [];
+    for (const chunk of this.#chunks.values()) if (chunk.pending.length > 0 && !this.#settle(chunk)) broken.push(chunk.index);
+    return broken;
   }
 
   /** The world was emptied at generation 0: every kept chunk is empty and ready. */
@@ -138,6 +160,7 @@ export class ChunkReplica {
       chunk.generation = 0;
       chunk.requested = false;
       chunk.record = null;
+      chunk.pending = [];
     }
   }
 
@@ -154,6 +177,7 @@ export class ChunkReplica {
       chunk.generation = -1;
       chunk.requested = false;
       chunk.record = null;
+      chunk.pending = [];
     }
   }
 
@@ -167,6 +191,7 @@ export class ChunkReplica {
   snapshotRecord(index: number): Uint8Array {
     const chunk = this.#chunks.get(index);
     if (chunk === undefined || chunk.generation < 0) throw new Error(`chunk ${index} is not in the replica`);
+    if (chunk.pending.length > 0 && !this.#settle(chunk)) throw new Error(`chunk ${index} got a bad diff record`);
     if (chunk.record !== null && chunk.recordGeneration === chunk.generation) return chunk.record;
     const cells = new Uint16Array(chunk.population);
     const owners = new Uint16Array(chunk.population);
@@ -186,6 +211,19 @@ export class ChunkReplica {
     chunk.recordGeneration = chunk.generation;
     this.recordsEncoded++;
     return chunk.record;
+  }
+
+  /** Decode and apply a chunk's kept records; false (and the chunk forgotten) when one is bad. */
+  #settle(chunk: ReplicaChunk): boolean {
+    const records = chunk.pending;
+    chunk.pending = [];
+    try {
+      for (const record of records) this.#apply(chunk, decodeDiffRecord(record));
+      return true;
+    } catch {
+      this.invalidate([chunk.index]);
+      return false;
+    }
   }
 
   #apply(chunk: ReplicaChunk, change: ChunkChange): void {

@@ -2,9 +2,9 @@
  * Keeps the gateway's chunk replica in step with the sim: subscribes to the diff subject
  * of every shard holding a watched chunk, asks for snapshots of newly watched (or lost)
  * chunks, announces its interest so the sim keeps encoding them, and on each tick summary
- * applies that generation's diffs and hands the records on for the clients' frames.
+ * hands that generation's records on for the clients' frames, then applies them.
  */
-import { FrameTypes, decodeFrameRecords, type ChunkChange, type Geometry } from '@lifemmo/shared';
+import { FrameTypes, decodeFrameRecords, splitDiffFrame, type Geometry } from '@lifemmo/shared';
 import type { Log } from '../log/logger.js';
 import type { Bus, BusSubscription } from '../bus/index.js';
 import { callRpc, encodeInterest, shardDiffFrame, type Subjects, type TickMessage } from '../wire/index.js';
@@ -23,8 +23,7 @@ export interface GatewayTick {
 
 interface ShardDiff {
   readonly generation: number;
-  readonly chunks: ChunkChange[];
-  readonly records: Uint8Array[];
+  readonly records: Array<{ cx: number; cy: number; bytes: Uint8Array }>;
 }
 
 /** See the module comment. */
@@ -109,7 +108,6 @@ export class ReplicaFeed {
    * send on; chunks that could not follow are asked for again.
    */
   tick(message: TickMessage): GatewayTick {
-    const changes = new Map<number, ChunkChange>();
     const records = new Map<number, Uint8Array>();
     const g = this.#geometry;
     for (const shard of message.shards) {
@@ -121,17 +119,20 @@ export class ReplicaFeed {
         this.#invalidateShard(shard);
         continue;
       }
-      for (let i = 0; i < diff.chunks.length; i++) {
-        const change = diff.chunks[i]!;
-        const index = g.chunkIndex(change.cx, change.cy);
-        changes.set(index, change);
-        records.set(index, diff.records[i]!);
-      }
+      for (const record of diff.records) records.set(g.chunkIndex(record.cx, record.cy), record.bytes);
     }
     this.#pending.clear();
-    const lost = this.#replica.advance(message.generation, changes);
+    const lost = this.#replica.advance(message.generation, records);
     if (lost.length > 0) this.#queueFlush();
     return { generation: message.generation, timestamp: message.timestamp, records };
+  }
+
+  /** Decode the generation's records into the replica (after the clients got them). */
+  settle(): void {
+    if (this.#replica.settle().length > 0) {
+      this.#log.error('a diff record from the sim did not decode; resyncing its chunk');
+      this.#queueFlush();
+    }
   }
 
   /** The world was emptied at generation 0. */
@@ -160,9 +161,8 @@ export class ReplicaFeed {
 
   #onDiff(shard: number, payload: Uint8Array): void {
     try {
-      const { frame, records } = decodeFrameRecords(shardDiffFrame(payload));
-      if (frame.type !== FrameTypes.DIFF) throw new Error('diff message is not a diff frame');
-      this.#pending.set(shard, { generation: frame.generation, chunks: frame.chunks, records });
+      const { header, records } = splitDiffFrame(shardDiffFrame(payload));
+      this.#pending.set(shard, { generation: header.generation, records });
     } catch (err) {
       this.#log.error({ err, shard }, 'bad diff message from the sim');
     }

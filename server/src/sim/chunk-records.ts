@@ -1,10 +1,10 @@
 /**
  * Chunk records straight from the engine's world, in the shared codec: a chunk's live
- * cells with owners (snapshot records) and a tick's per-chunk changes (diff records).
+ * cells with owners (snapshot records), and frames of records as bus messages.
  * Serialisation lives here, outside the engine: the engine keeps bit words, and nothing
  * past the sim ever reads them.
  */
-import { FrameTypes, encodeDiffChunk, encodeSnapshotChunk, frameLength, writeFrame, type FrameHeaderInput } from '@lifemmo/shared';
+import { FrameTypes, encodeSnapshotChunk, frameLength, writeFrame, type FrameHeaderInput } from '@lifemmo/shared';
 import type { World } from '../engine/index.js';
 import { WIRE_VERSION } from '../wire/index.js';
 
@@ -49,5 +49,3 @@ export function framed(header: FrameHeaderInput, records: readonly Uint8Array[],
   writeFrame(bytes, at, header, records);
   return bytes;
 }
-
-export { encodeDiffChunk };

@@ -7,3 +7,4 @@ export * from './chunk-messages.js';
 export * from './place-request.js';
 export * from './cells-reply.js';
 export * from './control.js';
+export * from './message-arena.js';

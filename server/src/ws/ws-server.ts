@@ -84,7 +84,11 @@ export function attachWebSocket(app: FastifyInstance<any, any, any, any, any>, s
   };
   const broadcaster = new Broadcaster(ctx);
   const stopSim = sim.listen({
-    tick: (message) => broadcaster.publish(feed.tick(message), message.recordsEncoded),
+    tick: (message) => {
+      // Clients first; the replica decodes the same records after (off the latency path).
+      broadcaster.publish(feed.tick(message), message.recordsEncoded);
+      feed.settle();
+    },
     reset: () => {
       feed.reset();
       broadcaster.reset();
