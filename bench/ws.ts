@@ -71,6 +71,12 @@ interface RunFigures extends LoadResult {
   rssMb: number;
   bytesPerClient: number;
   tickP99Ms: number;
+  /** p50 / p99 of the sim's part (commit to sending the summary), ms. */
+  simP50Ms: number;
+  simP99Ms: number;
+  /** p50 / p99 of the bus hop (sending to the gateway's receiving), ms. */
+  hopP50Ms: number;
+  hopP99Ms: number;
   publishMeanMs: number;
   drops: number;
   resyncs: number;
@@ -147,9 +153,10 @@ function metric(text: string, name: string): number {
 }
 
 /** Upper bound of the bucket holding the p-th fraction, from histogram _bucket lines (seconds). */
-function histogramQuantile(before: string, after: string, name: string, q: number): number {
+function histogramQuantile(before: string, after: string, name: string, q: number, stage?: string): number {
+  const labels = stage === undefined ? '' : `stage="${stage}",`;
   const buckets = (text: string) =>
-    [...text.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)"\\} (\\S+)$`, 'gm'))].map(
+    [...text.matchAll(new RegExp(`^${name}_bucket\\{${labels}le="([^"]+)"\\} (\\S+)$`, 'gm'))].map(
       (m) => [m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2])] as const,
     );
   const a = buckets(after);
@@ -242,6 +249,10 @@ async function runOnce(clients: number, seed: number, loadScript: string): Promi
       rssMb: rssMedian / 2 ** 20,
       bytesPerClient: (rssMedian - idle.rss) / clients,
       tickP99Ms: histogramQuantile(metricsBefore, metricsAfter, 'lifemmo_tick_duration_seconds', 0.99) * 1000,
+      simP50Ms: histogramQuantile(metricsBefore, metricsAfter, 'lifemmo_bus_tick_delay_seconds', 0.5, 'sim') * 1000,
+      simP99Ms: histogramQuantile(metricsBefore, metricsAfter, 'lifemmo_bus_tick_delay_seconds', 0.99, 'sim') * 1000,
+      hopP50Ms: histogramQuantile(metricsBefore, metricsAfter, 'lifemmo_bus_tick_delay_seconds', 0.5, 'bus') * 1000,
+      hopP99Ms: histogramQuantile(metricsBefore, metricsAfter, 'lifemmo_bus_tick_delay_seconds', 0.99, 'bus') * 1000,
       publishMeanMs: publishCount > 0 ? (publishSum / publishCount) * 1000 : NaN,
       drops: metric(metricsAfter, 'lifemmo_ws_slow_client_drops_total'),
       resyncs: metric(metricsAfter, 'lifemmo_ws_slow_client_resyncs_total'),
@@ -406,7 +417,9 @@ export async function runWsBench(options: { runs?: number; quick?: boolean } = {
       const r = await runOnce(clients, 7 + run, loadScript);
       console.log(
         `  ${clients} clients, run ${run + 1}: ${f(r.diffs / r.seconds)} diffs/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ` +
-          `cpu ${f(r.cpuPercent)}% (load ${f(r.loadCpuPercent)}%), rss ${f(r.rssMb)} MB (${f(r.bytesPerClient / 1024, 1)} KB/client), gaps ${r.gaps}`,
+          `cpu ${f(r.cpuPercent)}% (load ${f(r.loadCpuPercent)}%), rss ${f(r.rssMb)} MB (${f(r.bytesPerClient / 1024, 1)} KB/client), gaps ${r.gaps}, ` +
+          `sim (commit to send) p50 ${f(r.simP50Ms, 1)} / p99 ${f(r.simP99Ms, 1)} ms, bus hop p50 ${f(r.hopP50Ms, 1)} / p99 ${f(r.hopP99Ms, 1)} ms, ` +
+          `publish mean ${f(r.publishMeanMs, 1)} ms`,
       );
       figures.push(r);
       const frameBytes = r.bytes / Math.max(1, r.frames);
@@ -451,6 +464,10 @@ export async function runWsBench(options: { runs?: number; quick?: boolean } = {
       rssMb: m((r) => r.rssMb),
       bytesPerClient: m((r) => r.bytesPerClient),
       tickP99Ms: m((r) => r.tickP99Ms),
+      simP50Ms: m((r) => r.simP50Ms),
+      simP99Ms: m((r) => r.simP99Ms),
+      hopP50Ms: m((r) => r.hopP50Ms),
+      hopP99Ms: m((r) => r.hopP99Ms),
       publishMeanMs: m((r) => r.publishMeanMs),
       drops: m((r) => r.drops),
       resyncs: m((r) => r.resyncs),
@@ -493,12 +510,12 @@ export async function runWsBench(options: { runs?: number; quick?: boolean } = {
       `the heap of the busy world alone swings by tens of MB, so at 1,000 clients this figure is mostly noise. ` +
       `Both processes share the machine's ${cpus().length} cores.`,
     '',
-    '| clients (connected) | diff frames/s | mean frame (bytes) | MB/s | latency p50 (ms) | p99 (ms) | max (ms) | gaps | server CPU | load generator CPU | server RSS idle → loaded (MB) | RSS per client (KB) | publish mean (ms) | tick p99 (ms) | drops | connect all (s) |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| clients (connected) | diff frames/s | mean frame (bytes) | MB/s | latency p50 (ms) | p99 (ms) | max (ms) | gaps | server CPU | load generator CPU | server RSS idle → loaded (MB) | RSS per client (KB) | publish mean (ms) | tick p99 (ms) | sim: commit → sent p50 / p99 (ms) | bus: sent → gateway p50 / p99 (ms) | drops | connect all (s) |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows.map(
       (r) =>
         `| ${r.clients} (${f(r.connected)}) | ${f(r.diffs / r.seconds)} | ${f(r.bytes / Math.max(1, r.frames))} | ${f(r.bytes / r.seconds / 2 ** 20, 1)} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.max)} | ${f(r.gaps)} | ` +
-        `${f(r.cpuPercent)}% | ${f(r.loadCpuPercent)}% | ${f(r.rssIdleMb)} → ${f(r.rssMb)} | ${f(r.bytesPerClient / 1024, 1)} | ${f(r.publishMeanMs, 2)} | ${f(r.tickP99Ms, 1)} | ${f(r.drops)} | ${f(r.connectMs / 1000, 1)} |`,
+        `${f(r.cpuPercent)}% | ${f(r.loadCpuPercent)}% | ${f(r.rssIdleMb)} → ${f(r.rssMb)} | ${f(r.bytesPerClient / 1024, 1)} | ${f(r.publishMeanMs, 2)} | ${f(r.tickP99Ms, 1)} | ${f(r.simP50Ms, 1)} / ${f(r.simP99Ms, 1)} | ${f(r.hopP50Ms, 1)} / ${f(r.hopP99Ms, 1)} | ${f(r.drops)} | ${f(r.connectMs / 1000, 1)} |`,
     ),
     '',
     `Floor, in the same run: the same load generator against bench/ws-floor-server.ts, a bare \`ws\` broadcaster (no world, no ` +

@@ -77,7 +77,7 @@ describe('docker/Dockerfile', () => {
 describe('docker/compose.yml', () => {
   // The compose file is untyped YAML.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const compose = parse(readFileSync(join(ROOT, 'docker/compose.yml'), 'utf8')) as any;
+  const compose = parse(readFileSync(join(ROOT, 'docker/compose.yml'), 'utf8'), { merge: true }) as any;
 
   it('parses, with the server on a named volume and ADMIN_TOKEN from the environment', () => {
     const server = compose.services.server;
@@ -86,6 +86,38 @@ describe('docker/compose.yml', () => {
     const [volume, target] = String(server.volumes[0]).split(':');
     expect(compose.volumes).toHaveProperty(volume!);
     expect(target).toBe('/data');
+  });
+
+  it('has a cluster profile: the official nats image with JetStream on a volume, one sim, two gateways on NATS', () => {
+    const inCluster = Object.entries(compose.services as Record<string, { profiles?: string[] }>)
+      .filter(([, service]) => service.profiles?.includes('cluster'))
+      .map(([name]) => name)
+      .sort();
+    expect(inCluster).toEqual(['gateway-1', 'gateway-2', 'nats', 'sim']);
+    const nats = compose.services.nats;
+    expect(nats.image).toMatch(/^nats:/);
+    expect(nats.command).toContain('-js');
+    const storeDir = nats.command[nats.command.indexOf('-sd') + 1];
+    const [natsVolume, natsTarget] = String(nats.volumes[0]).split(':');
+    expect(compose.volumes).toHaveProperty(natsVolume!);
+    expect(natsTarget).toBe(storeDir);
+
+    const sim = compose.services.sim;
+    expect(sim.environment.ROLE).toBe('sim');
+    expect(sim.environment.NATS_URL).toBe('nats://nats:4222');
+    const [simVolume, simTarget] = String(sim.volumes[0]).split(':');
+    expect(compose.volumes).toHaveProperty(simVolume!);
+    expect(simTarget).toBe('/data');
+    const published: string[] = [];
+    for (const name of ['gateway-1', 'gateway-2']) {
+      const gateway = compose.services[name];
+      expect(gateway.environment.ROLE).toBe('gateway');
+      expect(gateway.environment.NATS_URL).toBe('nats://nats:4222');
+      expect(gateway.environment.ADMIN_TOKEN).toMatch(/^\$\{ADMIN_TOKEN/);
+      expect(gateway.depends_on.sim.condition).toBe('service_healthy');
+      published.push(String(gateway.ports[0]).split(':')[0]!);
+    }
+    expect(new Set([...published, '8080']).size).toBe(3);
   });
 
   it('names only variables the configuration schema knows', () => {
@@ -100,6 +132,7 @@ describe('docker/compose.yml', () => {
     expect(bots.profiles).toEqual(['bots']);
     expect(bots.command.slice(0, 2)).toEqual(['npm', 'run']);
     expect(scripts[bots.command[2]]).toBeDefined();
-    expect(bots.command).toContain('http://server:8080');
+    // The standalone server by default; BOTS_URL points it at a cluster's gateway.
+    expect(bots.command).toContain('${BOTS_URL:-http://server:8080}');
   });
 });

@@ -6,6 +6,7 @@
  */
 import { FrameTypes, decodeFrameRecords, splitDiffFrame, type Geometry } from '@lifemmo/shared';
 import type { Log } from '../log/logger.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { Bus, BusSubscription } from '../bus/index.js';
 import { callRpc, encodeInterest, shardDiffFrame, type Subjects, type TickMessage } from '../wire/index.js';
 import type { ChunkReplica } from './chunk-replica.js';
@@ -35,6 +36,7 @@ export class ReplicaFeed {
   readonly #replica: ChunkReplica;
   readonly #log: Log;
   readonly #timeoutMs: number;
+  readonly #metrics: Metrics;
   /** Per shard: its diff subscription and how many kept chunks it holds. */
   readonly #shards = new Map<number, { sub: BusSubscription; chunks: number }>();
   /** This generation's diff messages, by shard, until its summary arrives. */
@@ -43,7 +45,8 @@ export class ReplicaFeed {
   #flushQueued = false;
   #timer: NodeJS.Timeout | null = null;
 
-  constructor(bus: Bus, subjects: Subjects, geometry: Geometry, gatewayId: string, replica: ChunkReplica, log: Log, timeoutMs: number) {
+  constructor(bus: Bus, subjects: Subjects, geometry: Geometry, gatewayId: string, replica: ChunkReplica, log: Log, timeoutMs: number, metrics: Metrics) {
+    this.#metrics = metrics;
     this.#bus = bus;
     this.#subjects = subjects;
     this.#geometry = geometry;
@@ -160,6 +163,8 @@ export class ReplicaFeed {
   }
 
   #onDiff(shard: number, payload: Uint8Array): void {
+    this.#metrics.busMessages.inc({ kind: 'diff' });
+    this.#metrics.busBytes.inc({ kind: 'diff' }, payload.length);
     try {
       const { header, records } = splitDiffFrame(shardDiffFrame(payload));
       this.#pending.set(shard, { generation: header.generation, records });

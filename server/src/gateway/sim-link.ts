@@ -229,6 +229,13 @@ export class SimLink implements WorldView {
       return;
     }
     this.#lastSeen = Date.now();
+    const metrics = this.#o.metrics;
+    metrics.busMessages.inc({ kind: 'tick' });
+    metrics.busBytes.inc({ kind: 'tick' }, payload.length);
+    if (m.kind === TickKinds.TICK) {
+      metrics.busTickDelay.observe({ stage: 'sim' }, Math.max(0, m.sentAt - m.timestamp) / 1000);
+      metrics.busTickDelay.observe({ stage: 'bus' }, Math.max(0, this.#lastSeen - m.sentAt) / 1000);
+    }
     const restarted = this.#simInstance !== 0 && m.simInstance !== this.#simInstance;
     this.#simInstance = m.simInstance;
     this.population = m.population;
@@ -255,6 +262,7 @@ export class SimLink implements WorldView {
   #setUp(up: boolean): void {
     if (up === this.#up) return;
     this.#up = up;
+    this.#o.metrics.simUp.set(up ? 1 : 0);
     if (!up) this.#o.log.warn('the sim is gone: placements answer 503 until it is back');
     else this.#o.log.info({ generation: this.generation }, 'the sim is here');
     for (const l of this.#listeners) l.availability?.(up);

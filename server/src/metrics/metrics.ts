@@ -34,6 +34,17 @@ export interface Metrics {
   /** Cells of accepted placements. */
   readonly placedCells: Counter<'transport'>;
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
+  /**
+   * From the sim's commit of a generation to its summary reaching this gateway, in two
+   * stages: `sim` (commit to sending: listing and encoding the records) and `bus` (sending
+   * to arrival: the bus and this gateway's event loop).
+   */
+  readonly busTickDelay: Histogram<'stage'>;
+  /** Bus messages and bytes this gateway received from its sim, by subject kind. */
+  readonly busMessages: Counter<'kind'>;
+  readonly busBytes: Counter<'kind'>;
+  /** Whether the sim is heard from (1) or not (0). */
+  readonly simUp: Gauge;
   /** For the WebSocket transport. */
   readonly wsClients: Gauge;
   readonly wsFramesSent: Counter;
@@ -89,6 +100,15 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       HTTP_BUCKETS,
       ['method', 'route', 'status'],
     ),
+    busTickDelay: histogram(
+      'lifemmo_bus_tick_delay_seconds',
+      "From the sim's commit of a generation to its summary reaching this gateway: stage sim (commit to sending) and bus (sending to arrival)",
+      [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      ['stage'],
+    ),
+    busMessages: counter('lifemmo_bus_messages_received_total', 'Bus messages received from the sim, by kind (tick, diff)', ['kind']),
+    busBytes: counter('lifemmo_bus_bytes_received_total', 'Bus bytes received from the sim, by kind (tick, diff)', ['kind']),
+    simUp: gauge('lifemmo_sim_up', 'Whether this gateway hears from its sim (1) or not (0)'),
     wsClients: gauge('lifemmo_ws_clients', 'Connected WebSocket clients'),
     wsFramesSent: counter('lifemmo_ws_frames_sent_total', 'WebSocket frames sent'),
     wsBytesSent: counter('lifemmo_ws_bytes_sent_total', 'WebSocket bytes sent'),

@@ -63,7 +63,7 @@ export async function buildGateway(config: Config, bus: Bus, start: GatewayStart
     requestTimeoutMs: config.cluster.requestTimeoutMs,
   });
   const replica = new ChunkReplica(geometry);
-  const feed = new ReplicaFeed(bus, subjects, geometry, gatewayId, replica, log, config.cluster.requestTimeoutMs);
+  const feed = new ReplicaFeed(bus, subjects, geometry, gatewayId, replica, log, config.cluster.requestTimeoutMs, metrics);
   const ctx: GatewayContext = {
     config,
     sim,

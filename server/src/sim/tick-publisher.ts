@@ -78,6 +78,7 @@ export class TickPublisher {
       simInstance: this.#simInstance,
       generation: e.generation,
       timestamp,
+      sentAt: Date.now(),
       population: e.population,
       paused: e.paused,
       tickMs: e.tickMs,

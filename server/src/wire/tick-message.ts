@@ -46,6 +46,8 @@ export interface TickMessage {
   readonly generation: number;
   /** Date.now() at commit (TICK) or at sending (others), ms. */
   readonly timestamp: number;
+  /** Date.now() when the sim sent this summary, ms (so a gateway can tell the sim's part of a delay from the bus's). */
+  readonly sentAt: number;
   readonly population: number;
   readonly paused: boolean;
   readonly tickMs: number;
@@ -80,6 +82,7 @@ export function encodeTickMessage(m: TickMessage): Uint8Array {
     .u32(m.simInstance)
     .u32(m.generation)
     .f64(m.timestamp)
+    .f64(m.sentAt)
     .f64(m.population)
     .u8(m.paused ? 1 : 0)
     .u32(m.tickMs)
@@ -110,6 +113,7 @@ export function decodeTickMessage(payload: Uint8Array): TickMessage {
   const simInstance = r.u32();
   const generation = r.u32();
   const timestamp = r.f64();
+  const sentAt = r.f64();
   const population = r.f64();
   const paused = r.u8() === 1;
   const tickMs = r.u32();
@@ -132,5 +136,5 @@ export function decodeTickMessage(payload: Uint8Array): TickMessage {
     }
     stats = { ...s, ioLatency };
   }
-  return { kind, simInstance, generation, timestamp, population, paused, tickMs, rule, seed, recordsEncoded, shards, stats };
+  return { kind, simInstance, generation, timestamp, sentAt, population, paused, tickMs, rule, seed, recordsEncoded, shards, stats };
 }
