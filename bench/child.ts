@@ -1,9 +1,30 @@
 /** Run a benchmark scenario in a fresh child process and parse the JSON line it prints. */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * The last commit before the split into roles: the whole server on one event loop (tick,
+ * clients and HTTP together). Benchmarks run it beside today's server as "single-thread".
+ */
+export const SINGLE_THREAD_COMMIT = '96ca12e3beb12152ca96a838f8cbc55dade94e0f';
+
+/**
+ * A checkout of SINGLE_THREAD_COMMIT under bench/out/ (made once, with `git worktree`).
+ * It lives inside this repository so that its imports resolve to this checkout's
+ * node_modules (its @lifemmo/shared is today's, which only added to the old one).
+ */
+export async function singleThreadRoot(): Promise<string> {
+  const dir = `${ROOT}bench/out/single-thread`;
+  if (!existsSync(`${dir}/server/src/main.ts`)) {
+    await run('git', ['-C', ROOT, 'worktree', 'add', '--force', '--detach', dir, SINGLE_THREAD_COMMIT]);
+  }
+  return dir;
+}
 
 /** Run `command args` (bounded by `timeoutMs`) and parse its last stdout line as JSON. */
 export async function runJson<T>(command: string, args: readonly string[], timeoutMs = 600_000): Promise<T> {
@@ -35,9 +56,9 @@ export interface ServerProcess {
 /**
  * Start the real server entry point (tsx) on 127.0.0.1 with an ephemeral port and `env`
  * on top of a quiet base; resolves once it prints its listening line (30 s at most).
+ * `root`: another checkout to run (see singleThreadRoot); default this one.
  */
-export async function startServerProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
-  const root = fileURLToPath(new URL('..', import.meta.url));
+export async function startServerProcess(env: Record<string, string> = {}, root = ROOT): Promise<ServerProcess> {
   const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, '--import', 'tsx', 'server/src/main.ts'], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', LOG_FORMAT: 'json', ...env },

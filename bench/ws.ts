@@ -20,7 +20,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { listeningUrl, startServerProcess, stopChild, type ServerProcess } from './child.js';
+import { listeningUrl, singleThreadRoot, startServerProcess, stopChild, SINGLE_THREAD_COMMIT, type ServerProcess } from './child.js';
 import { median } from './stats.js';
 import type { FrameCounts } from './ws-load.js';
 
@@ -46,6 +46,8 @@ const RESEED_SIDE = 128;
 const TARGET_CLIENTS = 5000;
 const TARGET_P99_MS = 100;
 const TARGET_BYTES_PER_CLIENT = 50 * 1024;
+/** Issue 14: with the sim on its worker thread, p99 at TARGET_CLIENTS within this factor of the floor's. */
+const SPLIT_TARGET_RATIO = 1.1;
 const PAGE = 4096;
 /** Admin token of the benchmark server: the world is paused while clients connect. */
 const ADMIN_TOKEN = 'bench-admin-token-0123456789';
@@ -99,8 +101,9 @@ function procSample(pid: number): { cpu: number; rss: number } {
  * generation collections in the measured window paused the server 40-80 ms, against
  * 8-43 ms with the file store (--trace-gc), each pause delaying one tick for every client.
  */
-function startServer(dataDir: string): Promise<ServerProcess> {
-  return startServerProcess({
+function startServer(dataDir: string, root?: string): Promise<ServerProcess> {
+  return startServerProcess(
+    {
     WORLD_WIDTH: String(WORLD),
     WORLD_HEIGHT: String(WORLD),
     TICK_MS: String(TICK_MS),
@@ -114,7 +117,9 @@ function startServer(dataDir: string): Promise<ServerProcess> {
     ADMIN_TOKEN: ADMIN_TOKEN,
     STORE: 'file',
     DATA_DIR: dataDir,
-  });
+    },
+    root,
+  );
 }
 
 function soupCells(random: () => number, x0: number, y0: number, side: number): Array<[number, number]> {
@@ -154,11 +159,13 @@ function metric(text: string, name: string): number {
 
 /** Upper bound of the bucket holding the p-th fraction, from histogram _bucket lines (seconds). */
 function histogramQuantile(before: string, after: string, name: string, q: number, stage?: string): number {
-  const labels = stage === undefined ? '' : `stage="${stage}",`;
   const buckets = (text: string) =>
-    [...text.matchAll(new RegExp(`^${name}_bucket\\{${labels}le="([^"]+)"\\} (\\S+)$`, 'gm'))].map(
-      (m) => [m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2])] as const,
-    );
+    [...text.matchAll(new RegExp(`^${name}_bucket\\{([^}]*)\\} (\\S+)$`, 'gm'))]
+      .filter((m) => stage === undefined || m[1]!.includes(`stage="${stage}"`))
+      .map((m) => {
+        const le = /le="([^"]+)"/.exec(m[1]!)?.[1];
+        return [le === '+Inf' ? Infinity : Number(le), Number(m[2])] as const;
+      });
   const a = buckets(after);
   const b = new Map(buckets(before));
   const total = (a.at(-1)?.[1] ?? 0) - (b.get(Infinity) ?? 0);
@@ -187,10 +194,11 @@ async function bundleLoadGenerator(): Promise<string> {
 }
 
 /** One measured run with `clients` clients on a fresh server. */
-async function runOnce(clients: number, seed: number, loadScript: string): Promise<RunFigures> {
+/** One run against today's server, or against the pre-split single-thread one in `root`. */
+async function runOnce(clients: number, seed: number, loadScript: string, root?: string): Promise<RunFigures> {
   // Every run starts from an empty world and leaves nothing behind.
   const dataDir = await mkdtemp(join(tmpdir(), 'lifemmo-ws-bench-'));
-  const server = await startServer(dataDir);
+  const server = await startServer(dataDir, root);
   const url = server.url;
   let reseed: NodeJS.Timeout | undefined;
   try {
@@ -404,8 +412,11 @@ function f(v: number, digits = 0): string {
 export async function runWsBench(options: { runs?: number; quick?: boolean } = {}): Promise<string> {
   const runs = Math.max(1, options.runs ?? 3);
   const loadScript = await bundleLoadGenerator();
+  const single = await singleThreadRoot();
+  /** Medians of the single-thread server's runs, per client count. */
+  const singles: Array<{ clients: number; p50: number; p99: number; max: number; cpuPercent: number; publishMeanMs: number; diffsPerSecond: number }> = [];
   const rows: RunFigures[] = [];
-  const all = new Map<number, Array<{ ours: RunFigures; floor: Drive }>>();
+  const all = new Map<number, Array<{ ours: RunFigures; floor: Drive; single: RunFigures }>>();
   const floors: FloorFigures[] = [];
   for (const clients of CLIENT_COUNTS) {
     // lifemmo and the floor take turns, each floor run right after the lifemmo run whose
@@ -413,6 +424,7 @@ export async function runWsBench(options: { runs?: number; quick?: boolean } = {
     const figures: RunFigures[] = [];
     const floorRuns: Drive[] = [];
     const floorFrameBytes: number[] = [];
+    const singleRuns: RunFigures[] = [];
     for (let run = 0; run < runs; run++) {
       const r = await runOnce(clients, 7 + run, loadScript);
       console.log(
@@ -422,13 +434,26 @@ export async function runWsBench(options: { runs?: number; quick?: boolean } = {
           `publish mean ${f(r.publishMeanMs, 1)} ms`,
       );
       figures.push(r);
+      const st = await runOnce(clients, 7 + run, loadScript, single);
+      console.log(`  single-thread, ${clients} clients, run ${run + 1}: p50 ${st.p50} ms, p99 ${st.p99} ms, cpu ${f(st.cpuPercent)}%, publish mean ${f(st.publishMeanMs, 1)} ms`);
+      singleRuns.push(st);
       const frameBytes = r.bytes / Math.max(1, r.frames);
       const d = await runFloorOnce(clients, frameBytes, loadScript);
       console.log(`  floor, ${clients} clients, run ${run + 1}: ${f(d.result.diffs / d.seconds)} diffs/s, p50 ${d.result.p50} ms, p99 ${d.result.p99} ms, cpu ${f(d.cpuPercent)}% (load ${f(d.loadCpuPercent)}%)`);
       floorRuns.push(d);
       floorFrameBytes.push(frameBytes);
     }
-    all.set(clients, figures.map((r, i) => ({ ours: r, floor: floorRuns[i]! })));
+    all.set(clients, figures.map((r, i) => ({ ours: r, floor: floorRuns[i]!, single: singleRuns[i]! })));
+    const sm = (pick: (r: RunFigures) => number) => median(singleRuns.map(pick));
+    singles.push({
+      clients,
+      p50: sm((r) => r.p50),
+      p99: sm((r) => r.p99),
+      max: sm((r) => r.max),
+      cpuPercent: sm((r) => r.cpuPercent),
+      publishMeanMs: sm((r) => r.publishMeanMs),
+      diffsPerSecond: sm((r) => r.diffs / r.seconds),
+    });
     const m = (pick: (r: RunFigures) => number) => median(figures.map(pick));
     const frameBytes = median(floorFrameBytes);
     const fm = (pick: (d: Drive) => number) => median(floorRuns.map(pick));
@@ -496,7 +521,15 @@ export async function runWsBench(options: { runs?: number; quick?: boolean } = {
           `p99 ${f(floor.p99)} ms, ${f(floor.diffsPerSecond)} frames/s; lifemmo's p99 is ${f(target.p99 / Math.max(1, floor.p99), 2)}x the floor's.` +
           (floor.p99 > TARGET_P99_MS ? ` The floor itself misses the target on this machine.` : ''),
       );
+      const ratio = target.p99 / Math.max(1, floor.p99);
+      verdict.push(
+        ratio <= SPLIT_TARGET_RATIO
+          ? `- Target (issue 14, the sim on its worker thread): p99 <= ${SPLIT_TARGET_RATIO}x the floor's at ${TARGET_CLIENTS} clients: met (${f(ratio, 2)}x).`
+          : `- Target (issue 14, the sim on its worker thread): p99 <= ${SPLIT_TARGET_RATIO}x the floor's at ${TARGET_CLIENTS} clients: **missed** (${f(ratio, 2)}x: ${f(target.p99)} ms against ${f(SPLIT_TARGET_RATIO * floor.p99)} ms).`,
+      );
     }
+    const st = singles.find((x) => x.clients === TARGET_CLIENTS);
+    if (st) verdict.push(`- The single-thread server (commit ${SINGLE_THREAD_COMMIT.slice(0, 7)}) in the same run: p99 ${f(st.p99)} ms; today's is ${f(target.p99 / Math.max(1, st.p99), 2)}x that.`);
   }
   const lines = [
     `Server: \`server/src/main.ts\` in a child process with its default file store (in a temporary directory), ${WORLD}x${WORLD} torus, ${TICK_MS} ms ticks, CELL_LOGIC=local (the ` +
@@ -533,13 +566,25 @@ export async function runWsBench(options: { runs?: number; quick?: boolean } = {
       return `| ${fl.clients} | ${f(fl.frameBytes)} | ${f(fl.diffsPerSecond)} | ${f(fl.p50)} | ${f(fl.p99)} | ${f(fl.max)} | ${f(fl.cpuPercent)}% | ${f(fl.loadCpuPercent)}% | ${ratio} |`;
     }),
     '',
+    `Single-thread, in the same run: the server as it was before the split into roles (commit ${SINGLE_THREAD_COMMIT.slice(0, 7)}, checked out ` +
+      `under bench/out/ by the benchmark): tick, clients and HTTP on one event loop, with the same load, world and settings. Each of its ` +
+      `runs comes right after one run of today's server.`,
+    '',
+    '| clients | diff frames/s | p50 (ms) | p99 (ms) | max (ms) | server CPU | publish mean (ms) | today p99 / single-thread p99 |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...singles.map((x) => {
+      const ours = rows.find((r) => r.clients === x.clients);
+      return `| ${x.clients} | ${f(x.diffsPerSecond)} | ${f(x.p50)} | ${f(x.p99)} | ${f(x.max)} | ${f(x.cpuPercent)}% | ${f(x.publishMeanMs, 2)} | ${ours ? `${f(ours.p99 / Math.max(1, x.p99), 2)}x` : 'n/a'} |`;
+    }),
+    '',
     'Per run:',
     '',
     ...[...all.entries()].flatMap(([clients, pairs]) =>
       pairs.map(
-        ({ ours: r, floor: d }, i) =>
+        ({ ours: r, floor: d, single: st }, i) =>
           `- ${clients} clients, run ${i + 1}: ${f(r.diffs / r.seconds)} diffs/s, p50 ${r.p50} ms, p99 ${r.p99} ms, CPU ${f(r.cpuPercent)}% (load generator ${f(r.loadCpuPercent)}%), ` +
           `RSS ${f(r.rssMb)} MB, ${f(r.bytesPerClient / 1024, 1)} KB/client, gaps ${r.gaps}, drops ${r.drops}; ` +
+          `then single-thread: p99 ${st.p99} ms, CPU ${f(st.cpuPercent)}%; ` +
           `then the floor: p99 ${d.result.p99} ms, CPU ${f(d.cpuPercent)}% (load generator ${f(d.loadCpuPercent)}%); p99 ratio ${f(r.p99 / Math.max(1, d.result.p99), 2)}x`,
       ),
     ),
