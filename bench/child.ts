@@ -58,27 +58,28 @@ export interface ServerProcess {
  * on top of a quiet base; resolves once it prints its listening line (30 s at most).
  * `root`: another checkout to run (see singleThreadRoot); default this one.
  */
-export async function startServerProcess(env: Record<string, string> = {}, root = ROOT): Promise<ServerProcess> {
+export async function startServerProcess(env: Record<string, string> = {}, root = ROOT, ready?: RegExp): Promise<ServerProcess> {
   const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, '--import', 'tsx', 'server/src/main.ts'], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', LOG_FORMAT: 'json', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const url = await listeningUrl(child, 'server');
+  const url = await listeningUrl(child, 'server', ready);
   return { child, url, stop: () => stopChild(child) };
 }
 
 /**
- * The URL a benchmark server child prints as `listening on http://...` or `ws://...`;
- * rejects if it exits first or stays silent for 30 s. `what` names it in errors.
+ * The URL a benchmark server child prints as `listening on http://...` or `ws://...`
+ * (or the first group of `pattern`); rejects if it exits first or stays silent for 30 s.
+ * `what` names it in errors.
  */
-export function listeningUrl(child: ChildProcess, what: string): Promise<string> {
+export function listeningUrl(child: ChildProcess, what: string, pattern = /listening on ((?:http|ws):\/\/[\d.]+:\d+)/): Promise<string> {
   return new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`${what} did not start: ${out}`)), 30_000);
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = /listening on ((?:http|ws):\/\/[\d.]+:\d+)/.exec(out);
+      const m = pattern.exec(out);
       if (m?.[1]) {
         clearTimeout(timer);
         // Keep draining its output so it never blocks on a full pipe.

@@ -17,7 +17,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import autocannon, { type Client, type Request, type Result } from 'autocannon';
-import { SERVER_NODE_FLAGS, listeningUrl, startServerProcess, stopChild, type ServerProcess } from './child.js';
+import { SERVER_NODE_FLAGS, SINGLE_THREAD_COMMIT, listeningUrl, singleThreadRoot, startServerProcess, stopChild, type ServerProcess } from './child.js';
 import { median } from './stats.js';
 
 const CONNECTIONS = 100;
@@ -53,14 +53,17 @@ interface Figures {
  * The server under test with its default store: files (with fsync before every
  * acknowledgement) in a temporary DATA_DIR, removed afterwards.
  */
-async function startServer(dataDir: string, env: Record<string, string>): Promise<ServerProcess> {
-  return startServerProcess({
-    ...env,
-    DATA_DIR: dataDir,
-    BUDGET_CELLS: '1000000000',
-    BUDGET_REFILL_PER_GEN: '1000000000',
-    RATE_LIMIT_PER_MINUTE: '1000000000',
-  });
+async function startServer(dataDir: string, env: Record<string, string>, root?: string): Promise<ServerProcess> {
+  return startServerProcess(
+    {
+      ...env,
+      DATA_DIR: dataDir,
+      BUDGET_CELLS: '1000000000',
+      BUDGET_REFILL_PER_GEN: '1000000000',
+      RATE_LIMIT_PER_MINUTE: '1000000000',
+    },
+    root,
+  );
 }
 
 /**
@@ -172,15 +175,40 @@ function tableRows(summary: readonly Summary[]): string[] {
 export async function runRestBench(): Promise<string> {
   const byDefault = await runRestConfig('default (simulated cell I/O)', {});
   const local = await runRestConfig('CELL_LOGIC=local', { CELL_LOGIC: 'local' });
+  const single = await runRestConfig(
+    `single-thread: the server before the split into roles (commit ${SINGLE_THREAD_COMMIT.slice(0, 7)}), default cell I/O`,
+    {},
+    await singleThreadRoot(),
+  );
   const floor = await runRestFloor();
   const ofFloor = (config: Summary[], name: string): string => {
     const rps = (summary: Summary[]) => summary.find((row) => row.target.name === name)!.rps;
     return `${((rps(config) / rps(floor.summary)) * 100).toFixed(0)}%`;
   };
+  const row = (summary: Summary[], name: string) => summary.find((r) => r.target.name === name)!;
   const comparison = ['POST /cells, 1 cell', 'POST /cells, 64 cells']
-    .map((name) => `- ${name}: lifemmo does ${ofFloor(byDefault.summary, name)} of the floor's requests/s by default, ${ofFloor(local.summary, name)} with CELL_LOGIC=local.`)
+    .map(
+      (name) =>
+        `- ${name}: lifemmo does ${ofFloor(byDefault.summary, name)} of the floor's requests/s by default, ${ofFloor(local.summary, name)} with CELL_LOGIC=local ` +
+        `(the single-thread server: ${ofFloor(single.summary, name)}).`,
+    )
     .join('\n');
-  return [byDefault.markdown, local.markdown, floor.markdown, comparison, ''].join('\n');
+  // Issue 14's targets, with the sim on its worker thread: requests/s against the floor's, p99 within 1.5x the floor's.
+  const verdicts = (
+    [
+      ['POST /cells, 1 cell', 0.8],
+      ['POST /cells, 64 cells', 0.6],
+    ] as const
+  ).map(([name, share]) => {
+    const ours = row(byDefault.summary, name);
+    const fl = row(floor.summary, name);
+    const ratio = ours.rps / fl.rps;
+    const p99Ratio = ours.p99 / fl.p99;
+    const rpsVerdict = ratio >= share ? `met (${(ratio * 100).toFixed(0)}%)` : `**missed** (${(ratio * 100).toFixed(0)}%, ${((share - ratio) * 100).toFixed(0)} points short)`;
+    const p99Verdict = p99Ratio <= 1.5 ? `met (${p99Ratio.toFixed(2)}x)` : `**missed** (${p99Ratio.toFixed(2)}x: ${ours.p99.toFixed(1)} ms against ${(1.5 * fl.p99).toFixed(1)} ms)`;
+    return `- Target (issue 14) ${name}: >= ${share * 100}% of the floor's requests/s: ${rpsVerdict}; p99 <= 1.5x the floor's: ${p99Verdict}.`;
+  });
+  return [byDefault.markdown, local.markdown, single.markdown, floor.markdown, comparison, ...verdicts, ''].join('\n');
 }
 
 /** A section's markdown and the medians it shows. */
@@ -189,9 +217,9 @@ interface Measured {
   readonly summary: Summary[];
 }
 
-async function runRestConfig(label: string, env: Record<string, string>): Promise<Measured> {
+async function runRestConfig(label: string, env: Record<string, string>, root?: string): Promise<Measured> {
   const dataDir = await mkdtemp(join(tmpdir(), 'lifemmo-rest-bench-'));
-  const server = await startServer(dataDir, env);
+  const server = await startServer(dataDir, env, root);
   const url = server.url;
   try {
     const created = await fetch(`${url}/players`, {

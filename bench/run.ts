@@ -3,7 +3,7 @@
  * date, the machine, Node's version and the exact command.
  *
  *   npm run bench                      # every section
- *   npm run bench -- --only engine     # some sections (comma-separated): engine, rest, ws, bots
+ *   npm run bench -- --only engine     # some sections (comma-separated): engine, rest, ws, bots, busy, cluster
  *   npm run bench -- --runs 5 --quick  # more runs; --quick skips the 1M-candidate runs
  *
  * With --only, the other sections already in docs/benchmarks.md are kept.
@@ -40,6 +40,8 @@ const sections: Array<[string, string, () => Promise<SectionRunner | null>]> = [
   ['rest', 'REST', async () => loadOptional('./rest.js', 'runRestBench')],
   ['ws', 'WebSocket broadcast', async () => loadOptional('./ws.js', 'runWsBench')],
   ['bots', 'Bots (load generator cost)', async () => loadOptional('./bots.js', 'runBotsBench')],
+  ['busy', 'A world too busy for its tick rate: does the server still answer?', async () => loadOptional('./busy.js', 'runBusyBench')],
+  ['cluster', 'Cluster: nats-server, one sim, two gateways', async () => loadOptional('./cluster.js', 'runClusterBench')],
 ];
 
 async function loadOptional(path: string, name: string): Promise<SectionRunner | null> {

@@ -26,9 +26,9 @@ import type { FrameCounts } from './ws-load.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** World side: 16x16 chunks, so the 256x256 viewports overlap as players' would. */
-const WORLD = 1024;
-const VIEWPORT = 256;
-const TICK_MS = 100;
+export const WORLD = 1024;
+export const VIEWPORT = 256;
+export const TICK_MS = 100;
 /** Client counts measured; BENCH_WS_CLIENTS (comma-separated) overrides them, e.g. to study one row. */
 const CLIENT_COUNTS = (process.env.BENCH_WS_CLIENTS ?? '1000,5000').split(',').map(Number);
 /**
@@ -41,8 +41,8 @@ const WARMUP_MS = 3000;
 const MEASURE_MS = 10_000;
 /** Soup density of the seed, and of the patches added every RESEED_MS to keep it active. */
 const DENSITY = 0.2;
-const RESEED_MS = 2000;
-const RESEED_SIDE = 128;
+export const RESEED_MS = 2000;
+export const RESEED_SIDE = 128;
 const TARGET_CLIENTS = 5000;
 const TARGET_P99_MS = 100;
 const TARGET_BYTES_PER_CLIENT = 50 * 1024;
@@ -53,7 +53,7 @@ const PAGE = 4096;
 const ADMIN_TOKEN = 'bench-admin-token-0123456789';
 const CLOCK_TICKS = 100;
 
-interface LoadResult extends FrameCounts {
+export interface LoadResult extends FrameCounts {
   seconds: number;
   /** Clients that had their first snapshot when measuring began, and those that never did. */
   connected: number;
@@ -85,7 +85,7 @@ interface RunFigures extends LoadResult {
 }
 
 /** Server CPU seconds (user + system) and RSS bytes from /proc. */
-function procSample(pid: number): { cpu: number; rss: number } {
+export function procSample(pid: number): { cpu: number; rss: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // After "pid (comm) ", field 3 is state; utime and stime are fields 14 and 15 (1-based).
@@ -101,9 +101,9 @@ function procSample(pid: number): { cpu: number; rss: number } {
  * generation collections in the measured window paused the server 40-80 ms, against
  * 8-43 ms with the file store (--trace-gc), each pause delaying one tick for every client.
  */
-function startServer(dataDir: string, root?: string): Promise<ServerProcess> {
-  return startServerProcess(
-    {
+/** The environment of the benchmark's servers (a cluster's processes get it too). */
+export function benchServerEnv(dataDir: string): Record<string, string> {
+  return {
     WORLD_WIDTH: String(WORLD),
     WORLD_HEIGHT: String(WORLD),
     TICK_MS: String(TICK_MS),
@@ -117,12 +117,14 @@ function startServer(dataDir: string, root?: string): Promise<ServerProcess> {
     ADMIN_TOKEN: ADMIN_TOKEN,
     STORE: 'file',
     DATA_DIR: dataDir,
-    },
-    root,
-  );
+  };
 }
 
-function soupCells(random: () => number, x0: number, y0: number, side: number): Array<[number, number]> {
+function startServer(dataDir: string, root?: string): Promise<ServerProcess> {
+  return startServerProcess(benchServerEnv(dataDir), root);
+}
+
+export function soupCells(random: () => number, x0: number, y0: number, side: number): Array<[number, number]> {
   const cells: Array<[number, number]> = [];
   for (let y = 0; y < side; y++) {
     for (let x = 0; x < side; x++) if (random() < DENSITY) cells.push([(x0 + x) % WORLD, (y0 + y) % WORLD]);
@@ -131,7 +133,7 @@ function soupCells(random: () => number, x0: number, y0: number, side: number): 
 }
 
 /** Place cells; a patch landing on live cells is refused whole (409), which is fine for a re-seed. */
-async function place(url: string, token: string, cells: Array<[number, number]>): Promise<number> {
+export async function place(url: string, token: string, cells: Array<[number, number]>): Promise<number> {
   const reply = await fetch(`${url}/cells`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -143,13 +145,13 @@ async function place(url: string, token: string, cells: Array<[number, number]>)
   return reply.status;
 }
 
-async function admin(url: string, action: 'pause' | 'resume'): Promise<void> {
+export async function admin(url: string, action: 'pause' | 'resume'): Promise<void> {
   const reply = await fetch(`${url}/admin/${action}`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
   if (!reply.ok) throw new Error(`admin ${action}: ${reply.status}`);
 }
 
 /** Sum of the samples of a Prometheus metric (all label sets). */
-function metric(text: string, name: string): number {
+export function metric(text: string, name: string): number {
   let sum = 0;
   for (const line of text.split('\n')) {
     if (line.startsWith(name + ' ') || line.startsWith(name + '{')) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
@@ -158,7 +160,7 @@ function metric(text: string, name: string): number {
 }
 
 /** Upper bound of the bucket holding the p-th fraction, from histogram _bucket lines (seconds). */
-function histogramQuantile(before: string, after: string, name: string, q: number, stage?: string): number {
+export function histogramQuantile(before: string, after: string, name: string, q: number, stage?: string): number {
   const buckets = (text: string) =>
     [...text.matchAll(new RegExp(`^${name}_bucket\\{([^}]*)\\} (\\S+)$`, 'gm'))]
       .filter((m) => stage === undefined || m[1]!.includes(`stage="${stage}"`))
@@ -177,7 +179,7 @@ function histogramQuantile(before: string, after: string, name: string, q: numbe
  * Bundle the load generator to plain JavaScript: worker threads do not inherit the tsx
  * loader on Node 20, and a bundle also starts faster.
  */
-async function bundleLoadGenerator(): Promise<string> {
+export async function bundleLoadGenerator(): Promise<string> {
   const outfile = 'bench/out/ws-load.mjs';
   await build({
     absWorkingDir: ROOT,
@@ -285,7 +287,7 @@ interface FloorFigures {
 }
 
 /** What one drive of the load generator measured. */
-interface Drive {
+export interface Drive {
   readonly result: LoadResult;
   /** Time until every client had its first snapshot, ms. */
   readonly connectMs: number;
@@ -304,7 +306,7 @@ interface Drive {
  * measured window opens, `onMeasured` as it closes; the server's CPU and RSS are sampled
  * over that window. The load generator is stopped before this returns.
  */
-async function driveLoad(
+export async function driveLoad(
   wsUrl: string,
   pid: number,
   clients: number,
@@ -404,7 +406,7 @@ function eventLines(child: ChildProcess): { next(event: string, timeoutMs: numbe
   };
 }
 
-function f(v: number, digits = 0): string {
+export function f(v: number, digits = 0): string {
   return Number.isFinite(v) ? v.toFixed(digits) : 'n/a';
 }
 

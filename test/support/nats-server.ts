@@ -13,6 +13,8 @@ import { join } from 'node:path';
 export interface NatsServer {
   readonly url: string;
   readonly port: number;
+  /** Its process id now (changes with restart). */
+  readonly pid: number | null;
   /** Kill it (SIGKILL) and wait until the port is free. */
   kill(): Promise<void>;
   /** Start it again on the same port and store directory. */
@@ -82,6 +84,9 @@ export async function startNats(): Promise<NatsServer> {
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
+    get pid() {
+      return (child as ChildProcess | null)?.pid ?? null;
+    },
     kill,
     restart: launch,
     async stop() {
