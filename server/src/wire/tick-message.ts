@@ -8,35 +8,15 @@
  * messages); HEARTBEAT about every second whatever happens (a paused world still says it
  * is alive); RESET after the world was emptied at generation 0.
  */
+import type { LatencyCounts } from '../engine/cell-logic/latency-counts.js';
+import type { TickStats } from '../engine/types.js';
 import { ByteReader, ByteWriter } from './bytes.js';
 
 export const TickKinds = { TICK: 0, HEARTBEAT: 1, RESET: 2 } as const;
 export type TickKind = (typeof TickKinds)[keyof typeof TickKinds];
 
-/** Latency bucket counts of one tick's cell I/O (see the engine's LatencyCounts). */
-export interface WireLatency {
-  readonly boundsMs: readonly number[];
-  readonly counts: readonly number[];
-  readonly sumMs: number;
-  readonly total: number;
-}
-
-/** One tick's figures, as the engine's TickStats. */
-export interface WireTickStats {
-  generation: number;
-  durationMs: number;
-  lagMs: number;
-  candidates: number;
-  ioCalls: number;
-  ioFailures: number;
-  ioTimeouts: number;
-  ioLatency: WireLatency | null;
-  population: number;
-  placementsApplied: number;
-  changedChunks: number;
-  activeChunks: number;
-  activeShards: number;
-}
+/** One tick's figures, as the engine made them (TickStats), sent as they are. */
+export type WireTickStats = TickStats;
 
 /** The summary itself. */
 export interface TickMessage {
@@ -126,7 +106,7 @@ export function decodeTickMessage(payload: Uint8Array): TickMessage {
   if (r.u8() === 1) {
     const s = {} as Record<(typeof STAT_FIELDS)[number], number>;
     for (const f of STAT_FIELDS) s[f] = r.f64();
-    let ioLatency: WireLatency | null = null;
+    let ioLatency: LatencyCounts | null = null;
     if (r.u8() === 1) {
       const boundsMs: number[] = new Array(r.u32());
       for (let i = 0; i < boundsMs.length; i++) boundsMs[i] = r.f64();

@@ -1,0 +1,102 @@
+// The bus messages between sims and gateways: every codec round-trips, and a payload of
+// another wire version or cut short is refused with a LifeError, never misread.
+import { describe, expect, it } from 'vitest';
+import { isLifeError } from '@lifemmo/shared';
+import {
+  ByteWriter,
+  TickKinds,
+  WIRE_VERSION,
+  decodeCellsReply,
+  decodeInterest,
+  decodeJson,
+  decodePlaceRequest,
+  decodeTickMessage,
+  encodeCellsReply,
+  encodeInterest,
+  encodeJson,
+  encodePlaceRequest,
+  encodeTickMessage,
+  subjectsFor,
+  type TickMessage,
+} from './index.js';
+
+const tick: TickMessage = {
+  kind: TickKinds.TICK,
+  simInstance: 123456789,
+  generation: 4_000_000_000,
+  timestamp: 1_796_000_000_123.5,
+  sentAt: 1_796_000_000_125.25,
+  population: 123456,
+  paused: false,
+  tickMs: 100,
+  rule: 'B36/S23',
+  seed: 0xffff_ffff,
+  recordsEncoded: 77,
+  shards: [0, 5, 63],
+  stats: {
+    generation: 4_000_000_000,
+    durationMs: 12.5,
+    lagMs: 0.25,
+    candidates: 1_000_000,
+    ioCalls: 1_000_000,
+    ioFailures: 3,
+    ioTimeouts: 1,
+    ioLatency: { boundsMs: [0.5, 1, 2], counts: [10, 20, 30, 4], sumMs: 55.5, total: 64 },
+    population: 123456,
+    placementsApplied: 9,
+    changedChunks: 40,
+    activeChunks: 90,
+    activeShards: 4,
+  },
+};
+
+describe('wire codecs', () => {
+  it('round-trip tick summaries, with and without figures', () => {
+    expect(decodeTickMessage(encodeTickMessage(tick))).toEqual(tick);
+    const heartbeat = { ...tick, kind: TickKinds.HEARTBEAT, shards: [], stats: null, paused: true };
+    expect(decodeTickMessage(encodeTickMessage(heartbeat))).toEqual(heartbeat);
+    const noLatency = { ...tick, stats: { ...tick.stats!, ioLatency: null } };
+    expect(decodeTickMessage(encodeTickMessage(noLatency))).toEqual(noLatency);
+  });
+
+  it('round-trip placements (any integer a client may send), cell reads, interest and JSON', () => {
+    const place = { owner: 65535, transport: 'ws' as const, cells: [[-5, 2 ** 40] as [number, number], [0, 0] as [number, number]] };
+    expect(decodePlaceRequest(encodePlaceRequest(place))).toEqual(place);
+    const cells = { generation: 12, cells: [[1, 2, 3], [4095, 4095, 65535]] as Array<[number, number, number]> };
+    expect(decodeCellsReply(encodeCellsReply(cells))).toEqual(cells);
+    const interest = { gateway: 'gw-ab12', leaseMs: 3000, chunks: Uint32Array.of(0, 7, 4095) };
+    expect(decodeInterest(encodeInterest(interest))).toEqual(interest);
+    expect(decodeJson(encodeJson({ op: 'step', generations: 3 }))).toEqual({ op: 'step', generations: 3 });
+  });
+
+  it('refuses another wire version and truncated payloads with LifeError LIFE_ERR_VALIDATION', () => {
+    const payload = encodeTickMessage(tick);
+    expect(payload[0]).toBe(WIRE_VERSION);
+    const other = payload.slice();
+    other[0] = WIRE_VERSION + 1;
+    const refused = (f: () => unknown) => {
+      try {
+        f();
+        return 'accepted';
+      } catch (err) {
+        return isLifeError(err, 'VALIDATION') ? 'refused' : String(err);
+      }
+    };
+    expect(refused(() => decodeTickMessage(other))).toBe('refused');
+    for (const cut of [1, 10, payload.length - 1]) expect(refused(() => decodeTickMessage(payload.subarray(0, cut)))).toBe('refused');
+    expect(refused(() => decodePlaceRequest(new ByteWriter().u32(1).u8(0).u32(1000).finish()))).toBe('refused');
+  });
+
+  it('names subjects after the world, one token per shard and region', () => {
+    const s = subjectsFor('main');
+    expect([s.tick, s.diff(3), s.snapshot(3), s.snapshotAll, s.place(0), s.admin, s.interest]).toEqual([
+      'lifemmo.main.tick',
+      'lifemmo.main.diff.3',
+      'lifemmo.main.snapshot.3',
+      'lifemmo.main.snapshot.*',
+      'lifemmo.main.place.0',
+      'lifemmo.main.admin',
+      'lifemmo.main.interest',
+    ]);
+  });
+});
