@@ -4,7 +4,7 @@
  * in test/sdk/.
  */
 import { expect, test } from 'vitest';
-import { FrameTypes, PROTOCOL_VERSION, encodeDiffChunk, encodeFrame, encodeSnapshotChunk, type ServerHello } from '@lifemmo/shared';
+import { FrameTypes, PROTOCOL_VERSION, encodeDiffChunk, encodeFrame, encodeSnapshotChunk, type ServerHello } from '@lifemmo/shared/client';
 import { LifeClient, type ResyncEvent } from './index.js';
 import type { WebSocketLike } from './transport.js';
 

@@ -29,7 +29,7 @@ import {
   type ServerHello,
   type ServerMessage,
   type SnapshotFrame,
-} from '@lifemmo/shared';
+} from '@lifemmo/shared/client';
 import { FATAL_CLOSE_CODES, errorFromClose, errorFromCode } from './errors.js';
 import { TypedEmitter } from './events.js';
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from './reconnect.js';

@@ -2,7 +2,7 @@
  * Turning what the server says (an error code in a JSON reply, a close code and reason)
  * into LifeErrors of the one catalogue in @lifemmo/shared. No codes are defined here.
  */
-import { Errors, LifeError, type ErrorName } from '@lifemmo/shared';
+import { Errors, LifeError, type ErrorName } from '@lifemmo/shared/client';
 
 const NAME_BY_CODE = new Map<string, ErrorName>(
   (Object.keys(Errors) as ErrorName[]).map((name) => [Errors[name].code, name]),
