@@ -27,6 +27,10 @@ await build({
 });
 stdout.write(`built server/dist/main.js in ${Date.now() - started} ms\n`);
 
+// `--server-only`: tests that start the built server without touching web/dist/, which
+// other tests serve while they run.
+if (process.argv.includes('--server-only')) process.exit(0);
+
 // The web client the server serves at / (web/dist/).
 const web = await buildWeb();
 stdout.write(`built web/dist/ (main.js ${Math.round(web.bytes / 1024)} KiB) in ${web.ms} ms\n`);
