@@ -75,6 +75,30 @@ test('the tarballs hold the build, types, LICENSE and no sources', () => {
   expect(existsSync(join(project, 'node_modules/tsx'))).toBe(false);
 });
 
+test('a TypeScript project type-checks against the installed types (exports.types, NodeNext)', async () => {
+  writeFileSync(
+    join(project, 'typed.ts'),
+    [
+      "import { LifeClient, isLifeError, type DiffEvent, type LifeClientOptions } from '@lifemmo/client';",
+      "import { decodeFrame, type ServerHello } from '@lifemmo/shared/client';",
+      "const options: LifeClientOptions = { urls: ['http://127.0.0.1:1'], replica: false };",
+      'const client = new LifeClient(options);',
+      "client.on('diff', (d: DiffEvent) => d.latencyMs.toFixed(1));",
+      'export const hello: Promise<ServerHello | string> = client.connect().catch((e: unknown) => (isLifeError(e) ? e.code : String(e)));',
+      'export const decode: typeof decodeFrame = decodeFrame;',
+      '// @ts-expect-error: the option does not exist',
+      "new LifeClient({ url: 'http://x', colour: 'red' });",
+    ].join('\n'),
+  );
+  writeFileSync(
+    join(project, 'tsconfig.json'),
+    JSON.stringify({ compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', lib: ['ES2022', 'DOM'], types: [], noEmit: true, skipLibCheck: false }, files: ['typed.ts'] }),
+  );
+  const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
+  const out = await run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: project, env: process.env });
+  expect(out.code, out.stdout + out.stderr).toBe(0);
+});
+
 test("the README's example runs as written with `node example.mjs`", async () => {
   writeFileSync(join(project, 'example.mjs'), readmeExample());
   const out = await run(NODE, ['example.mjs'], { cwd: project, env: { ...ENV, LIFEMMO_URL: server.url } });
