@@ -70,10 +70,13 @@ export interface ConnectionOptions {
   readonly urls: readonly string[];
   /** Token sent in hello. */
   readonly token?: string;
+  /** WebSocket constructor to use (transport.ts picks one when unset). */
   readonly WebSocket?: WebSocketConstructor;
   /** Backoff between reconnect attempts; null: never reconnect. */
   readonly backoff: Required<BackoffOptions> | null;
+  /** Give up on an attempt without the server's hello after this long, ms. */
   readonly connectTimeoutMs: number;
+  /** Protocol version sent in hello and expected back. */
   readonly protocolVersion: number;
 }
 
