@@ -339,9 +339,13 @@ export class LifeClient extends TypedEmitter<LifeClientEvents> {
     const promise = this.#requests.expect(id, 'subscribe');
     this.#connection.send({ type: 'subscribe', ...viewport, id });
     if (onOpen) {
+      // A socket lost before the answer is not the subscribe's failure: the viewport goes
+      // out again with the next hello, and a client closed for good settles the callers itself.
       promise.then(
         () => this.#requests.settleViewportWaiters(null),
-        (err: LifeError) => this.#requests.settleViewportWaiters(err),
+        (err: LifeError) => {
+          if (err.code !== 'LIFE_ERR_DISCONNECTED') this.#requests.settleViewportWaiters(err);
+        },
       );
     } else {
       promise.catch(() => undefined);
