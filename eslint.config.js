@@ -22,6 +22,12 @@ export default tseslint.config(
     },
   },
   {
+    // The examples are what users copy: Node programs that print, and a page's script.
+    files: ['examples/**'],
+    languageOptions: { globals: { setInterval: 'readonly', clearInterval: 'readonly' } },
+    rules: { 'no-console': 'off' },
+  },
+  {
     // Command-line entry points and benchmarks talk to a terminal on purpose.
     files: ['bench/**', 'scripts/**', 'client-sdk/src/bots/**', 'server/src/main.ts'],
     rules: { 'no-console': 'off' },

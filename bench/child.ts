@@ -1,6 +1,6 @@
 /** Run a benchmark scenario in a fresh child process and parse the JSON line it prints. */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
@@ -15,13 +15,19 @@ export const SINGLE_THREAD_COMMIT = '96ca12e3beb12152ca96a838f8cbc55dade94e0f';
 
 /**
  * A checkout of SINGLE_THREAD_COMMIT under bench/out/ (made once, with `git worktree`).
- * It lives inside this repository so that its imports resolve to this checkout's
- * node_modules (its @lifemmo/shared is today's, which only added to the old one).
+ * It lives inside this repository so that its npm dependencies resolve to this checkout's
+ * node_modules; its own workspace packages (@lifemmo/*, sources at that commit) are linked
+ * in its node_modules, which Node searches first.
  */
 export async function singleThreadRoot(): Promise<string> {
   const dir = `${ROOT}bench/out/single-thread`;
   if (!existsSync(`${dir}/server/src/main.ts`)) {
     await run('git', ['-C', ROOT, 'worktree', 'add', '--force', '--detach', dir, SINGLE_THREAD_COMMIT]);
+  }
+  mkdirSync(`${dir}/node_modules/@lifemmo`, { recursive: true });
+  for (const [name, folder] of [['shared', 'shared'], ['server', 'server'], ['client', 'client-sdk']] as const) {
+    const link = `${dir}/node_modules/@lifemmo/${name}`;
+    if (!existsSync(link)) symlinkSync(`../../${folder}`, link, 'dir');
   }
   return dir;
 }

@@ -5,6 +5,7 @@ import { stdout } from 'node:process';
 import { URL, fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { buildWeb } from '../web/build.mjs';
+import { buildSdkBundle } from './build-sdk-bundle.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const serverPackage = JSON.parse(await readFile(new URL('../server/package.json', import.meta.url), 'utf8'));
@@ -27,6 +28,14 @@ await build({
 });
 stdout.write(`built server/dist/main.js and sim-worker.js in ${Date.now() - started} ms\n`);
 
+// `--server-only`: tests that start the built server without touching web/dist/, which
+// other tests serve while they run.
+if (process.argv.includes('--server-only')) process.exit(0);
+
 // The web client the server serves at / (web/dist/).
 const web = await buildWeb();
 stdout.write(`built web/dist/ (main.js ${Math.round(web.bytes / 1024)} KiB) in ${web.ms} ms\n`);
+
+// The SDK as a browser module, served at GET /sdk/lifemmo-client.js (web/dist/sdk/).
+const sdk = await buildSdkBundle();
+stdout.write(`built web/dist/sdk/lifemmo-client.js (${(sdk.bytes / 1024).toFixed(1)} KiB, ${(sdk.gzipBytes / 1024).toFixed(1)} KiB gzipped) in ${sdk.ms} ms\n`);

@@ -4,7 +4,7 @@
  * in test/sdk/.
  */
 import { expect, test } from 'vitest';
-import { FrameTypes, PROTOCOL_VERSION, encodeDiffChunk, encodeFrame, encodeSnapshotChunk, type ServerHello } from '@lifemmo/shared';
+import { FrameTypes, PROTOCOL_VERSION, encodeDiffChunk, encodeFrame, encodeSnapshotChunk, type ServerHello } from '@lifemmo/shared/client';
 import { LifeClient, type ResyncEvent } from './index.js';
 import type { WebSocketLike } from './transport.js';
 
@@ -189,4 +189,25 @@ test('a silent connection is pinged after one heartbeat interval and dropped aft
   expect(socket.sent.some((m) => m.type === 'ping')).toBe(true);
   expect(client.state).toBe('closed');
   expect(errors).toEqual(['LIFE_ERR_WS_HEARTBEAT_MISSED']);
+});
+
+test('a subscribe() made before connect() outlives a server that drops the socket before hello: the next URL gets it', async () => {
+  class DropsBeforeHello extends FakeSocket {
+    override send(data: string): void {
+      if (!this.url.startsWith('ws://a/')) return super.send(data);
+      const message = JSON.parse(data) as Record<string, unknown>;
+      this.sent.push(message);
+      if (message.type === 'hello') queueMicrotask(() => this.close(1006, ''));
+    }
+  }
+  const client = new LifeClient({ urls: ['ws://a/ws', 'ws://b/ws'], WebSocket: DropsBeforeHello, reconnect: false });
+  const subscribed = client.subscribe({ x: 0, y: 0, w: 64, h: 64 });
+  await client.connect();
+  expect(client.url).toBe('ws://b/ws');
+  const b = FakeSocket.last;
+  expect(b.sent.map((m) => m.type)).toEqual(['hello', 'subscribe']);
+  b.frame(snapshot(5, [1, 2, 3]));
+  await expect(subscribed).resolves.toBeUndefined();
+  expect(client.population).toBe(3);
+  await client.close();
 });

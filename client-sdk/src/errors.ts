@@ -2,7 +2,7 @@
  * Turning what the server says (an error code in a JSON reply, a close code and reason)
  * into LifeErrors of the one catalogue in @lifemmo/shared. No codes are defined here.
  */
-import { Errors, LifeError, errorFromCode, type ErrorName } from '@lifemmo/shared';
+import { Errors, LifeError, errorFromCode, type ErrorName } from '@lifemmo/shared/client';
 
 export { errorFromCode };
 

@@ -35,4 +35,4 @@ export {
 export { errorFromClose, errorFromCode } from './errors.js';
 export type { WebSocketConstructor, WebSocketLike } from './transport.js';
 // The catalogue and protocol types callers branch on, re-exported for convenience.
-export { Errors, LifeError, isLifeError, PROTOCOL_VERSION, type ErrorCode, type Placed, type Rect, type ServerHello } from '@lifemmo/shared';
+export { Errors, LifeError, isLifeError, PROTOCOL_VERSION, type ErrorCode, type Placed, type Rect, type ServerHello } from '@lifemmo/shared/client';

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { cellIndexInChunk } from '@lifemmo/shared';
+import { cellIndexInChunk } from '@lifemmo/shared/client';
 import { Replica } from './replica.js';
 
 const u16 = (values: number[]) => Uint16Array.from(values);

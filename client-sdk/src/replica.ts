@@ -14,7 +14,7 @@ import {
   type ChunkCells,
   type Rect,
   type Topology,
-} from '@lifemmo/shared';
+} from '@lifemmo/shared/client';
 
 /** The world a replica lives in (from the server's hello). */
 export interface ReplicaWorld {

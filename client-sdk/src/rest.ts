@@ -3,7 +3,7 @@
  * leaderboard and region reads. docs/api.md is the contract; replies are typed here
  * because the SDK imports only from @lifemmo/shared, never from the server.
  */
-import { LifeError, type Rect, type Topology } from '@lifemmo/shared';
+import { LifeError, type Rect, type Topology } from '@lifemmo/shared/client';
 import { errorFromCode } from './errors.js';
 
 /** Reply of POST /players. The token is shown once: keep it. */

@@ -15,7 +15,7 @@
  */
 import { LifeError } from './errors.js';
 import { CHUNK_CELLS } from './geometry.js';
-import { FrameTypes, type SnapshotReason } from './protocol.js';
+import { FrameTypes, type SnapshotReason } from './protocol-constants.js';
 
 /** Bytes of the frame header: type u8, reason u8, reserved u16, generation u32, timestamp f64, chunk count u32. */
 export const FRAME_HEADER_BYTES = 20;

@@ -13,71 +13,9 @@
 import { z } from 'zod';
 import { LifeError, type ErrorCode, type ErrorName } from './errors.js';
 import { TOPOLOGIES } from './geometry.js';
+import { MAX_COORDINATE } from './protocol-constants.js';
 
-/** Version of this protocol; a client hello with another version is closed with PROTOCOL_VERSION. */
-export const PROTOCOL_VERSION = 1;
-
-/** Path of the WebSocket endpoint. */
-export const WS_PATH = '/ws';
-
-/**
- * Close codes the server uses (RFC 6455 reserves 4000-4999 for applications). The close
- * reason is the matching LIFE_ERR_* code from the error catalogue.
- */
-export const CloseCodes = {
-  /** The client or the server closed normally. */
-  NORMAL: 1000,
-  /** A message was larger than the maximum message size (set by the ws library). */
-  MESSAGE_TOO_BIG: 1009,
-  /** The server is shutting down; reconnect later (LIFE_ERR_WS_SHUTTING_DOWN). */
-  SHUTTING_DOWN: 4000,
-  /** A message came before hello, or too many malformed messages (LIFE_ERR_WS_HELLO_REQUIRED, LIFE_ERR_WS_TOO_MANY_ERRORS). */
-  BAD_PROTOCOL: 4001,
-  /** The client speaks another protocol version (LIFE_ERR_WS_PROTOCOL_VERSION). */
-  PROTOCOL_VERSION: 4002,
-  /** The bearer token is not known (LIFE_ERR_WS_UNAUTHORIZED). */
-  UNAUTHORIZED: 4003,
-  /** The client's send buffer passed the hard limit (LIFE_ERR_WS_SLOW_CONSUMER). */
-  SLOW_CONSUMER: 4004,
-  /** The client missed a heartbeat ping (LIFE_ERR_WS_HEARTBEAT_MISSED). */
-  HEARTBEAT_MISSED: 4005,
-  /** The server has WS_MAX_CONNECTIONS connections already (LIFE_ERR_WS_TOO_MANY_CONNECTIONS). */
-  TOO_MANY_CONNECTIONS: 4006,
-  /** No hello arrived within the heartbeat interval (LIFE_ERR_WS_HELLO_TIMEOUT). */
-  HELLO_TIMEOUT: 4007,
-} as const;
-
-/** One of the close codes above. */
-export type CloseCode = (typeof CloseCodes)[keyof typeof CloseCodes];
-
-/** First byte of every binary frame (server to client only). */
-export const FrameTypes = {
-  /** The full content of the chunks a viewport covers, at one generation. */
-  SNAPSHOT: 1,
-  /** Births (with owners) and deaths of those chunks, leading to one generation. */
-  DIFF: 2,
-} as const;
-
-/** One of the frame type tags above. */
-export type FrameType = (typeof FrameTypes)[keyof typeof FrameTypes];
-
-/** Why a snapshot was sent (second byte of a snapshot frame). */
-export const SnapshotReasons = {
-  /** Answer to `subscribe`. */
-  SUBSCRIBE: 0,
-  /** Answer to `resync`. */
-  RESYNC: 1,
-  /** Sent by the server: the client drained its backlog after falling behind. */
-  BACKPRESSURE: 2,
-  /** Sent by the server: the world was reset or jumped generations. */
-  WORLD_RESET: 3,
-} as const;
-
-/** One of the snapshot reasons above. */
-export type SnapshotReason = (typeof SnapshotReasons)[keyof typeof SnapshotReasons];
-
-/** Largest |x| or |y| accepted in a message: keeps arithmetic in safe 32-bit territory. */
-export const MAX_COORDINATE = 2 ** 30;
+export * from './protocol-constants.js';
 
 /** A client-chosen correlation id, echoed in the reply: a string of up to 64 characters or a safe integer. */
 export const MessageId = z.union([z.string().max(64), z.int()]);
@@ -297,18 +235,6 @@ export function parseClientMessage(text: string): ClientMessage {
   return parsed.data;
 }
 
-/**
- * Parse and validate one server text message (for clients).
- * @throws LifeError LIFE_ERR_WS_BAD_MESSAGE when it is not one of the server messages.
- */
-export function parseServerMessage(text: string): ServerMessage {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    throw new LifeError('WS_BAD_MESSAGE', 'The server message is not valid JSON');
-  }
-  const parsed = ServerMessage.safeParse(raw);
-  if (!parsed.success) throw new LifeError('WS_BAD_MESSAGE', `Unexpected server message: ${parsed.error.issues[0]?.message ?? ''}`);
-  return parsed.data;
-}
+// Clients parse server messages without zod (the SDK's browser bundle): see server-message.ts,
+// whose test checks it against the ServerMessage schema above.
+export { parseServerMessage } from './server-message.js';

@@ -3,6 +3,7 @@
  * .ci/run) driven by playwright-core, which downloads no browser of its own. The flags are
  * what a container without a GPU, a sandbox or network access for Google services needs.
  */
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -13,8 +14,20 @@ export const ARTIFACTS_DIR = fileURLToPath(new URL('../../test-artifacts/', impo
 /** Chromium's path; CHROMIUM_PATH overrides it for machines that keep it elsewhere. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-/** Launch headless Chromium. Always `await browser.close()`. */
+/**
+ * Launch headless Chromium. Always `await browser.close()`.
+ * @throws Error naming the install command and CHROMIUM_PATH when there is no Chromium.
+ */
 export function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    // Said plainly here: playwright-core's own message suggests downloading a browser it
+    // manages, which these tests do not use.
+    return Promise.reject(
+      new Error(
+        `No Chromium at ${CHROMIUM_PATH}: the browser tests need it. Install it (Debian/Ubuntu: apt-get install -y chromium) or set CHROMIUM_PATH to its executable (see README.md, "Prerequisites").`,
+      ),
+    );
+  }
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,

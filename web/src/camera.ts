@@ -9,7 +9,7 @@
  * may start at a negative coordinate, which subscriptions and replica reads accept (they
  * wrap). In a bounded world the centre is clamped to the world.
  */
-import { mod, type Rect, type Topology } from '@lifemmo/shared';
+import { mod, type Rect, type Topology } from '@lifemmo/shared/client';
 
 /** The world as the camera needs it. */
 export interface CameraWorld {

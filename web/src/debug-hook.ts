@@ -4,7 +4,7 @@
  * change with the page. Everything is a getter or a copy, so reading it never changes
  * the page.
  */
-import type { Rect } from '@lifemmo/shared';
+import type { Rect } from '@lifemmo/shared/client';
 import type { Camera, CameraWorld } from './camera.js';
 
 /** What `window.lifemmo` shows. */

@@ -8,7 +8,7 @@
  * streamed: the minimap is an overview, and a poll costs the server one walk over its
  * live chunks. See docs/web-client.md.
  */
-import { mod, type Rect } from '@lifemmo/shared';
+import { mod, type Rect } from '@lifemmo/shared/client';
 import type { CameraWorld } from './camera.js';
 
 /** Reply of GET /density. */

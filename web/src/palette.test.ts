@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { isLifeError } from '@lifemmo/shared';
+import { isLifeError } from '@lifemmo/shared/client';
 import { BUILT_IN, nextRotation, patternCells, placeAt } from './palette.js';
 
 const torus = { width: 64, height: 64, topology: 'torus' as const };

@@ -5,7 +5,7 @@
  * server would compute for `placePattern`.
  */
 import type { CameraWorld } from './camera.js';
-import { normalizeCell, parseRle, transformCells, type PatternBox, type PatternRotation } from '@lifemmo/shared';
+import { normalizeCell, parseRle, transformCells, type PatternBox, type PatternRotation } from '@lifemmo/shared/client';
 
 /** One palette entry. */
 export interface PaletteEntry {

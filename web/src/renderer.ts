@@ -9,7 +9,7 @@
  * diff: at most once per tick); camera moves only repeat the cheap drawImage. Drawing
  * happens at most once per animation frame, and only when something changed.
  */
-import { mod, type Rect } from '@lifemmo/shared';
+import { mod, type Rect } from '@lifemmo/shared/client';
 import type { Replica } from '@lifemmo/client';
 import { visibleRect, worldToScreen, type Camera, type CameraWorld, type ViewSize } from './camera.js';
 import type { OwnerColours } from './colours.js';

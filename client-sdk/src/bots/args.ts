@@ -4,7 +4,7 @@
  * the option, which the CLI prints with the usage and exits 2.
  */
 import { parseArgs } from 'node:util';
-import { LifeError } from '@lifemmo/shared';
+import { LifeError } from '@lifemmo/shared/client';
 
 /** Sockets per worker thread at most, when --threads is not given. */
 export const BOTS_PER_THREAD = 250;

@@ -4,7 +4,7 @@
  * BotStats. Never logs per message.
  */
 import { LifeClient, backoffDelay, createPlayer, isLifeError, type Rect, type WebSocketConstructor } from '@lifemmo/client';
-import { mod } from '@lifemmo/shared';
+import { mod } from '@lifemmo/shared/client';
 import type { BotsOptions } from './args.js';
 import { BOT_PATTERNS } from './patterns.js';
 import type { BotStats } from './stats.js';

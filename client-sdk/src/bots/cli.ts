@@ -5,7 +5,7 @@
  * options or no server. Ctrl-C ends the run early with a summary.
  */
 import { writeFileSync } from 'node:fs';
-import { isLifeError } from '@lifemmo/shared';
+import { isLifeError } from '@lifemmo/shared/client';
 import { USAGE, parseBotsArgs, type BotsOptions } from './args.js';
 import { progressLine, summaryTable } from './report.js';
 import { runBots } from './run.js';

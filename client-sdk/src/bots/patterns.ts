@@ -4,7 +4,7 @@
  * a second stays well inside it, and the world gets a mix of still lifes, oscillators,
  * gliders and a methuselah.
  */
-import { mulberry32 } from '@lifemmo/shared';
+import { mulberry32 } from '@lifemmo/shared/client';
 
 /** A pattern: RLE and its bounding box. */
 export interface BotPattern {

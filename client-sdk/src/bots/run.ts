@@ -23,6 +23,13 @@ const WORKER_BOOT_MS = 30_000;
 const WORKER_DRAIN_MS = 15_000;
 
 /**
+ * The worker's module. Built (dist/bots/run.js): worker.js itself. From the sources (tsx):
+ * worker threads do not inherit tsx's loader on Node 20, so worker-entry.mjs registers it
+ * before loading worker.ts.
+ */
+const WORKER_URL = import.meta.url.endsWith('.ts') ? new URL('./worker-entry.mjs', import.meta.url) : new URL('./worker.js', import.meta.url);
+
+/**
  * Run the bots described by `options` against the server; resolves with the result.
  * @throws LifeError LIFE_ERR_CONNECT_FAILED when GET /world fails (no server at the URL).
  */
@@ -42,7 +49,7 @@ export async function runBots(options: BotsOptions, hooks: RunHooks = {}): Promi
     const indices: number[] = [];
     for (let i = t; i < options.bots; i += threads) indices.push(i);
     const input: WorkerInput = { options, indices, world: { width: world.width, height: world.height, topology: world.topology } };
-    const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: input });
+    const worker = new Worker(WORKER_URL, { workerData: input });
     workers.push(worker);
     ready.push(new Promise<void>((resolve) => worker.on('message', (m: FromWorker) => m.type === 'ready' && resolve())));
     done.push(

@@ -2,7 +2,9 @@
 // not applied to workers), so when the server runs from its TypeScript sources (tests,
 // `tsx`), the sim's worker registers it, then loads the TypeScript worker. The built
 // server (server/dist/) starts server/dist/sim-worker.js instead.
+import { fileURLToPath } from 'node:url';
 import { register } from 'tsx/esm/api';
 
-register();
+// The repo's tsconfig maps @lifemmo/* to their sources (whatever the current directory).
+register({ tsconfig: fileURLToPath(new URL('../../../tsconfig.json', import.meta.url)) });
 await import('./sim-worker.ts');

@@ -9,6 +9,10 @@
  * Walking up from this module to the first directory holding `web/` does, and keeps working
  * when the repository is copied elsewhere (Docker) as long as `web/dist/` goes with it.
  *
+ * The same folder holds the SDK as one browser ES module, `sdk/lifemmo-client.js` (built by
+ * scripts/build-sdk-bundle.mjs), served at `GET /sdk/lifemmo-client.js` for pages on any
+ * origin that use the SDK without a bundler (client-sdk/README.md).
+ *
  * A missing bundle is an operator mistake, not a crash: `/` answers 404 LIFE_ERR_NOT_FOUND
  * naming the command that builds it. Files are read per request (they are small, and a
  * rebuild shows up without a restart); the rate limit is off for them, as a page load is
@@ -53,13 +57,13 @@ export interface WebRouteOptions {
   readonly distDir?: string | null;
 }
 
-/** Register `GET /`, `GET /assets/:name`, `GET /density` and `GET /players/me`. */
+/** Register `GET /`, `GET /assets/:name`, `GET /sdk/lifemmo-client.js(.map)`, `GET /density` and `GET /players/me`. */
 export function registerWebRoutes(app: ZodApp, ctx: ServerContext, options: WebRouteOptions = {}): void {
   const distDir = options.distDir === undefined ? findWebDist() : options.distDir;
   const notBuilt = (file: string): LifeError =>
     new LifeError(
       'NOT_FOUND',
-      `The web client is not built (${distDir === null ? 'no web/ directory found' : `missing ${join(distDir, file)}`}): run \`npm run build\``,
+      `The ${file.startsWith('sdk/') ? 'browser SDK bundle' : 'web client'} is not built (${distDir === null ? 'no web/ directory found' : `missing ${join(distDir, file)}`}): run \`npm run build\``,
     );
 
   const send = async (file: string, reply: { type(t: string): unknown; header(k: string, v: string): unknown }) => {
@@ -90,6 +94,15 @@ export function registerWebRoutes(app: ZodApp, ctx: ServerContext, options: WebR
       return send(name, reply);
     },
   );
+
+  for (const file of ['lifemmo-client.js', 'lifemmo-client.js.map']) {
+    app.get(`/sdk/${file}`, { config: { rateLimit: false }, schema: { hide: true } }, async (_request, reply) => {
+      // Pages on other origins load it with <script type="module"> or import(), which
+      // fetch in CORS mode: a public file with no credentials, so any origin may read it.
+      reply.header('access-control-allow-origin', '*');
+      return send(`sdk/${file}`, reply);
+    });
+  }
 
   registerDensityRoute(app, ctx);
   registerPlayerMeRoute(app, ctx);
