@@ -85,6 +85,12 @@ for (const [id, title, load] of sections) {
   );
 }
 
+// Sections written by something else (docs/benchmarks.md's sdk-bundle, by its own test) are kept as they are.
+const known = new Set(sections.map(([id]) => id));
+for (const m of existing.matchAll(/<!-- section:([\w-]+) -->[\s\S]*?<!-- \/section:\1 -->/g)) {
+  if (!known.has(m[1]!)) body.push(m[0], '');
+}
+
 const header = [
   '# Benchmarks',
   '',
