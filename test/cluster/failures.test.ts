@@ -107,6 +107,37 @@ describe('cluster failures', () => {
     expect(replicaCells(watcher)).toEqual(cells);
   });
 
+  it('kill -9 of a gateway: an SDK client given both gateways moves to the other and resyncs, with no user code', async () => {
+    cluster = await startCluster(2, { ...BASE, TICK_MS: '50' });
+    const gateways = cluster.urls.map(endpoint);
+    const player = await newPlayer(gateways[0]!, 'mover');
+    const client = new LifeClient({ urls: cluster.urls, token: player.token, reconnect: { initialDelayMs: 20, maxDelayMs: 200 } });
+    clients.push(client);
+    const reconnects: unknown[] = [];
+    client.on('reconnect', (e) => reconnects.push(e));
+    await client.connect();
+    await client.subscribe({ x: 0, y: 0, w: WORLD, h: WORLD });
+    await client.place(block(0));
+    // Which gateway it is on: the one whose socket count is 1.
+    const on = async (g: { url: string }) => (await call(g, 'GET', '/metrics')).text.includes('lifemmo_ws_clients 1');
+    const first = (await on(gateways[0]!)) ? 0 : 1;
+    expect(await on(gateways[first]!)).toBe(true);
+
+    cluster.gateways[first]!.child.kill('SIGKILL');
+    await cluster.gateways[first]!.exit;
+    await waitFor(() => reconnects.length === 1 && client.state === 'open', 15_000, 'the client to reconnect to the other gateway');
+    const other = gateways[1 - first]!;
+    expect(await on(other)).toBe(true);
+    // It places through the new gateway with the same token, and its replica is the world there.
+    const placed = await client.place(block(1));
+    await waitFor(() => client.generation >= placed.generation, 10_000, 'the placement to land');
+    const paused = (await admin(other, 'pause')).body.generation as number;
+    await waitFor(() => client.generation === paused, 10_000, 'the client at the paused generation');
+    const truth = await allCells(other);
+    expect(replicaCells(client)).toEqual(truth.cells);
+    expect(truth.cells.filter((c) => c[2] === player.id)).toHaveLength(8);
+  });
+
   it('nats-server restarted under load: no process exits, ticks resume, clients follow again', async () => {
     cluster = await startCluster(2, { ...BASE, TICK_MS: '50' });
     const gateways = cluster.urls.map(endpoint);
