@@ -9,7 +9,7 @@
  */
 import { LifeError, errorFromCode, isLifeError } from '@lifemmo/shared';
 import { BusRequestError, type Bus, type BusSubscription } from '../bus/index.js';
-import { ByteReader, ByteWriter, decodeJson } from './bytes.js';
+import { ByteReader, ByteWriter } from './bytes.js';
 
 const OK = 0;
 const FAILED = 1;
@@ -72,4 +72,3 @@ export async function callJson(bus: Bus, subject: string, request: Uint8Array, t
   return JSON.parse(new TextDecoder().decode(body));
 }
 
-export { decodeJson };
