@@ -18,6 +18,13 @@ const MAX_CACHED = 100_000;
 export class GatewayPlayers {
   readonly #link: SimLink;
   readonly #byHash = new Map<string, Player>();
+  /**
+   * Tokens seen lately and their hashes: a request is checked twice (rate limit key, then
+   * authentication), and hashing is a few percent of a placement's cost on the gateway.
+   * The tokens are in this process's memory with every request anyway; this keeps them
+   * no longer than the players they belong to.
+   */
+  readonly #hashOf = new Map<string, string>();
 
   constructor(link: SimLink) {
     this.#link = link;
@@ -25,7 +32,7 @@ export class GatewayPlayers {
 
   /** The player holding `token` if this gateway has seen it; no request. */
   cached(token: string): Player | undefined {
-    return this.#byHash.get(hashToken(token));
+    return this.#byHash.get(this.#hash(token));
   }
 
   /**
@@ -33,7 +40,7 @@ export class GatewayPlayers {
    * @throws LifeError LIFE_ERR_SIM_UNAVAILABLE when the token is not cached and the sim is out of reach.
    */
   async authenticate(token: string): Promise<Player | undefined> {
-    const tokenHash = hashToken(token);
+    const tokenHash = this.#hash(token);
     const known = this.#byHash.get(tokenHash);
     if (known !== undefined) return known;
     const found = await this.#link.playerByTokenHash(tokenHash);
@@ -52,8 +59,21 @@ export class GatewayPlayers {
     return { player: this.#remember(player), token };
   }
 
+  #hash(token: string): string {
+    let hash = this.#hashOf.get(token);
+    if (hash === undefined) {
+      hash = hashToken(token);
+      // Only a known player's token is kept (random tokens must not fill memory).
+      if (this.#byHash.has(hash)) this.#hashOf.set(token, hash);
+    }
+    return hash;
+  }
+
   #remember(p: Player): Player {
-    if (this.#byHash.size >= MAX_CACHED) this.#byHash.clear();
+    if (this.#byHash.size >= MAX_CACHED) {
+      this.#byHash.clear();
+      this.#hashOf.clear();
+    }
     const player = Object.freeze({ id: p.id, name: p.name, color: p.color, tokenHash: p.tokenHash });
     this.#byHash.set(player.tokenHash, player);
     return player;

@@ -12,6 +12,7 @@ import type { Log } from '../log/logger.js';
 import type { Bus, BusSubscription } from '../bus/index.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { observeTick } from '../metrics/metrics.js';
+import { PlacementBatcher } from './placement-batcher.js';
 import {
   TickKinds,
   callJson,
@@ -19,14 +20,13 @@ import {
   decodeCellsReply,
   decodeTickMessage,
   encodeJson,
-  encodePlaceRequest,
   type AdminReply,
   type AdminRequest,
   type BudgetReply,
   type CellsReply,
   type DensityReply,
   type LeaderboardReply,
-  type PlaceTransport,
+  type PlacementResult,
   type Subjects,
   type TickMessage,
   type WirePlayer,
@@ -43,11 +43,10 @@ export interface WorldView {
   readonly seed: number;
 }
 
-/** What an accepted placement answers. */
-export interface PlacementResult {
-  readonly accepted: number;
-  readonly generation: number;
-}
+export type { PlacementResult };
+
+/** Which surface a placement came through (a metrics label). */
+export type PlaceTransport = 'rest' | 'ws';
 
 /** Listeners of the sim's summaries. */
 export interface SimLinkListeners {
@@ -85,6 +84,7 @@ export class SimLink implements WorldView {
   seed = 0;
   readonly #o: SimLinkOptions;
   readonly #listeners = new Set<Partial<SimLinkListeners>>();
+  readonly #placements: PlacementBatcher;
   #sub: BusSubscription | null = null;
   #offState: (() => void) | null = null;
   #watchdog: NodeJS.Timeout | null = null;
@@ -95,6 +95,7 @@ export class SimLink implements WorldView {
   constructor(options: SimLinkOptions) {
     this.#o = options;
     this.geometry = options.geometry;
+    this.#placements = new PlacementBatcher((batch) => callRpc(options.bus, options.subjects.place(0), batch, options.requestTimeoutMs));
   }
 
   /** Whether the sim answers now (the bus is up and a summary arrived lately). */
@@ -161,8 +162,7 @@ export class SimLink implements WorldView {
   async place(owner: number, cells: ReadonlyArray<readonly [number, number]>, transport: PlaceTransport): Promise<PlacementResult> {
     const metrics = this.#o.metrics;
     try {
-      const body = await callJson(this.#o.bus, this.#o.subjects.place(0), encodePlaceRequest({ owner, transport, cells }), this.#o.requestTimeoutMs);
-      const result = body as PlacementResult;
+      const result = await this.#placements.place({ owner, cells });
       metrics.placements.inc({ transport, result: 'accepted', code: 'none' });
       metrics.placedCells.inc({ transport }, result.accepted);
       return result;

@@ -1,16 +1,15 @@
 /**
- * Placing cells for a player: the one path every transport (REST now, WebSocket later)
- * goes through, so the per-request limit, the budget and the metrics are the same
- * everywhere.
+ * Placing cells for a player, in the sim: the one path every placement goes through
+ * (REST and WebSocket, via any gateway), so the per-request limit and the budget are
+ * the same everywhere. Gateways count placements in their metrics (gateway/sim-link.ts).
  *
  * Order of checks: request size, then budget, then the engine's own checks (in the
  * world, no duplicates, not live, not pending). All or nothing: the budget is charged
  * only once the engine has accepted every cell, and both steps are synchronous, so no
  * tick or other request can slip in between.
  */
-import { LifeError, isLifeError } from '@lifemmo/shared';
+import { LifeError } from '@lifemmo/shared';
 import type { Engine } from '../engine/index.js';
-import type { Metrics } from '../metrics/metrics.js';
 import { PlacementBudget, type BudgetOptions } from '../players/budget.js';
 
 /** Limits of PlacementService. */
@@ -41,21 +40,16 @@ export interface SavedBudget {
   readonly generation: number;
 }
 
-/** A label for metrics: which surface the placement came through. */
-export type Transport = 'rest' | 'ws';
-
 /** Places cells on the engine on behalf of players, charging their budgets. */
 export class PlacementService {
   readonly #engine: Engine;
   readonly #options: PlacementOptions;
-  readonly #metrics: Metrics | undefined;
   readonly #budgets = new Map<number, PlacementBudget>();
   #journal: PlacementJournal | null = null;
 
-  constructor(engine: Engine, options: PlacementOptions, metrics?: Metrics) {
+  constructor(engine: Engine, options: PlacementOptions) {
     this.#engine = engine;
     this.#options = options;
-    this.#metrics = metrics;
   }
 
   /** Make every accepted placement durable here before it is acknowledged. */
@@ -71,34 +65,23 @@ export class PlacementService {
    *   LIFE_ERR_OUT_OF_WORLD, LIFE_ERR_DUPLICATE_CELL, LIFE_ERR_CELL_OCCUPIED, and
    *   LIFE_ERR_STORE_FAILED when it could not be made durable (not acknowledged).
    */
-  async place(owner: number, cells: ReadonlyArray<readonly [number, number]>, transport: Transport = 'rest'): Promise<PlacementResult> {
-    const result = this.#accept(owner, cells, transport);
+  async place(owner: number, cells: ReadonlyArray<readonly [number, number]>): Promise<PlacementResult> {
+    const result = this.#accept(owner, cells);
     if (this.#journal !== null) await this.#journal.placed(owner, result.generation, cells);
     return result;
   }
 
   /** Validate, charge and queue, synchronously: no tick or request can slip in between. */
-  #accept(owner: number, cells: ReadonlyArray<readonly [number, number]>, transport: Transport): PlacementResult {
-    try {
-      if (cells.length > this.#options.maxCellsPerRequest) {
-        throw new LifeError(
-          'TOO_MANY_CELLS',
-          `Too many cells in one request: ${cells.length}, at most ${this.#options.maxCellsPerRequest}`,
-        );
-      }
-      const budget = this.#budgetOf(owner);
-      const now = this.#engine.generation;
-      budget.check(cells.length, now);
-      const { generation } = this.#engine.place(cells, owner);
-      budget.take(cells.length, now);
-      this.#metrics?.placements.inc({ transport, result: 'accepted', code: 'none' });
-      this.#metrics?.placedCells.inc({ transport }, cells.length);
-      return { accepted: cells.length, generation };
-    } catch (err) {
-      const code = isLifeError(err) ? err.code : 'internal';
-      this.#metrics?.placements.inc({ transport, result: 'refused', code });
-      throw err;
+  #accept(owner: number, cells: ReadonlyArray<readonly [number, number]>): PlacementResult {
+    if (cells.length > this.#options.maxCellsPerRequest) {
+      throw new LifeError('TOO_MANY_CELLS', `Too many cells in one request: ${cells.length}, at most ${this.#options.maxCellsPerRequest}`);
     }
+    const budget = this.#budgetOf(owner);
+    const now = this.#engine.generation;
+    budget.check(cells.length, now);
+    const { generation } = this.#engine.place(cells, owner);
+    budget.take(cells.length, now);
+    return { accepted: cells.length, generation };
   }
 
   /** Every budget, for a snapshot. */

@@ -10,7 +10,7 @@
  */
 import { randomInt } from 'node:crypto';
 import type { Logger } from 'pino';
-import { parseRule } from '@lifemmo/shared';
+import { LifeError, isLifeError, parseRule } from '@lifemmo/shared';
 import type { Bus, BusSubscription } from '../bus/index.js';
 import type { Config } from '../config/config.js';
 import { Engine } from '../engine/index.js';
@@ -25,8 +25,9 @@ import {
   QueryRequest,
   decodeInterest,
   decodeJson,
-  decodePlaceRequest,
+  decodePlaceBatch,
   encodeCellsReply,
+  encodePlaceOutcomes,
   serveRpc,
   subjectsFor,
   type AdminReply,
@@ -139,8 +140,18 @@ export class Sim {
       this.#subscriptions.push(serveRpc(this.#bus, subject, handler, onError));
 
     rpc(s.place(0), async (request) => {
-      const { owner, transport, cells } = decodePlaceRequest(request);
-      return { json: await this.placement.place(owner, cells, transport) };
+      // In order, each accepted or refused synchronously; the reply waits for the one
+      // log flush that makes every accepted placement of the batch durable.
+      const batch = decodePlaceBatch(request);
+      const settled = await Promise.allSettled(batch.map(({ owner, cells }) => this.placement.place(owner, cells)));
+      return encodePlaceOutcomes(
+        settled.map((outcome) => {
+          if (outcome.status === 'fulfilled') return outcome.value;
+          if (isLifeError(outcome.reason)) return outcome.reason;
+          onError(outcome.reason);
+          return new LifeError('INTERNAL');
+        }),
+      );
     });
     rpc(s.admin, async (request) => ({ json: await this.#admin(AdminRequest.parse(decodeJson(request))) }));
     rpc(s.query, (request) => {

@@ -4,7 +4,7 @@ export * from './bytes.js';
 export * from './rpc.js';
 export * from './tick-message.js';
 export * from './chunk-messages.js';
-export * from './place-request.js';
+export * from './place-batch.js';
 export * from './cells-reply.js';
 export * from './control.js';
 export * from './message-arena.js';

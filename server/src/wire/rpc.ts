@@ -14,6 +14,7 @@ import { ByteReader, ByteWriter } from './bytes.js';
 const OK = 0;
 const FAILED = 1;
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 /** A reply body: raw bytes, or a value sent as JSON. */
 export type RpcBody = Uint8Array | { json: unknown };
@@ -36,8 +37,7 @@ export function serveRpc(
     } catch (err) {
       const error = isLifeError(err) ? err : new LifeError('INTERNAL');
       if (!isLifeError(err)) onError(err);
-      const json = { code: error.code, message: error.message, details: error.details ?? {} };
-      return new ByteWriter(128).u8(FAILED).bytes(encoder.encode(JSON.stringify(json))).finish();
+      return new ByteWriter(128).u8(FAILED).bytes(encodeError(error)).finish();
     }
   });
 }
@@ -62,13 +62,23 @@ export async function callRpc(bus: Bus, subject: string, request: Uint8Array, ti
   const status = reader.u8();
   const body = reader.rest();
   if (status === OK) return body;
-  const { code, message, details } = JSON.parse(new TextDecoder().decode(body)) as { code: string; message: string; details: Record<string, unknown> };
-  throw errorFromCode(code, message, details);
+  throw decodeError(body);
+}
+
+/** A LifeError as it crosses the bus: JSON `{ code, message, details }`. */
+export function encodeError(error: LifeError): Uint8Array {
+  return encoder.encode(JSON.stringify({ code: error.code, message: error.message, details: error.details ?? {} }));
+}
+
+/** The LifeError `encodeError` wrote, with its catalogue code. */
+export function decodeError(bytes: Uint8Array): LifeError {
+  const { code, message, details } = JSON.parse(decoder.decode(bytes)) as { code: string; message: string; details: Record<string, unknown> };
+  return errorFromCode(code, message, details);
 }
 
 /** callRpc with a JSON reply. */
 export async function callJson(bus: Bus, subject: string, request: Uint8Array, timeoutMs: number): Promise<unknown> {
   const body = await callRpc(bus, subject, request, timeoutMs);
-  return JSON.parse(new TextDecoder().decode(body));
+  return JSON.parse(decoder.decode(body));
 }
 

@@ -1,7 +1,7 @@
 // The bus messages between sims and gateways: every codec round-trips, and a payload of
 // another wire version or cut short is refused with a LifeError, never misread.
 import { describe, expect, it } from 'vitest';
-import { isLifeError } from '@lifemmo/shared';
+import { LifeError, isLifeError } from '@lifemmo/shared';
 import {
   ByteWriter,
   TickKinds,
@@ -9,12 +9,14 @@ import {
   decodeCellsReply,
   decodeInterest,
   decodeJson,
-  decodePlaceRequest,
+  decodePlaceBatch,
+  decodePlaceOutcomes,
   decodeTickMessage,
   encodeCellsReply,
   encodeInterest,
   encodeJson,
-  encodePlaceRequest,
+  encodePlaceBatch,
+  encodePlaceOutcomes,
   encodeTickMessage,
   subjectsFor,
   type TickMessage,
@@ -60,8 +62,16 @@ describe('wire codecs', () => {
   });
 
   it('round-trip placements (any integer a client may send), cell reads, interest and JSON', () => {
-    const place = { owner: 65535, transport: 'ws' as const, cells: [[-5, 2 ** 40] as [number, number], [0, 0] as [number, number]] };
-    expect(decodePlaceRequest(encodePlaceRequest(place))).toEqual(place);
+    const batch = [
+      { owner: 65535, cells: [[-5, 2 ** 40] as [number, number], [0, 0] as [number, number]] },
+      { owner: 1, cells: [[3, 4] as [number, number]] },
+    ];
+    expect(decodePlaceBatch(encodePlaceBatch(batch))).toEqual(batch);
+    const refusal = new LifeError('CELL_OCCUPIED', 'Cell (3, 4) is live', { cell: [3, 4] });
+    const [accepted, refused] = decodePlaceOutcomes(encodePlaceOutcomes([{ accepted: 2, generation: 2 ** 33 }, refusal]));
+    expect(accepted).toEqual({ accepted: 2, generation: 2 ** 33 });
+    expect(refused).toBeInstanceOf(LifeError);
+    expect(refused).toMatchObject({ code: refusal.code, message: refusal.message, details: { cell: [3, 4] } });
     const cells = { generation: 12, cells: [[1, 2, 3], [4095, 4095, 65535]] as Array<[number, number, number]> };
     expect(decodeCellsReply(encodeCellsReply(cells))).toEqual(cells);
     const interest = { gateway: 'gw-ab12', leaseMs: 3000, chunks: Uint32Array.of(0, 7, 4095) };
@@ -84,7 +94,7 @@ describe('wire codecs', () => {
     };
     expect(refused(() => decodeTickMessage(other))).toBe('refused');
     for (const cut of [1, 10, payload.length - 1]) expect(refused(() => decodeTickMessage(payload.subarray(0, cut)))).toBe('refused');
-    expect(refused(() => decodePlaceRequest(new ByteWriter().u32(1).u8(0).u32(1000).finish()))).toBe('refused');
+    expect(refused(() => decodePlaceBatch(new ByteWriter().u32(1).u32(7).u32(1000).finish()))).toBe('refused');
   });
 
   it('names subjects after the world, one token per shard and region', () => {
