@@ -17,10 +17,12 @@
  */
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import WebSocket from 'ws';
-import { mulberry32 } from '@lifemmo/shared';
+import { PROTOCOL_VERSION, mulberry32 } from '@lifemmo/shared';
 import { RawWsClient, type RawWsHandlers } from './ws-raw-client.js';
 
 /** Histogram bucket count: 1 ms buckets, the last one holds everything >= 10 s. */
+/** How often each client acknowledges frames: the server's hello.limits.ackEveryMs at its defaults. */
+const ACK_EVERY_MS = 250;
 const BUCKETS = 10_001;
 const CONNECT_TIMEOUT_MS = 120_000;
 /** Sockets opened at once per worker, so the server's accept backlog never overflows. */
@@ -87,6 +89,8 @@ async function runWorker(input: WorkerInput): Promise<void> {
   const random = prng(input.seed);
   const clients: LoadClient[] = [];
   const lastGeneration: number[] = [];
+  // Acknowledged as the SDK does (docs/protocol.md), at most every ACK_EVERY_MS per client.
+  const lastAckAt: number[] = [];
   let measuring = false;
   const r: WorkerResult = { frames: 0, diffs: 0, snapshots: 0, bytes: 0, gaps: 0, closed: 0, errors: 0, histogram: [] };
   const histogram = new Uint32Array(BUCKETS);
@@ -104,7 +108,7 @@ async function runWorker(input: WorkerInput): Promise<void> {
       }, OPEN_TIMEOUT_MS);
       const client = openClient(input.client, input.url, {
         open() {
-          client.sendText('{"type":"hello","protocolVersion":1}');
+          client.sendText(`{"type":"hello","protocolVersion":${PROTOCOL_VERSION}}`);
           const x = Math.floor(random() * input.world);
           const y = Math.floor(random() * input.world);
           client.sendText(`{"type":"subscribe","x":${x},"y":${y},"w":${input.viewport},"h":${input.viewport}}`);
@@ -113,6 +117,10 @@ async function runWorker(input: WorkerInput): Promise<void> {
           const now = Date.now();
           const type = bytes[at];
           const generation = bytes.readUInt32LE(at + 4);
+          if (now - (lastAckAt[i] ?? 0) >= ACK_EVERY_MS) {
+            lastAckAt[i] = now;
+            client.sendText(`{"type":"ack","generation":${generation}}`);
+          }
           if (type === 1) {
             lastGeneration[i] = generation;
             if (measuring) r.snapshots++;

@@ -36,8 +36,14 @@ export interface DiffEvent {
 
 /** Payload of `resync`: the client found its replica unusable and asked for a snapshot. */
 export interface ResyncEvent {
-  /** `gap`: a diff skipped generations; `inconsistent`: a diff did not fit the replica; `decode`: a frame was malformed. */
-  readonly reason: 'gap' | 'inconsistent' | 'decode';
+  /**
+   * `gap`: a diff skipped generations; `inconsistent`: a diff did not fit the replica;
+   * `decode`: a frame was malformed; `stale`: a diff was older than the server's lag bound
+   * (hello.limits.maxLagMs) when it was read, because the client had stopped reading.
+   */
+  readonly reason: 'gap' | 'inconsistent' | 'decode' | 'stale';
+  /** How old the stale diff was, ms (stale only). */
+  readonly ageMs?: number;
   /** The generation the client expected next and the one that came (gap only). */
   readonly expected?: number;
   readonly received?: number;

@@ -55,7 +55,7 @@ const HELLO: ServerHello = {
   tickMs: 100,
   world: { width: 128, height: 128, topology: 'torus', rule: 'B3/S23', chunkSize: 64 },
   player: { id: 1, name: 'a', color: '#000000' },
-  limits: { maxViewportArea: 65536, maxMessageBytes: 65536, maxCellsPerMessage: 1024, heartbeatMs: 15000 },
+  limits: { maxViewportArea: 65536, maxMessageBytes: 65536, maxCellsPerMessage: 1024, heartbeatMs: 15000, maxLagMs: 1000, ackEveryMs: 250 },
 };
 
 const u16 = (v: number[]) => Uint16Array.from(v);

@@ -23,6 +23,7 @@ import {
   type ServerMessage,
 } from '@lifemmo/shared/client';
 import type { ClientState, DisconnectEvent, LifeClientEvents, ResyncEvent } from './client-events.js';
+import { AckSchedule } from './acks.js';
 import { Connection, ConnectionStates, now } from './connection.js';
 import { errorFromCode } from './errors.js';
 import { TypedEmitter } from './events.js';
@@ -121,6 +122,9 @@ export class LifeClient extends TypedEmitter<LifeClientEvents> {
   readonly #requests: Requests;
   readonly #sync: ReplicaSync;
   #hello: ServerHello | null = null;
+  readonly #acks: AckSchedule;
+  /** How far off the clock offset may be (half the hello's round trip), ms. */
+  #clockUncertaintyMs = 0;
   #clockOffsetMs = 0;
   /** Set while reconnected but waiting for the snapshot that completes the reconnect. */
   #reconnected: { attempts: number; since: number } | null = null;
@@ -131,6 +135,7 @@ export class LifeClient extends TypedEmitter<LifeClientEvents> {
     const reconnect = options.reconnect ?? true;
     this.#requests = new Requests(options.requestTimeoutMs ?? 10_000);
     this.#sync = new ReplicaSync(options.replica ?? true);
+    this.#acks = new AckSchedule((generation) => this.#connection.send({ type: 'ack', generation }));
     this.#connection = new Connection(
       {
         // Throws LIFE_ERR_VALIDATION for a malformed URL now, not at connect time.
@@ -145,7 +150,10 @@ export class LifeClient extends TypedEmitter<LifeClientEvents> {
         onSocketOpen: () => this.#onSocketOpen(),
         onHello: (hello, sentAt, reconnect) => this.#onHello(hello, sentAt, reconnect),
         onMessage: (data) => this.#onMessage(data),
-        onSocketLost: (err) => this.#requests.failAll(err),
+        onSocketLost: (err) => {
+          this.#acks.stop();
+          this.#requests.failAll(err);
+        },
         onDisconnect: (event: DisconnectEvent) => this.emit('disconnect', event),
         onClosed: (err) => this.#onClosed(err),
         onError: (err) => this.emit('error', err),
@@ -252,6 +260,8 @@ export class LifeClient extends TypedEmitter<LifeClientEvents> {
     const halfRtt = (receivedAt - helloSentAt) / 2;
     const offset = hello.serverTime - (helloSentAt + halfRtt);
     this.#clockOffsetMs = Math.abs(offset) > halfRtt + 1 ? offset : 0;
+    this.#clockUncertaintyMs = halfRtt + 1;
+    this.#acks.reset(hello.limits.ackEveryMs);
     this.#sync.onHello(hello.world);
     this.emit('hello', hello);
     if (reconnect === null) return;
@@ -402,9 +412,20 @@ export class LifeClient extends TypedEmitter<LifeClientEvents> {
       this.emit('error', err as LifeError);
       return;
     }
+    const at = now();
+    // Every frame read is acknowledged, applied or not: the server measures how far behind we are.
+    this.#acks.read(header.generation, at);
     // After unsubscribe, frames already in flight are ignored (docs/protocol.md).
     if (!this.#sync.watching) return;
-    if (header.type !== FrameTypes.SNAPSHOT) return this.#onOutcome(this.#sync.applyDiff(header, bytes), header, bytes);
+    if (header.type !== FrameTypes.SNAPSHOT) {
+      // A diff older than the server's lag bound sat in a buffer while we did not read: it
+      // is not applied; a fresh snapshot replaces what it would have said.
+      const ageMs = at + this.#clockOffsetMs - header.timestamp;
+      const stale = this.#hello !== null && ageMs > this.#hello.limits.maxLagMs + this.#clockUncertaintyMs;
+      const outcome = this.#sync.applyDiff(header, bytes, stale ? Math.round(ageMs) : undefined);
+      if (outcome.kind === 'resync') this.#acks.flush(at); // before the resync, so the server knows we caught up
+      return this.#onOutcome(outcome, header, bytes);
+    }
     if (header.reason === SnapshotReasons.SUBSCRIBE || header.reason === SnapshotReasons.BACKPRESSURE) {
       // A backpressure snapshot may stand in for a subscribe's (the client was behind when it subscribed).
       const id = this.#requests.takeSubscribe();

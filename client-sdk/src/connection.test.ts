@@ -56,7 +56,7 @@ const HELLO: ServerHello = {
   tickMs: 100,
   world: { width: 64, height: 64, topology: 'torus', rule: 'B3/S23', chunkSize: 64 },
   player: null,
-  limits: { maxViewportArea: 4096, maxMessageBytes: 65536, maxCellsPerMessage: 1024, heartbeatMs: 60_000 },
+  limits: { maxViewportArea: 4096, maxMessageBytes: 65536, maxCellsPerMessage: 1024, heartbeatMs: 60_000, maxLagMs: 1000, ackEveryMs: 250 },
 };
 
 /** A host that records what it is told. */

@@ -129,10 +129,11 @@ export class ReplicaSync {
     return { kind: 'snapshot', generation: header.generation, reason: REASON_NAMES[header.reason] ?? 'resync', chunks: header.chunkCount };
   }
 
-  /** Apply a diff frame. */
-  applyDiff(header: FrameHeader, bytes: Uint8Array): FrameOutcome {
+  /** Apply a diff frame; `staleAgeMs`: it is too old to show (its age), so ask for a snapshot instead. */
+  applyDiff(header: FrameHeader, bytes: Uint8Array, staleAgeMs?: number): FrameOutcome {
     if (header.type !== FrameTypes.DIFF || this.#awaitingSnapshot || this.#generation < 0) return IGNORED;
     if (header.generation <= this.#generation) return IGNORED; // stale, already covered by a snapshot
+    if (staleAgeMs !== undefined) return this.#resync({ reason: 'stale', ageMs: staleAgeMs });
     if (header.generation !== this.#generation + 1) {
       return this.#resync({ reason: 'gap', expected: this.#generation + 1, received: header.generation });
     }

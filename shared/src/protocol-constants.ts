@@ -4,8 +4,12 @@
  * schemas, so that clients (the SDK's browser bundle) get them without zod.
  */
 
-/** Version of this protocol; a client hello with another version is closed with PROTOCOL_VERSION. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * Version of this protocol; a client hello with another version is closed with
+ * PROTOCOL_VERSION. 2: clients acknowledge the frames they read (`ack`), which is how the
+ * server bounds how stale a client's view may get.
+ */
+export const PROTOCOL_VERSION = 2;
 
 /** Path of the WebSocket endpoint. */
 export const WS_PATH = '/ws';

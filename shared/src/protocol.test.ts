@@ -33,6 +33,7 @@ describe('client messages', () => {
       { type: 'placePattern', rle: 'bo$2bo$3o!', x: 1, y: 2, rotate: 90, flip: 'horizontal' },
       { type: 'resync' },
       { type: 'ping', t: 123.5 },
+      { type: 'ack', generation: 42 },
     ];
     expect(new Set(valid.map((m) => m.type))).toEqual(new Set(CLIENT_MESSAGE_TYPES));
     for (const message of valid) expect(parseClientMessage(JSON.stringify(message))).toEqual(message);
@@ -86,7 +87,7 @@ describe('server messages', () => {
       tickMs: 100,
       world: { width: 256, height: 256, topology: 'torus', rule: 'B3/S23', chunkSize: 64 },
       player: null,
-      limits: { maxViewportArea: 262144, maxMessageBytes: 65536, maxCellsPerMessage: 1024, heartbeatMs: 15000 },
+      limits: { maxViewportArea: 262144, maxMessageBytes: 65536, maxCellsPerMessage: 1024, heartbeatMs: 15000, maxLagMs: 1000, ackEveryMs: 250 },
     };
     expect(parseServerMessage(JSON.stringify(hello))).toEqual(hello);
     expect(ServerMessage.parse({ type: 'placed', accepted: 3, generation: 9, id: 'a' })).toMatchObject({ accepted: 3 });

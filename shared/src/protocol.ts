@@ -89,8 +89,19 @@ export const Ping = z.strictObject({
   t: z.number().optional(),
 });
 
+/**
+ * The newest generation whose frame the client has read (applied or not). Sent at most every
+ * hello.limits.ackEveryMs while frames arrive, and that long after the last one at the
+ * latest; the server sends no diffs to a client whose oldest unacknowledged frame is older
+ * than hello.limits.maxLagMs. No reply.
+ */
+export const Ack = z.strictObject({
+  type: z.literal('ack'),
+  generation: z.int().min(0),
+});
+
 /** Every message a client may send. */
-export const ClientMessage = z.discriminatedUnion('type', [ClientHello, Subscribe, Unsubscribe, Place, PlacePattern, Resync, Ping]);
+export const ClientMessage = z.discriminatedUnion('type', [ClientHello, Subscribe, Unsubscribe, Place, PlacePattern, Resync, Ping, Ack]);
 /** Every message a client may send. */
 export type ClientMessage = z.infer<typeof ClientMessage>;
 // The type of each client message, inferred from the schema of the same name.
@@ -101,10 +112,11 @@ export type Place = z.infer<typeof Place>;
 export type PlacePattern = z.infer<typeof PlacePattern>;
 export type Resync = z.infer<typeof Resync>;
 export type Ping = z.infer<typeof Ping>;
+export type Ack = z.infer<typeof Ack>;
 /** The `type` of a client message. */
 export type ClientMessageType = ClientMessage['type'];
 /** Every client message type, for dispatch tables. */
-export const CLIENT_MESSAGE_TYPES: readonly ClientMessageType[] = ['hello', 'subscribe', 'unsubscribe', 'place', 'placePattern', 'resync', 'ping'];
+export const CLIENT_MESSAGE_TYPES: readonly ClientMessageType[] = ['hello', 'subscribe', 'unsubscribe', 'place', 'placePattern', 'resync', 'ping', 'ack'];
 
 // ---------------------------------------------------------------------------------
 // Server to client
@@ -144,6 +156,10 @@ export const ServerHello = z.object({
     maxCellsPerMessage: z.int(),
     /** Interval of the server's WebSocket pings, ms; miss one and the connection closes. */
     heartbeatMs: z.int(),
+    /** A frame unacknowledged this long stops the diffs until the client catches up (then a snapshot), ms. */
+    maxLagMs: z.int(),
+    /** How often to send `ack` while frames arrive, ms. */
+    ackEveryMs: z.int(),
   }),
 });
 

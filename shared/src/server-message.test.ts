@@ -17,7 +17,7 @@ const hello = fc.record({
   tickMs: fc.double({ noNaN: true, noDefaultInfinity: true }),
   world: fc.record({ width: int, height: int, topology: fc.constantFrom('torus', 'bounded'), rule: fc.string(), chunkSize: int }),
   player: fc.option(fc.record({ id: int, name: fc.string(), color: fc.string() }), { nil: null }),
-  limits: fc.record({ maxViewportArea: int, maxMessageBytes: int, maxCellsPerMessage: int, heartbeatMs: int }),
+  limits: fc.record({ maxViewportArea: int, maxMessageBytes: int, maxCellsPerMessage: int, heartbeatMs: int, maxLagMs: int, ackEveryMs: int }),
 });
 const placed = fc.tuple(fc.record({ type: fc.constant('placed'), accepted: int, generation: int }), id).map(([o, i]) => withId(o, i));
 const error = fc.tuple(fc.record({ type: fc.constant('error'), code: fc.string(), message: fc.string() }), id).map(([o, i]) => withId(o, i));

@@ -70,6 +70,8 @@ function hello(o: Fields): ServerHello {
       maxMessageBytes: int(l, 'maxMessageBytes'),
       maxCellsPerMessage: int(l, 'maxCellsPerMessage'),
       heartbeatMs: int(l, 'heartbeatMs'),
+      maxLagMs: int(l, 'maxLagMs'),
+      ackEveryMs: int(l, 'ackEveryMs'),
     },
   };
 }

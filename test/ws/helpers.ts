@@ -43,6 +43,8 @@ export interface ClientOptions {
   readonly autoPong?: boolean;
   /** Decode only frame headers and keep no replica (cheap clients for load). Default true. */
   readonly decode?: boolean;
+  /** Acknowledge every frame read, as protocol version 2 asks (default true). */
+  readonly ack?: boolean;
 }
 
 /**
@@ -67,9 +69,11 @@ export class TestClient {
   #waiters: Array<() => void> = [];
   #chunksX = 0;
   readonly #decode: boolean;
+  readonly #ack: boolean;
 
   constructor(url: string, options: ClientOptions = {}) {
     this.#decode = options.decode ?? true;
+    this.#ack = options.ack ?? true;
     this.ws = new WebSocket(url, { headers: options.headers, autoPong: options.autoPong ?? true });
     this.opened = new Promise((resolve, reject) => {
       this.ws.once('open', () => resolve());
@@ -99,6 +103,7 @@ export class TestClient {
       this.json.push(message);
     } else {
       const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+      if (this.#ack) this.send({ type: 'ack', generation: readFrameHeader(bytes).generation });
       if (this.#decode) {
         const frame = decodeFrame(bytes);
         this.frames.push({ frame, bytes: data.length, at: Date.now() });

@@ -1,5 +1,5 @@
 // A slow consumer never slows the others: a client that stops reading while others read
-// falls behind (no more diffs), the server's buffered bytes stay bounded, the others get
+// falls behind (no more diffs, by its unacknowledged frames' age or its queued bytes), the server's buffered bytes stay bounded, the others get
 // every generation on time, and the slow one gets a fresh snapshot once it reads again.
 // A client that lets replies pile up past the hard limit is disconnected with 4004.
 import { afterEach, describe, expect, it } from 'vitest';
@@ -88,7 +88,8 @@ describe('slow consumer', () => {
       20_000,
       'the backpressure snapshot',
     );
-    expect(ws.stats.resyncs).toBe(resyncsBefore + 1);
+    // At least this one; a loaded machine may leave a fast reader briefly over the lag bound too.
+    expect(ws.stats.resyncs).toBeGreaterThan(resyncsBefore);
     await admin(server, 'pause');
     const generation = (await admin(server, 'step', { generations: 1 })).body.generation as number;
     await slow.atGeneration(generation, 20_000);

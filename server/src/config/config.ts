@@ -115,6 +115,8 @@ export interface Config {
     readonly sendHardLimitBytes: number;
     /** Interval of heartbeat pings, ms; a client that misses one is closed (4005). */
     readonly heartbeatMs: number;
+    /** Oldest a frame sent to a client may be and still unacknowledged before it gets no more diffs, ms. */
+    readonly maxLagMs: number;
     readonly permessageDeflate: boolean;
   };
 }
@@ -172,6 +174,7 @@ const EXPECT: Record<string, string> = {
   WS_SEND_WATERMARK_BYTES: 'an integer from 1024 to 1073741824 (bytes)',
   WS_SEND_HARD_LIMIT_BYTES: 'an integer from 1024 to 1073741824 (bytes), above WS_SEND_WATERMARK_BYTES',
   WS_HEARTBEAT_MS: 'an integer from 100 to 3600000 (milliseconds)',
+  WS_MAX_LAG_MS: 'an integer from 200 to 600000 (milliseconds)',
   WS_PERMESSAGE_DEFLATE: 'true or false',
 };
 
@@ -228,6 +231,7 @@ const EnvSchema = z.object({
   WS_SEND_WATERMARK_BYTES: num(1024, 2 ** 30, 262_144),
   WS_SEND_HARD_LIMIT_BYTES: num(1024, 2 ** 30, 2_097_152),
   WS_HEARTBEAT_MS: num(100, 3_600_000, 15_000),
+  WS_MAX_LAG_MS: num(200, 600_000, 1_000),
   WS_PERMESSAGE_DEFLATE: z.preprocess(blankToUndefined, z.enum(['true', 'false', '1', '0']).default('false')),
 });
 
@@ -313,6 +317,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       // marked behind; keep it above.
       sendHardLimitBytes: Math.max(e.WS_SEND_HARD_LIMIT_BYTES, e.WS_SEND_WATERMARK_BYTES + 1),
       heartbeatMs: e.WS_HEARTBEAT_MS,
+      maxLagMs: e.WS_MAX_LAG_MS,
       permessageDeflate: e.WS_PERMESSAGE_DEFLATE === 'true' || e.WS_PERMESSAGE_DEFLATE === '1',
     },
   };

@@ -71,7 +71,7 @@ export class Broadcaster {
       const group = client.group;
       if (group === null) continue;
       if (group.frame === null) client.awaitSnapshot(SnapshotReasons.RESYNC);
-      else if (client.deliverDiff(group.frame)) retained = true;
+      else if (client.deliverDiff(group.frame, tick.generation, started)) retained = true;
     }
     for (const group of ctx.groups.values()) group.frame = null;
     this.#arena.release(retained);

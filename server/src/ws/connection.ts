@@ -1,6 +1,8 @@
 /**
  * One WebSocket client: the hello handshake and authentication, zod validation of every
- * inbound message, the dispatch of control messages, and sending with backpressure.
+ * inbound message, the dispatch of control messages, and sending with backpressure: by
+ * the bytes queued here (backpressure.ts) and by the age of the oldest frame the client
+ * has not acknowledged (client-lag.ts).
  *
  * Everything here is synchronous: a message is handled completely before the next one
  * (or the next tick's publish) runs, so a snapshot is always followed by the diff of the
@@ -18,6 +20,7 @@ import {
   SnapshotReasons,
   CHUNK_SIZE,
   parseClientMessage,
+  readFrameHeader,
   type ClientHello,
   type ClientMessage,
   type ErrorName,
@@ -28,7 +31,8 @@ import {
 import type { Player } from '../players/player-registry.js';
 import { patternCells } from '../placement/pattern-cells.js';
 import type { PlacementResult } from '../gateway/sim-link.js';
-import { sendVerdict, type BackpressureLimits } from './backpressure.js';
+import { sendVerdict, type BackpressureLimits, type SendVerdict } from './backpressure.js';
+import { ClientLag } from './client-lag.js';
 import type { SharedMessage } from './shared-message.js';
 import { SocketWriter } from './socket-write.js';
 import { resolveViewport, type Viewport } from './subscriptions.js';
@@ -38,6 +42,12 @@ import type { ClientGroup, WsContext } from './ws-context.js';
 export const MAX_MALFORMED_MESSAGES = 20;
 /** After a close frame is queued, how long the peer has to answer before the socket is destroyed, ms. */
 const CLOSE_GRACE_MS = 1000;
+/**
+ * The same when the close frame is queued behind frames the client has not read (it
+ * stopped reading): long enough for a stalled client that reads again to read the close
+ * code rather than see a dropped socket. What it holds is bounded by WS_MAX_LAG_MS of frames.
+ */
+const STALLED_CLOSE_GRACE_MS = 30_000;
 
 const MALFORMED_CODES: ReadonlySet<string> = new Set([
   Errors.WS_BAD_MESSAGE.code,
@@ -59,7 +69,10 @@ export class WsConnection {
   alive = true;
   /** Heartbeat sweeps seen without a hello (closed at the second). */
   sweepsWithoutHello = 0;
-  /** True while the client gets no diffs because its send buffer is over the watermark. */
+  /**
+   * True while the client gets no diffs: its send buffer is over the watermark, or a frame
+   * it has not acknowledged is older than WS_MAX_LAG_MS.
+   */
   behind = false;
   #helloDone = false;
   /** Messages that arrived while hello waited for the sim to know the token. */
@@ -79,6 +92,7 @@ export class WsConnection {
    */
   readonly #socketWriter: SocketWriter | null;
   readonly #limits: BackpressureLimits;
+  readonly #lag = new ClientLag();
   /** Token from `?token=` or the Authorization header, checked at hello. */
   readonly #upgradeToken: string | undefined;
 
@@ -136,7 +150,7 @@ export class WsConnection {
    * then skip it, or send a fresh snapshot instead once it has drained. Returns true when
    * the message's bytes may still be held after this call (not all written at once).
    */
-  deliverDiff(message: SharedMessage): boolean {
+  deliverDiff(message: SharedMessage, generation: number, now: number): boolean {
     if (this.#closing || this.#viewport === null) return false;
     if (this.#awaiting !== null) {
       this.retryAwaitedSnapshot();
@@ -146,11 +160,20 @@ export class WsConnection {
       this.sendSnapshot(SnapshotReasons.BACKPRESSURE);
       return false;
     }
-    const verdict = sendVerdict(this.bufferedAmount, this.#limits);
-    if (verdict === 'send') return this.#sendShared(message);
-    if (verdict === 'skip') this.#fallBehind();
+    const verdict = this.#verdict(now);
+    if (verdict === 'send') {
+      this.#lag.sent(generation, now);
+      return this.#sendShared(message);
+    }
+    if (verdict === 'skip') this.#fallBehind(now);
     else this.#drop();
     return false;
+  }
+
+  /** Send, skip (behind: by bytes queued here, or by the age of what the client has not acknowledged) or drop. */
+  #verdict(now: number): SendVerdict {
+    const verdict = sendVerdict(this.bufferedAmount, this.#limits);
+    return verdict === 'send' && this.#lag.ageMs(now) > this.#ctx.options.maxLagMs ? 'skip' : verdict;
   }
 
   /**
@@ -164,12 +187,15 @@ export class WsConnection {
       return;
     }
     this.#awaiting = null;
-    const verdict = sendVerdict(this.bufferedAmount, this.#limits);
+    const now = performance.now();
+    const verdict = this.#verdict(now);
     if (verdict === 'drop') return this.#drop();
-    if (verdict === 'skip') return this.#fallBehind();
+    if (verdict === 'skip') return this.#fallBehind(now);
     const wasBehind = this.behind;
     this.behind = false;
-    this.#send(this.#ctx.snapshots.frame(this.#viewport.chunks, wasBehind ? SnapshotReasons.BACKPRESSURE : reason));
+    const frame = this.#ctx.snapshots.frame(this.#viewport.chunks, wasBehind ? SnapshotReasons.BACKPRESSURE : reason);
+    this.#lag.sent(readFrameHeader(frame).generation, now);
+    this.#send(frame);
     if (wasBehind) {
       this.#ctx.stats.resyncs++;
       this.log.debug('ws client drained: resynced');
@@ -221,10 +247,12 @@ export class WsConnection {
     return this.#socketWriter.write(message.wire);
   }
 
-  #fallBehind(): void {
+  #fallBehind(now: number): void {
     if (this.behind) return;
     this.behind = true;
-    this.log.debug({ bufferedAmount: this.bufferedAmount }, 'ws client behind: diffs paused');
+    const lagMs = this.#lag.ageMs(now);
+    if (lagMs > this.#ctx.options.maxLagMs) this.#ctx.stats.lagged++;
+    this.log.debug({ bufferedAmount: this.bufferedAmount, lagMs, inFlight: this.#lag.inFlight }, 'ws client behind: diffs paused');
   }
 
   #drop(): void {
@@ -248,7 +276,11 @@ export class WsConnection {
     this.#leaveGroup();
     const spec = Errors[name] as { code: string; closeCode?: number };
     this.#ws.close(spec.closeCode ?? CloseCodes.NORMAL, spec.code);
-    const timer = setTimeout(() => this.#ws.terminate(), CLOSE_GRACE_MS);
+    // Frames it has not acknowledged (or bytes still queued here) say the peer is not
+    // reading: the close frame waits behind them, in the kernel's buffers or ours, and
+    // destroying the socket would lose it.
+    const stalled = this.bufferedAmount > 0 || this.#lag.inFlight > 0;
+    const timer = setTimeout(() => this.#ws.terminate(), stalled ? STALLED_CLOSE_GRACE_MS : CLOSE_GRACE_MS);
     timer.unref();
     this.#ws.once('close', () => clearTimeout(timer));
   }
@@ -317,6 +349,8 @@ export class WsConnection {
         const cells = patternCells(this.#ctx.sim.geometry, message, this.#ctx.maxCellsPerMessage);
         return this.#placed(message.id, this.#ctx.sim.place(player.id, cells, 'ws'));
       }
+      case 'ack':
+        return this.#ack(message.generation);
       case 'ping':
         return this.sendJson({
           type: 'pong',
@@ -384,6 +418,8 @@ export class WsConnection {
         maxMessageBytes: options.maxMessageBytes,
         maxCellsPerMessage: this.#ctx.maxCellsPerMessage,
         heartbeatMs: options.heartbeatMs,
+        maxLagMs: options.maxLagMs,
+        ackEveryMs: ackEveryMs(options.maxLagMs),
       },
     });
   }
@@ -395,6 +431,12 @@ export class WsConnection {
     // A new viewport needs its snapshot whatever state the old one was in.
     this.behind = false;
     this.sendSnapshot(SnapshotReasons.SUBSCRIBE);
+  }
+
+  /** The client has read up to `generation`: a client that was behind may be caught up now. */
+  #ack(generation: number): void {
+    this.#lag.acked(generation);
+    if (this.behind && this.#lag.inFlight === 0) this.sendSnapshot(SnapshotReasons.BACKPRESSURE);
   }
 
   #requirePlayer(): Player {
@@ -430,6 +472,15 @@ export class WsConnection {
     this.sendJson({ type: 'error', code: spec.code, message: message ?? spec.message, ...(id !== undefined && { id }) });
     this.close(name);
   }
+}
+
+/**
+ * How often clients should acknowledge: a few times within the lag bound, so that a client
+ * keeping up never looks late, and no more than four times a second, since at 5,000 clients
+ * each ack is 5,000 messages a second for the gateway to read.
+ */
+export function ackEveryMs(maxLagMs: number): number {
+  return Math.max(50, Math.min(250, Math.floor(maxLagMs / 4)));
 }
 
 /** The text of a message: ws hands over one Buffer, or a list of fragments. */

@@ -15,6 +15,7 @@ export interface WsMetrics {
   readonly diffChunkEncodings: Counter;
   readonly snapshotChunkEncodings: Counter;
   readonly diffFrames: Counter;
+  readonly lagged: Counter;
   readonly closes: Counter<'code'>;
   readonly publishDuration: Histogram;
   /** Totals already copied to Prometheus. */
@@ -38,6 +39,11 @@ export function createWsMetrics(metrics: Metrics, zero: WsStats): WsMetrics {
     diffFrames: new Counter({
       name: 'lifemmo_ws_diff_frames_total',
       help: 'Diff frames assembled (once per distinct watched chunk set per tick)',
+      registers,
+    }),
+    lagged: new Counter({
+      name: 'lifemmo_ws_lagged_total',
+      help: 'Times a client stopped getting diffs because a frame it had not acknowledged was older than WS_MAX_LAG_MS',
       registers,
     }),
     closes: new Counter({ name: 'lifemmo_ws_closes_total', help: 'WebSocket connections closed, by close code', labelNames: ['code'], registers }),
@@ -64,5 +70,6 @@ export function syncWsMetrics(metrics: Metrics, ws: WsMetrics, stats: WsStats): 
   add(ws.diffChunkEncodings, stats.diffChunkEncodings, c.diffChunkEncodings);
   add(ws.snapshotChunkEncodings, stats.snapshotChunkEncodings, c.snapshotChunkEncodings);
   add(ws.diffFrames, stats.diffFrames, c.diffFrames);
+  add(ws.lagged, stats.lagged, c.lagged);
   Object.assign(c, stats);
 }

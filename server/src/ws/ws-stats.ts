@@ -20,6 +20,8 @@ export interface WsStats {
   resyncs: number;
   /** Clients disconnected past the hard limit. */
   drops: number;
+  /** Times a client stopped getting diffs because its oldest unacknowledged frame passed WS_MAX_LAG_MS. */
+  lagged: number;
   /** Ticks published. */
   ticks: number;
 }
@@ -35,6 +37,7 @@ export function createWsStats(): WsStats {
     bytesSent: 0,
     resyncs: 0,
     drops: 0,
+    lagged: 0,
     ticks: 0,
   };
 }
