@@ -1,5 +1,5 @@
 /**
- * Assemble the gateway's HTTP server: zod validation, error handlers, rate limit, OpenAPI,
+ * Assemble the gateway's HTTP server: zod validation, error handlers, CORS, rate limit, OpenAPI,
  * metrics hooks, one module per route group and the WebSocket endpoint. The returned app
  * does not listen, and knows nothing of where the sim runs: the roles (roles/) compose it
  * with a bus and decide its lifecycle.
@@ -13,6 +13,7 @@ import type { GatewayContext } from '../gateway/gateway-context.js';
 import type { GatewayPlayers } from '../gateway/gateway-players.js';
 import { attachWebSocket } from '../ws/index.js';
 import { bearerToken } from './auth.js';
+import { registerCors } from './cors.js';
 import { installErrorHandlers } from './error-handler.js';
 import { DOCS_PREFIX, registerOpenApi } from './openapi.js';
 import { registerAdminRoutes } from './routes/admin.js';
@@ -63,6 +64,8 @@ export async function buildHttpApp(ctx: GatewayContext, logger: FastifyBaseLogge
     done();
   });
 
+  // Before the rate limit: its 429s carry CORS headers too, and preflights never count.
+  await registerCors(app, config.cors);
   if (config.limits.rateLimitPerMinute > 0) {
     await app.register(fastifyRateLimit, {
       max: config.limits.rateLimitPerMinute,
