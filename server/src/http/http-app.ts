@@ -24,6 +24,7 @@ import { registerPatternRoutes } from './routes/patterns.js';
 import { registerPlayerRoutes } from './routes/players.js';
 import { registerWebRoutes } from './routes/web.js';
 import { registerWorldRoutes } from './routes/world.js';
+import { RequestLog } from './request-log.js';
 import type { ZodApp } from './server-context.js';
 
 /** Version reported in the OpenAPI document. */
@@ -42,6 +43,8 @@ export async function buildHttpApp(ctx: GatewayContext, logger: FastifyBaseLogge
   const { config, metrics, players } = ctx;
   const app = Fastify({
     loggerInstance: logger,
+    // One line per request, probes at debug (request-log.ts).
+    logController: new RequestLog(),
     bodyLimit: config.limits.bodyLimitBytes,
     genReqId: requestId,
   }).withTypeProvider<ZodTypeProvider>();
