@@ -5,7 +5,7 @@
  * with a bus and decide its lifecycle.
  */
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyRequest, type RouteOptions } from 'fastify';
 import fastifyRateLimit from '@fastify/rate-limit';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { LifeError } from '@lifemmo/shared';
@@ -24,6 +24,7 @@ import { registerPatternRoutes } from './routes/patterns.js';
 import { registerPlayerRoutes } from './routes/players.js';
 import { registerWebRoutes } from './routes/web.js';
 import { registerWorldRoutes } from './routes/world.js';
+import { registerWsRoute } from './routes/ws.js';
 import { RequestLog } from './request-log.js';
 import type { ZodApp } from './server-context.js';
 
@@ -38,8 +39,14 @@ function requestId(req: { headers: Record<string, string | string[] | undefined>
   return typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : randomUUID();
 }
 
+/** Options of buildHttpApp. */
+export interface HttpAppOptions {
+  /** Sees every route as it is registered (Fastify's onRoute hook): tests check each is documented. */
+  readonly onRoute?: (route: RouteOptions) => void;
+}
+
 /** The Fastify app serving the REST API and `GET /ws` of one world. Await `app.close()` when done. */
-export async function buildHttpApp(ctx: GatewayContext, logger: FastifyBaseLogger): Promise<ZodApp> {
+export async function buildHttpApp(ctx: GatewayContext, logger: FastifyBaseLogger, options: HttpAppOptions = {}): Promise<ZodApp> {
   const { config, metrics, players } = ctx;
   const app = Fastify({
     loggerInstance: logger,
@@ -49,6 +56,7 @@ export async function buildHttpApp(ctx: GatewayContext, logger: FastifyBaseLogge
     genReqId: requestId,
   }).withTypeProvider<ZodTypeProvider>();
 
+  if (options.onRoute !== undefined) app.addHook('onRoute', options.onRoute);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandlers(app);
@@ -97,7 +105,9 @@ export async function buildHttpApp(ctx: GatewayContext, logger: FastifyBaseLogge
     app.log.warn('admin routes are off (404): set ADMIN_TOKEN to enable /admin/*');
   }
 
-  // GET /ws; its preClose hook closes every WebSocket before the engine stops.
+  // GET /ws: the upgrade (ws/), and a 426 for plain requests, which also documents it.
+  registerWsRoute(app);
+  // Its preClose hook closes every WebSocket before the engine stops.
   attachWebSocket(app, ctx);
 
   app.addHook('preClose', async () => {
