@@ -7,12 +7,14 @@
  * - `sim`: the world over NATS, with /health and /ready on PORT.
  *
  * Shuts down gracefully on SIGINT/SIGTERM (stop accepting, close sockets, finish the tick,
- * final snapshot, exit 0). A bad configuration prints one line and exits 1.
+ * final snapshot, exit 0). A bad configuration prints one line on stderr and exits 1; after
+ * that every line goes through the logger (LOG_FORMAT), start-up and shutdown included.
  */
+import type { Logger } from 'pino';
 import { isLifeError } from '@lifemmo/shared';
 import { connectNatsBus } from './bus/index.js';
 import { loadConfig, type Config } from './config/config.js';
-import { createLogger } from './log/logger.js';
+import { createLogger, quieterThanInfo, startupLogger } from './log/logger.js';
 import { buildGateway } from './roles/gateway.js';
 import { startSimProcess } from './roles/sim-process.js';
 import { buildServer } from './roles/standalone.js';
@@ -20,27 +22,33 @@ import { buildServer } from './roles/standalone.js';
 // A second signal during shutdown, or a shutdown stuck this long, exits at once.
 const SHUTDOWN_TIMEOUT_MS = 20_000;
 
-async function start(config: Config): Promise<{ close(): Promise<void> }> {
-  const isTty = process.stdout.isTTY === true;
+/** The start-up record of a server listening at `address` (`http://host:port`). */
+function listeningText(address: string): string {
+  const port = /:(\d+)$/.exec(address)?.[1] ?? '80';
+  return `lifemmo listening on ${address}  try: curl localhost:${port}/world`;
+}
+
+async function start(config: Config, logger: Logger, isTty: boolean): Promise<{ close(): Promise<void> }> {
   if (config.role === 'sim') {
-    const logger = createLogger(config, { isTty });
     const sim = await startSimProcess(config, logger);
-    console.log(`lifemmo sim of world ${config.cluster.worldName} on ${config.cluster.natsUrl}; probes on http://${config.host}:${sim.port}/health`);
+    const probes = `http://${config.host}:${sim.port}/health`;
+    startupLogger(logger, config).info(
+      { world: config.cluster.worldName, probes },
+      `lifemmo sim of world ${config.cluster.worldName} on ${config.cluster.natsUrl}; probes on ${probes}`,
+    );
     return sim;
   }
   let app;
   if (config.role === 'gateway') {
-    const logger = createLogger(config, { isTty });
     const bus = await connectNatsBus({ servers: config.cluster.natsUrl!, name: `lifemmo-gateway-${config.cluster.worldName}` });
     app = await buildGateway(config, bus, { waitForSimMs: 0, afterClose: () => bus.close() }, { logger });
   } else {
-    app = await buildServer(config, { isTty });
+    app = await buildServer(config, { logger, isTty });
   }
-  await app.listen({ host: config.host, port: config.port });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  const shown = config.host.includes(':') ? `[${config.host}]` : config.host;
-  console.log(`lifemmo listening on http://${shown}:${port}  try: curl localhost:${port}/world`);
+  // Fastify logs this line at info, once per address (every interface for 0.0.0.0); when
+  // LOG_LEVEL hides info, it is written once all the same (startupLogger).
+  const address = await app.listen({ host: config.host, port: config.port, listenTextResolver: listeningText });
+  if (quieterThanInfo(config)) startupLogger(app.log, config).info(listeningText(address));
   return app;
 }
 
@@ -49,27 +57,41 @@ async function main(): Promise<void> {
   try {
     config = loadConfig(process.env);
   } catch (err) {
+    // No logger yet (LOG_FORMAT itself may be what is wrong): one plain line on stderr.
     console.error(`lifemmo: invalid configuration: ${isLifeError(err) ? err.message : String(err)}`);
     process.exit(1);
   }
-  const running = await start(config);
+  // From here on everything is logged through pino: in JSON mode stdout holds JSON lines only.
+  const isTty = process.stdout.isTTY === true;
+  const logger = createLogger(config, { isTty });
+  let running: { close(): Promise<void> };
+  try {
+    running = await start(config, logger, isTty);
+  } catch (err) {
+    logger.fatal({ err }, `lifemmo failed to start: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  }
 
   let closing = false;
   const shutdown = (signal: string): void => {
     if (closing) {
-      console.error(`lifemmo: ${signal} again, exiting now`);
+      logger.warn({ signal }, `${signal} again: exiting now`);
       process.exit(1);
     }
     closing = true;
+    logger.info({ signal }, `${signal}: shutting down`);
     const timer = setTimeout(() => {
-      console.error('lifemmo: shutdown took too long, exiting');
+      logger.error({ timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'shutdown took too long: exiting');
       process.exit(1);
     }, SHUTDOWN_TIMEOUT_MS);
     timer.unref();
     running.close().then(
-      () => process.exit(0),
+      () => {
+        logger.info('shut down');
+        process.exit(0);
+      },
       (err: unknown) => {
-        console.error('lifemmo: error while shutting down:', err);
+        logger.error({ err }, 'error while shutting down');
         process.exit(1);
       },
     );

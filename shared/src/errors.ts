@@ -69,6 +69,7 @@ export const Errors = {
   WS_HELLO_TIMEOUT: { code: 'LIFE_ERR_WS_HELLO_TIMEOUT', status: 408, message: 'No hello arrived in time', closeCode: 4007 },
   WS_UNAUTHORIZED: { code: 'LIFE_ERR_WS_UNAUTHORIZED', status: 401, message: 'The bearer token is not known', closeCode: 4003 },
   WS_SHUTTING_DOWN: { code: 'LIFE_ERR_WS_SHUTTING_DOWN', status: 503, message: 'The server is shutting down', closeCode: 4000 },
+  WS_UPGRADE_REQUIRED: { code: 'LIFE_ERR_WS_UPGRADE_REQUIRED', status: 426, message: 'GET /ws is the WebSocket endpoint: open it with a WebSocket client (Upgrade: websocket), see docs/protocol.md' },
 
   // Raised by clients (the SDK), never sent by the server: what went wrong on the client's
   // side of the connection. `status` is the nearest HTTP meaning.

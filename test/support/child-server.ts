@@ -52,7 +52,7 @@ export async function listening(r: Run, timeoutMs = 20_000): Promise<number> {
       expect(m[2]).toBe(m[1]);
       return Number(m[1]);
     }
-    if (r.child.exitCode !== null) throw new Error(`exited early: ${r.stderr()}`);
+    if (r.child.exitCode !== null) throw new Error(`exited early: ${r.stdout()} ${r.stderr()}`);
     await new Promise((res) => setTimeout(res, 50));
   }
   throw new Error(`no listening line: ${r.stdout()} ${r.stderr()}`);

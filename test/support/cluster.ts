@@ -32,7 +32,7 @@ export async function simStarted(r: Run, timeoutMs = 30_000): Promise<number> {
   while (Date.now() < deadline) {
     const m = /lifemmo sim of world \S+ on \S+; probes on http:\/\/127\.0\.0\.1:(\d+)\/health/.exec(r.stdout());
     if (m) return Number(m[1]);
-    if (r.child.exitCode !== null) throw new Error(`sim exited early: ${r.stderr()}`);
+    if (r.child.exitCode !== null) throw new Error(`sim exited early: ${r.stdout()} ${r.stderr()}`);
     await new Promise((res) => setTimeout(res, 50));
   }
   throw new Error(`the sim did not start: ${r.stdout()} ${r.stderr()}`);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { isLifeError } from '@lifemmo/shared';
 import { CONFIG_VARIABLES, loadConfig } from './config.js';
@@ -116,8 +117,35 @@ describe('loadConfig', () => {
     expect(failure({ WORLD_WIDTH: '100' })).toBe('WORLD_WIDTH: must be a multiple of 64 from 64 to 65536 (got "100")');
   });
 
+  it('reads CORS_ORIGINS as origins the way browsers send them, or *; closed when unset', () => {
+    expect(loadConfig({}).cors).toEqual({ origins: [] });
+    expect(loadConfig({ CORS_ORIGINS: ' ' }).cors).toEqual({ origins: [] });
+    expect(loadConfig({ CORS_ORIGINS: '*' }).cors).toEqual({ origins: '*' });
+    expect(loadConfig({ CORS_ORIGINS: 'https://App.example/, http://localhost:5173,https://app.example:443' }).cors).toEqual({
+      origins: ['https://app.example', 'http://localhost:5173'],
+    });
+  });
+
+  it.each([
+    ['app.example', 'is not an origin'],
+    ['https://app.example/path', 'is not an origin'],
+    ['https://app.example?x=1', 'is not an origin'],
+    ['ftp://app.example', 'is not an origin'],
+    ['*, https://app.example', '* stands alone'],
+  ])('refuses CORS_ORIGINS=%s, saying why', (value, why) => {
+    const message = failure({ CORS_ORIGINS: value });
+    expect(message).toMatch(/^CORS_ORIGINS: must be origins like https:\/\/app\.example/);
+    expect(message).toContain(why);
+    expect(message).toContain(JSON.stringify(value));
+  });
+
+  it('has every variable in docs/configuration.md', () => {
+    const docs = readFileSync(new URL('../../../docs/configuration.md', import.meta.url), 'utf8');
+    for (const name of CONFIG_VARIABLES) expect(docs, name).toContain(`| \`${name}\` |`);
+  });
+
   it('lists its variables', () => {
-    for (const name of ['PORT', 'HOST', 'WORLD_WIDTH', 'RULE', 'ADMIN_TOKEN', 'IO_LOSS', 'BUDGET_REFILL_PER_GEN', 'BODY_LIMIT_BYTES']) {
+    for (const name of ['PORT', 'HOST', 'CORS_ORIGINS', 'WORLD_WIDTH', 'RULE', 'ADMIN_TOKEN', 'IO_LOSS', 'BUDGET_REFILL_PER_GEN', 'BODY_LIMIT_BYTES']) {
       expect(CONFIG_VARIABLES).toContain(name);
     }
   });

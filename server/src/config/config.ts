@@ -53,6 +53,11 @@ export interface Config {
   };
   readonly port: number;
   readonly host: string;
+  /** Which other origins' pages may call the REST API from a browser (docs/configuration.md). */
+  readonly cors: {
+    /** `*` (any origin), or the allowed origins (`https://app.example`); empty: none, the default. */
+    readonly origins: '*' | readonly string[];
+  };
   readonly world: {
     readonly width: number;
     readonly height: number;
@@ -142,6 +147,7 @@ const EXPECT: Record<string, string> = {
   BUS_REQUEST_TIMEOUT_MS: 'an integer from 100 to 600000 (milliseconds)',
   PORT: 'an integer port from 0 to 65535',
   HOST: 'a host name or IP address',
+  CORS_ORIGINS: 'origins like https://app.example or http://localhost:5173 separated by commas, or *',
   WORLD_WIDTH: `a multiple of ${CHUNK_SIZE} from ${MIN_WORLD_SIDE} to ${MAX_WORLD_SIDE}`,
   WORLD_HEIGHT: `a multiple of ${CHUNK_SIZE} from ${MIN_WORLD_SIDE} to ${MAX_WORLD_SIDE}`,
   WORLD_TOPOLOGY: TOPOLOGIES.join(' or '),
@@ -191,6 +197,40 @@ const ruleVar = z.preprocess(blankToUndefined, z.string().default('B3/S23')).tra
   }
 });
 
+/**
+ * CORS_ORIGINS: `*`, or origins separated by commas. Each is an http(s) origin (scheme,
+ * host, optional port, no path), kept as the browser serialises it in its Origin header
+ * (lower case, no default port, no trailing slash), so `https://App.example/` still matches.
+ */
+const corsOriginsVar = z.preprocess(blankToUndefined, z.string().optional()).transform((text, ctx): '*' | string[] => {
+  if (text === undefined) return [];
+  const entries = text.split(',').map((e) => e.trim()).filter((e) => e !== '');
+  if (entries.length === 1 && entries[0] === '*') return '*';
+  const origins: string[] = [];
+  for (const entry of entries) {
+    const origin = httpOrigin(entry);
+    if (origin === null) {
+      const why = entry === '*' ? '* stands alone, not in a list' : `${JSON.stringify(entry)} is not an origin (scheme://host[:port], no path)`;
+      ctx.addIssue({ code: 'custom', message: `must be ${EXPECT.CORS_ORIGINS}: ${why}` });
+      return z.NEVER;
+    }
+    if (!origins.includes(origin)) origins.push(origin);
+  }
+  return origins;
+});
+
+/** `text` as a browser's Origin header would say it, or null when it is not an http(s) origin. */
+function httpOrigin(text: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return null;
+  }
+  const bare = url.pathname === '/' && url.search === '' && url.hash === '' && url.username === '' && url.password === '';
+  return (url.protocol === 'http:' || url.protocol === 'https:') && bare ? url.origin : null;
+}
+
 const EnvSchema = z.object({
   ROLE: oneOf(ROLES, 'standalone'),
   WORLD_NAME: z.preprocess(blankToUndefined, z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('main')),
@@ -199,6 +239,7 @@ const EnvSchema = z.object({
   BUS_REQUEST_TIMEOUT_MS: num(100, 600_000, 5_000),
   PORT: num(0, 65535, 8080),
   HOST: z.preprocess(blankToUndefined, z.string().regex(/^[\w.:[\]-]+$/).default('127.0.0.1')),
+  CORS_ORIGINS: corsOriginsVar,
   WORLD_WIDTH: side,
   WORLD_HEIGHT: side,
   WORLD_TOPOLOGY: oneOf(TOPOLOGIES, 'torus'),
@@ -280,6 +321,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     cluster: { worldName: e.WORLD_NAME, natsUrl: e.NATS_URL, simTimeoutMs: e.SIM_TIMEOUT_MS, requestTimeoutMs: e.BUS_REQUEST_TIMEOUT_MS },
     port: e.PORT,
     host: e.HOST,
+    cors: { origins: e.CORS_ORIGINS },
     world: {
       width: e.WORLD_WIDTH,
       height: e.WORLD_HEIGHT,

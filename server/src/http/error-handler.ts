@@ -50,17 +50,21 @@ export function toErrorReply(err: unknown): ErrorReply {
   return reply('INTERNAL');
 }
 
-/** Install the error and not-found handlers on `app`. */
+/**
+ * Install the error and not-found handlers on `app`. They log nothing themselves: the
+ * error goes on the request's one log line (request-log.ts), at info for client mistakes
+ * (expected traffic), at error with the stack for server errors.
+ */
 export function installErrorHandlers(app: ZodApp): void {
+  app.decorateRequest('replyError', null);
   app.setErrorHandler((err: unknown, request: FastifyRequest, res: FastifyReply) => {
     const { status, body } = toErrorReply(err);
-    // Client mistakes are expected traffic: keep them out of the error level.
-    if (status >= 500) request.log.error({ err }, 'request failed');
-    else request.log.info({ code: body.error.code, status }, body.error.message);
+    request.replyError = { ...body.error, err: status >= 500 ? err : undefined };
     return res.code(status).send(body);
   });
   app.setNotFoundHandler((request: FastifyRequest, res: FastifyReply) => {
     const { status, body } = reply('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`);
+    request.replyError = { ...body.error, err: undefined };
     return res.code(status).send(body);
   });
 }

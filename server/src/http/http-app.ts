@@ -1,11 +1,11 @@
 /**
- * Assemble the gateway's HTTP server: zod validation, error handlers, rate limit, OpenAPI,
+ * Assemble the gateway's HTTP server: zod validation, error handlers, CORS, rate limit, OpenAPI,
  * metrics hooks, one module per route group and the WebSocket endpoint. The returned app
  * does not listen, and knows nothing of where the sim runs: the roles (roles/) compose it
  * with a bus and decide its lifecycle.
  */
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyRequest, type RouteOptions } from 'fastify';
 import fastifyRateLimit from '@fastify/rate-limit';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { LifeError } from '@lifemmo/shared';
@@ -13,6 +13,7 @@ import type { GatewayContext } from '../gateway/gateway-context.js';
 import type { GatewayPlayers } from '../gateway/gateway-players.js';
 import { attachWebSocket } from '../ws/index.js';
 import { bearerToken } from './auth.js';
+import { registerCors } from './cors.js';
 import { installErrorHandlers } from './error-handler.js';
 import { DOCS_PREFIX, registerOpenApi } from './openapi.js';
 import { registerAdminRoutes } from './routes/admin.js';
@@ -23,6 +24,8 @@ import { registerPatternRoutes } from './routes/patterns.js';
 import { registerPlayerRoutes } from './routes/players.js';
 import { registerWebRoutes } from './routes/web.js';
 import { registerWorldRoutes } from './routes/world.js';
+import { registerWsRoute } from './routes/ws.js';
+import { RequestLog } from './request-log.js';
 import type { ZodApp } from './server-context.js';
 
 /** Version reported in the OpenAPI document. */
@@ -36,15 +39,24 @@ function requestId(req: { headers: Record<string, string | string[] | undefined>
   return typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : randomUUID();
 }
 
+/** Options of buildHttpApp. */
+export interface HttpAppOptions {
+  /** Sees every route as it is registered (Fastify's onRoute hook): tests check each is documented. */
+  readonly onRoute?: (route: RouteOptions) => void;
+}
+
 /** The Fastify app serving the REST API and `GET /ws` of one world. Await `app.close()` when done. */
-export async function buildHttpApp(ctx: GatewayContext, logger: FastifyBaseLogger): Promise<ZodApp> {
+export async function buildHttpApp(ctx: GatewayContext, logger: FastifyBaseLogger, options: HttpAppOptions = {}): Promise<ZodApp> {
   const { config, metrics, players } = ctx;
   const app = Fastify({
     loggerInstance: logger,
+    // One line per request, probes at debug (request-log.ts).
+    logController: new RequestLog(),
     bodyLimit: config.limits.bodyLimitBytes,
     genReqId: requestId,
   }).withTypeProvider<ZodTypeProvider>();
 
+  if (options.onRoute !== undefined) app.addHook('onRoute', options.onRoute);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandlers(app);
@@ -63,6 +75,8 @@ export async function buildHttpApp(ctx: GatewayContext, logger: FastifyBaseLogge
     done();
   });
 
+  // Before the rate limit: its 429s carry CORS headers too, and preflights never count.
+  await registerCors(app, config.cors);
   if (config.limits.rateLimitPerMinute > 0) {
     await app.register(fastifyRateLimit, {
       max: config.limits.rateLimitPerMinute,
@@ -91,7 +105,9 @@ export async function buildHttpApp(ctx: GatewayContext, logger: FastifyBaseLogge
     app.log.warn('admin routes are off (404): set ADMIN_TOKEN to enable /admin/*');
   }
 
-  // GET /ws; its preClose hook closes every WebSocket before the engine stops.
+  // GET /ws: the upgrade (ws/), and a 426 for plain requests, which also documents it.
+  registerWsRoute(app);
+  // Its preClose hook closes every WebSocket before the engine stops.
   attachWebSocket(app, ctx);
 
   app.addHook('preClose', async () => {

@@ -19,9 +19,21 @@ export async function registerOpenApi(app: ZodApp, version: string): Promise<voi
         title: 'lifemmo',
         description:
           "A multiplayer Conway's Game of Life server. Create a player, keep its token, place cells " +
-          'and patterns, read regions. Errors are `{"error": {"code", "message"}}`.',
+          'and patterns, read regions; watch the world live over the WebSocket at GET /ws (docs/protocol.md). ' +
+          'Errors are `{"error": {"code", "message"}}` with a stable LIFE_ERR_* code; each response lists the codes ' +
+          'its status carries. Every route may answer 500 LIFE_ERR_INTERNAL; routes that ask the simulation answer ' +
+          '503 LIFE_ERR_SIM_UNAVAILABLE while it is out of reach; rate-limited routes answer 429 LIFE_ERR_RATE_LIMITED.',
         version,
       },
+      tags: [
+        { name: 'world', description: 'The world: shape, state, leaderboard, density' },
+        { name: 'players', description: 'Players and their bearer tokens' },
+        { name: 'cells', description: 'Placing cells and patterns, reading regions' },
+        { name: 'websocket', description: 'Live diffs and placements over a WebSocket (docs/protocol.md)' },
+        { name: 'admin', description: 'World control with ADMIN_TOKEN (off without it: 404)' },
+        { name: 'operations', description: 'Probes and metrics: never rate limited, logged at debug' },
+        { name: 'web', description: 'The web client and the browser SDK bundle' },
+      ],
       components: {
         securitySchemes: {
           playerToken: { type: 'http', scheme: 'bearer', description: 'The token from POST /players' },

@@ -3,8 +3,9 @@
  * handlers and generate the OpenAPI document at /docs.
  */
 import { z } from 'zod';
+import { Errors, type ErrorName } from '@lifemmo/shared';
 
-/** The body of every error reply. */
+/** The body of every error reply, `{"error": {"code", "message"}}`. */
 export const ErrorBody = z
   .object({
     error: z.object({
@@ -13,6 +14,12 @@ export const ErrorBody = z
     }),
   })
   .meta({ id: 'Error' });
+
+/**
+ * A file sent as it is (the web client, the SDK bundle): a Buffer to the handler's types, a
+ * string in the OpenAPI document (zod cannot say Buffer in JSON Schema; `meta` says it).
+ */
+export const FileContent = z.custom<Buffer>((v) => Buffer.isBuffer(v)).meta({ type: 'string' });
 
 /** A cell coordinate pair `[x, y]` in world coordinates. */
 export const CellXY = z.tuple([z.int(), z.int()]).describe('[x, y] in world cells');
@@ -25,9 +32,60 @@ export const PlacementReply = z
   })
   .meta({ id: 'PlacementReply' });
 
-/** Error replies, keyed by status, for a route's `response` schema. */
-export function errorReplies(...statuses: number[]): Record<number, typeof ErrorBody> {
-  return Object.fromEntries(statuses.map((s) => [s, ErrorBody]));
+/**
+ * A documented reply: its description and its schema for `mediaType`. Routes give every
+ * status this way so the OpenAPI document says what each one means (the same form as
+ * Fastify's per-content-type response schemas).
+ */
+export function replyOf<S extends z.ZodType>(description: string, schema: S, mediaType = 'application/json') {
+  return { description, content: { [mediaType]: { schema } } };
+}
+
+/** Errors of every route: an unexpected failure (500, details in the server log). */
+const ALWAYS: readonly ErrorName[] = ['INTERNAL'];
+
+/** Errors of a route that reads a JSON body: malformed or mistyped (400), too large (413), not JSON (415). */
+export const BODY_ERRORS: readonly ErrorName[] = ['VALIDATION', 'BODY_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'];
+/** Errors of a route under the rate limit (429; `retry-after` says when to retry). */
+export const LIMITED: readonly ErrorName[] = ['RATE_LIMITED'];
+/**
+ * Errors of a route that asks the sim (placements, players, admin commands, most reads):
+ * 503 when the sim is out of reach; nothing was changed or acknowledged.
+ */
+export const ASKS_SIM: readonly ErrorName[] = ['SIM_UNAVAILABLE'];
+/** Errors of a player route: no token (401 UNAUTHORIZED) or an unknown one (401 BAD_TOKEN). */
+export const PLAYER_AUTH: readonly ErrorName[] = ['UNAUTHORIZED', 'BAD_TOKEN'];
+/** Errors of an admin route: no token (401), another token (403). */
+export const ADMIN_AUTH: readonly ErrorName[] = ['UNAUTHORIZED', 'FORBIDDEN'];
+/** Errors of a placement (POST /cells, POST /patterns) after its body is read. */
+export const PLACEMENT_ERRORS: readonly ErrorName[] = [
+  'TOO_MANY_CELLS',
+  'OUT_OF_WORLD',
+  'DUPLICATE_CELL',
+  'CELL_OCCUPIED',
+  'BUDGET_EXCEEDED',
+  'STORE_FAILED',
+];
+
+/**
+ * The error replies of a route, keyed by HTTP status, for its `response` schema: every
+ * catalogue entry in `groups` (plus LIFE_ERR_INTERNAL, which any route may answer) under
+ * its catalogue status, with one `ErrorBody` schema and a description listing each code
+ * with its catalogue message. The statuses come from the catalogue, so a route cannot
+ * document a code under the wrong one.
+ */
+export function errorReplies(...groups: ReadonlyArray<readonly ErrorName[]>) {
+  const byStatus = new Map<number, ErrorName[]>();
+  for (const name of [...groups.flat(), ...ALWAYS]) {
+    const names = byStatus.get(Errors[name].status) ?? [];
+    if (!names.includes(name)) names.push(name);
+    byStatus.set(Errors[name].status, names);
+  }
+  const replies: Record<number, ReturnType<typeof replyOf<typeof ErrorBody>>> = {};
+  for (const [status, names] of [...byStatus].sort(([a], [b]) => a - b)) {
+    replies[status] = replyOf(names.map((name) => `- \`${Errors[name].code}\`: ${Errors[name].message}`).join('\n'), ErrorBody);
+  }
+  return replies;
 }
 
 /** OpenAPI security requirement of player routes. */

@@ -78,8 +78,41 @@ export function createLogger(config: Pick<Config, 'log'>, setup: LoggerSetup = {
   // pino-pretty runs in-process (not as a worker transport): a terminal is for humans
   // watching a development server, where its cost does not matter.
   if (wantPretty) {
-    const stream = pretty({ colorize: true, singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' });
+    // Synchronous, so the last lines before an exit (a fatal start-up error) are not lost.
+    // Only `err` is an Error with a stack; `error` is a reply's {code, message}, kept on the line.
+    const stream = pretty({
+      colorize: true,
+      singleLine: true,
+      sync: true,
+      errorLikeObjectKeys: ['err'],
+      translateTime: 'SYS:HH:MM:ss.l',
+      ignore: 'pid,hostname,service',
+    });
     return pino(options, stream);
   }
   return pino(options);
+}
+
+/** Levels quieter than info: start-up records are written all the same (startupLogger). */
+const QUIETER_THAN_INFO: ReadonlySet<string> = new Set(['warn', 'error', 'fatal']);
+
+/** True when LOG_LEVEL hides info records (and is not `silent`). */
+export function quieterThanInfo(config: Pick<Config, 'log'>): boolean {
+  return QUIETER_THAN_INFO.has(config.log.level);
+}
+
+/**
+ * The logger for start-up records ("lifemmo listening on http://..."): info records that are
+ * written even when LOG_LEVEL is warn, error or fatal, because where the server listens is
+ * what a launcher (or an operator reading a quiet log) needs first. LOG_LEVEL=silent still
+ * silences them. In JSON mode they are JSON lines like any other: nothing else is printed
+ * to stdout.
+ */
+export function startupLogger(logger: ChildLogger, config: Pick<Config, 'log'>): Pick<Logger, 'info'> {
+  return quieterThanInfo(config) ? logger.child({}, { level: 'info' }) : logger;
+}
+
+/** What startupLogger needs of a logger: pino's and Fastify's both fit. */
+interface ChildLogger extends Pick<Logger, 'info'> {
+  child(bindings: Record<string, unknown>, options: { level: string }): Pick<Logger, 'info'>;
 }

@@ -55,14 +55,17 @@ export interface Metrics {
 
 /** Options of createMetrics. */
 export interface MetricsOptions {
-  /** Also collect Node's process metrics (event loop lag, heap, GC). Default true. */
+  /** Also collect Node's standard process metrics (`process_*`, `nodejs_*`: CPU, heap, event loop lag, GC). Default true. */
   readonly processMetrics?: boolean;
 }
 
 /** A fresh registry with every lifemmo metric registered. */
 export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
-  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'lifemmo_process_' });
+  // Node's standard names, unprefixed (process_cpu_user_seconds_total, nodejs_eventloop_lag_seconds,
+  // ...): what Node dashboards and alerts query. The `job`/`instance` labels Prometheus adds
+  // tell lifemmo's apart; lifemmo's own metrics carry the lifemmo_ prefix.
+  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
   const registers = [registry];
   const histogram = <L extends string = string>(name: string, help: string, buckets: number[], labelNames: L[] = []) =>
     new Histogram<L>({ name, help, buckets, labelNames, registers });

@@ -14,7 +14,7 @@ import type { GatewayContext } from '../gateway/gateway-context.js';
 import { GatewayPlayers } from '../gateway/gateway-players.js';
 import { ReplicaFeed } from '../gateway/replica-feed.js';
 import { SimLink } from '../gateway/sim-link.js';
-import { buildHttpApp } from '../http/http-app.js';
+import { buildHttpApp, type HttpAppOptions } from '../http/http-app.js';
 import type { ZodApp } from '../http/server-context.js';
 import { createLogger } from '../log/logger.js';
 import { createMetrics, type Metrics } from '../metrics/metrics.js';
@@ -29,6 +29,8 @@ export interface GatewayDeps {
   readonly logStream?: DestinationStream;
   /** Whether stdout is a terminal, for LOG_FORMAT=auto. */
   readonly isTty?: boolean;
+  /** Sees every HTTP route as it is registered (tests check each is in the OpenAPI document). */
+  readonly onRoute?: HttpAppOptions['onRoute'];
 }
 
 /** How the gateway starts. */
@@ -73,7 +75,7 @@ export async function buildGateway(config: Config, bus: Bus, start: GatewayStart
     metrics,
     state: { shuttingDown: false },
   };
-  const app = await buildHttpApp(ctx, logger);
+  const app = await buildHttpApp(ctx, logger, { onRoute: deps.onRoute });
   app.addHook('onReady', async () => {
     // Listen first: the sim's first summary may come the moment it has started.
     sim.start();

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { parseRule } from '@lifemmo/shared';
 import { AdminGuard } from '../auth.js';
-import { ADMIN_SECURITY, errorReplies } from '../schemas.js';
+import { ADMIN_AUTH, ADMIN_SECURITY, ASKS_SIM, BODY_ERRORS, LIMITED, errorReplies, replyOf } from '../schemas.js';
 import type { ServerContext, ZodApp } from '../server-context.js';
 
 /** Most generations one step request may ask for. */
@@ -32,7 +32,15 @@ export function registerAdminRoutes(app: ZodApp, ctx: ServerContext, adminToken:
 
   app.post(
     '/admin/pause',
-    { onRequest, schema: { ...common, summary: 'Pause the tick loop', response: { 200: StateReply, ...errorReplies(401, 403, 503) } } },
+    {
+      onRequest,
+      schema: {
+        ...common,
+        operationId: 'pauseWorld',
+        summary: 'Pause the tick loop',
+        response: { 200: replyOf('Paused (or already paused)', StateReply), ...errorReplies(ADMIN_AUTH, LIMITED, ASKS_SIM) },
+      },
+    },
     async () => {
       const { generation, paused } = await ctx.sim.admin({ op: 'pause' });
       return { generation, paused };
@@ -41,7 +49,15 @@ export function registerAdminRoutes(app: ZodApp, ctx: ServerContext, adminToken:
 
   app.post(
     '/admin/resume',
-    { onRequest, schema: { ...common, summary: 'Resume the tick loop', response: { 200: StateReply, ...errorReplies(401, 403, 503) } } },
+    {
+      onRequest,
+      schema: {
+        ...common,
+        operationId: 'resumeWorld',
+        summary: 'Resume the tick loop',
+        response: { 200: replyOf('Running (or already running)', StateReply), ...errorReplies(ADMIN_AUTH, LIMITED, ASKS_SIM) },
+      },
+    },
     async () => {
       const { generation, paused } = await ctx.sim.admin({ op: 'resume' });
       return { generation, paused };
@@ -54,9 +70,13 @@ export function registerAdminRoutes(app: ZodApp, ctx: ServerContext, adminToken:
       onRequest,
       schema: {
         ...common,
+        operationId: 'stepWorld',
         summary: 'Run N generations as fast as possible (paused or not)',
         body: StepBody,
-        response: { 200: StateReply, ...errorReplies(400, 401, 403, 503) },
+        response: {
+          200: replyOf('Stepped: the new generation', StateReply),
+          ...errorReplies(ADMIN_AUTH, BODY_ERRORS, LIMITED, ASKS_SIM),
+        },
       },
     },
     async (request) => {
@@ -71,9 +91,14 @@ export function registerAdminRoutes(app: ZodApp, ctx: ServerContext, adminToken:
       onRequest,
       schema: {
         ...common,
+        operationId: 'resetWorld',
         summary: 'Empty the world at generation 0, optionally with a new rule or seed',
+        description: 'Players and their tokens are kept; budgets refill. The body is optional.',
         body: ResetBody,
-        response: { 200: ResetReply, ...errorReplies(400, 401, 403, 503) },
+        response: {
+          200: replyOf('Reset: generation 0 with this rule and seed', ResetReply),
+          ...errorReplies(ADMIN_AUTH, BODY_ERRORS, ['RULE_INVALID', 'RULE_B0', 'STORE_FAILED'], LIMITED, ASKS_SIM),
+        },
       },
     },
     async (request) => {

@@ -5,7 +5,18 @@
 import { z } from 'zod';
 import { LifeError, mod, writeRle, type PatternCell } from '@lifemmo/shared';
 import { currentPlayer, playerAuth } from '../auth.js';
-import { CellXY, PLAYER_SECURITY, PlacementReply, errorReplies } from '../schemas.js';
+import {
+  ASKS_SIM,
+  BODY_ERRORS,
+  CellXY,
+  LIMITED,
+  PLACEMENT_ERRORS,
+  PLAYER_AUTH,
+  PLAYER_SECURITY,
+  PlacementReply,
+  errorReplies,
+  replyOf,
+} from '../schemas.js';
 import type { ServerContext, ZodApp } from '../server-context.js';
 
 /** The body of POST /cells (also the REST benchmark's floor, bench/rest-floor-server.ts). */
@@ -35,11 +46,16 @@ export function registerCellRoutes(app: ZodApp, ctx: ServerContext): void {
     {
       preParsing: playerAuth(ctx.players),
       schema: {
+        operationId: 'placeCells',
         tags: ['cells'],
         summary: 'Place cells (all or nothing)',
+        description: 'The cells are live, owned by the player, at the next generation. When any check fails nothing is placed and no budget is spent (docs/api.md lists the checks in order).',
         security: PLAYER_SECURITY,
         body: PlaceCellsBody,
-        response: { 202: PlacementReply, ...errorReplies(400, 401, 409, 413, 429, 503) },
+        response: {
+          202: replyOf('Placed: the cells are live at `generation`', PlacementReply),
+          ...errorReplies(PLAYER_AUTH, BODY_ERRORS, PLACEMENT_ERRORS, LIMITED, ASKS_SIM),
+        },
       },
     },
     async (request, reply) => {
@@ -53,8 +69,10 @@ export function registerCellRoutes(app: ZodApp, ctx: ServerContext): void {
     '/cells',
     {
       schema: {
+        operationId: 'getCells',
         tags: ['cells'],
         summary: 'Live cells of a region',
+        description: 'JSON with owners (default), or RLE relative to the region with format=rle (its generation in the x-generation header). On a torus the region wraps.',
         querystring: RegionQuery,
         response: {
           200: {
@@ -64,7 +82,7 @@ export function registerCellRoutes(app: ZodApp, ctx: ServerContext): void {
               'text/plain': { schema: z.string() },
             },
           },
-          ...errorReplies(400, 503),
+          ...errorReplies(['VALIDATION', 'REGION_TOO_LARGE'], LIMITED, ASKS_SIM),
         },
       },
     },

@@ -5,6 +5,7 @@
  * at most MAX_BINS^2 entries (~50 KB).
  */
 import { z } from 'zod';
+import { ASKS_SIM, LIMITED, errorReplies, replyOf } from '../schemas.js';
 import type { ServerContext, ZodApp } from '../server-context.js';
 
 /** Most bins per side: 64 keeps the reply small and is a pixel-or-more on a 200 px minimap. */
@@ -26,7 +27,15 @@ const DensityReply = z
 export function registerDensityRoute(app: ZodApp, ctx: ServerContext): void {
   app.get(
     '/density',
-    { schema: { tags: ['world'], summary: 'Live cells per bin of the world (for minimaps)', response: { 200: DensityReply } } },
+    {
+      schema: {
+        operationId: 'getDensity',
+        tags: ['world'],
+        summary: 'Live cells per bin of the world (for minimaps)',
+        description: `At most ${MAX_BINS} x ${MAX_BINS} square bins of whole chunks; only non-empty bins are listed.`,
+        response: { 200: replyOf('Live cells per bin', DensityReply), ...errorReplies(LIMITED, ASKS_SIM) },
+      },
+    },
     async () => ctx.sim.density(MAX_BINS),
   );
 }

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { LifeError } from '@lifemmo/shared';
-import { errorReplies } from '../schemas.js';
+import { ASKS_SIM, errorReplies, replyOf } from '../schemas.js';
 import type { ServerContext, ZodApp } from '../server-context.js';
 
 /** Register /health, /ready and /metrics. */
@@ -14,7 +14,13 @@ export function registerHealthRoutes(app: ZodApp, ctx: ServerContext): void {
     '/health',
     {
       config: { rateLimit: false },
-      schema: { tags: ['operations'], summary: 'Liveness', response: { 200: z.object({ status: z.literal('ok') }) } },
+      schema: {
+        operationId: 'getHealth',
+        tags: ['operations'],
+        summary: 'Liveness',
+        description: 'Answers while the process serves HTTP. Not rate limited; logged at debug only.',
+        response: { 200: replyOf('The process is up', z.object({ status: z.literal('ok') })), ...errorReplies() },
+      },
     },
     async () => ({ status: 'ok' as const }),
   );
@@ -24,9 +30,14 @@ export function registerHealthRoutes(app: ZodApp, ctx: ServerContext): void {
     {
       config: { rateLimit: false },
       schema: {
+        operationId: 'getReady',
         tags: ['operations'],
         summary: 'Readiness: 200 while the sim is reachable and ticking; 503 before, while the sim is gone, and while shutting down',
-        response: { 200: z.object({ status: z.literal('ready') }), ...errorReplies(503) },
+        description: 'For load balancers and orchestrators. Not rate limited; logged at debug only.',
+        response: {
+          200: replyOf('The world is loaded and the sim is heard from', z.object({ status: z.literal('ready') })),
+          ...errorReplies(['NOT_READY', 'SHUTTING_DOWN'], ASKS_SIM),
+        },
       },
     },
     async () => {
@@ -39,7 +50,16 @@ export function registerHealthRoutes(app: ZodApp, ctx: ServerContext): void {
 
   app.get(
     '/metrics',
-    { config: { rateLimit: false }, schema: { tags: ['operations'], summary: 'Prometheus metrics (text format)' } },
+    {
+      config: { rateLimit: false },
+      schema: {
+        operationId: 'getMetrics',
+        tags: ['operations'],
+        summary: 'Prometheus metrics (text format)',
+        description: 'lifemmo_* metrics and Node\'s standard process_* and nodejs_* (docs/api.md). Not rate limited; logged at debug only.',
+        response: { 200: replyOf('Prometheus text exposition format 0.0.4', z.string(), 'text/plain'), ...errorReplies() },
+      },
+    },
     async (_request, reply) => {
       const text = await ctx.metrics.registry.metrics();
       return reply.type(ctx.metrics.registry.contentType).send(text);

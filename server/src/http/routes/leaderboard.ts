@@ -1,6 +1,6 @@
 /** `GET /leaderboard`: players with live cells, most cells first. */
 import { z } from 'zod';
-import { errorReplies } from '../schemas.js';
+import { ASKS_SIM, LIMITED, errorReplies, replyOf } from '../schemas.js';
 import type { ServerContext, ZodApp } from '../server-context.js';
 
 const LeaderboardQuery = z.object({
@@ -22,10 +22,12 @@ export function registerLeaderboardRoutes(app: ZodApp, ctx: ServerContext): void
     '/leaderboard',
     {
       schema: {
+        operationId: 'getLeaderboard',
         tags: ['world'],
         summary: 'Players by live cells (players without cells are left out)',
+        description: 'Most cells first; ties go to the lower id. Neutral cells (owner 0) are not counted.',
         querystring: LeaderboardQuery,
-        response: { 200: LeaderboardReply, ...errorReplies(503) },
+        response: { 200: replyOf('The leading players', LeaderboardReply), ...errorReplies(['VALIDATION'], LIMITED, ASKS_SIM) },
       },
     },
     // Most cells first; ties go to the older player (lower id), so the order is stable.

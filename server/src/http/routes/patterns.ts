@@ -7,7 +7,17 @@
 import { z } from 'zod';
 import { patternCells } from '../../placement/pattern-cells.js';
 import { currentPlayer, playerAuth } from '../auth.js';
-import { PLAYER_SECURITY, PlacementReply, errorReplies } from '../schemas.js';
+import {
+  ASKS_SIM,
+  BODY_ERRORS,
+  LIMITED,
+  PLACEMENT_ERRORS,
+  PLAYER_AUTH,
+  PLAYER_SECURITY,
+  PlacementReply,
+  errorReplies,
+  replyOf,
+} from '../schemas.js';
 import type { ServerContext, ZodApp } from '../server-context.js';
 
 const PlacePatternBody = z.object({
@@ -25,11 +35,16 @@ export function registerPatternRoutes(app: ZodApp, ctx: ServerContext): void {
     {
       preParsing: playerAuth(ctx.players),
       schema: {
+        operationId: 'placePattern',
         tags: ['cells'],
         summary: 'Place an RLE pattern (all or nothing)',
+        description: 'Flipped, then rotated, then its top-left put at (x, y); wraps on a torus. Same budget and all-or-nothing rules as POST /cells.',
         security: PLAYER_SECURITY,
         body: PlacePatternBody,
-        response: { 202: PlacementReply, ...errorReplies(400, 401, 409, 413, 429, 503) },
+        response: {
+          202: replyOf("Placed: the pattern's cells are live at `generation`", PlacementReply),
+          ...errorReplies(PLAYER_AUTH, BODY_ERRORS, ['RLE_INVALID', 'RLE_TOO_LARGE'], PLACEMENT_ERRORS, LIMITED, ASKS_SIM),
+        },
       },
     },
     async (request, reply) => {

@@ -1,7 +1,7 @@
 /** `POST /players`: create a player and hand out its bearer token, once. */
 import { z } from 'zod';
 import { MAX_NAME_LENGTH } from '../../players/player-name.js';
-import { errorReplies } from '../schemas.js';
+import { ASKS_SIM, BODY_ERRORS, LIMITED, errorReplies, replyOf } from '../schemas.js';
 import type { ServerContext, ZodApp } from '../server-context.js';
 
 const CreatePlayerBody = z.object({
@@ -25,10 +25,15 @@ export function registerPlayerRoutes(app: ZodApp, ctx: ServerContext): void {
     '/players',
     {
       schema: {
+        operationId: 'createPlayer',
         tags: ['players'],
         summary: 'Create a player',
+        description: 'The token in the reply is shown once: keep it. Names are display names, not unique.',
         body: CreatePlayerBody,
-        response: { 201: NewPlayerReply, ...errorReplies(400, 429, 503) },
+        response: {
+          201: replyOf('The new player and its bearer token, once it is durable', NewPlayerReply),
+          ...errorReplies(BODY_ERRORS, ['BAD_NAME', 'TOO_MANY_PLAYERS', 'STORE_FAILED'], LIMITED, ASKS_SIM),
+        },
       },
     },
     async (request, reply) => {

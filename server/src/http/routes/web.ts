@@ -22,7 +22,9 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
 import { LifeError } from '@lifemmo/shared';
+import { FileContent, errorReplies, replyOf } from '../schemas.js';
 import type { ServerContext, ZodApp } from '../server-context.js';
 import { registerDensityRoute } from './density.js';
 import { registerPlayerMeRoute } from './player-me.js';
@@ -50,6 +52,9 @@ export function findWebDist(from: string = dirname(fileURLToPath(import.meta.url
     if (dirname(dir) === dir) return null;
   }
 }
+
+/** The web routes' 404: the bundle is not built. */
+const NOT_BUILT = ['NOT_FOUND'] as const;
 
 /** Options of registerWebRoutes. */
 export interface WebRouteOptions {
@@ -82,12 +87,37 @@ export function registerWebRoutes(app: ZodApp, ctx: ServerContext, options: WebR
 
   app.get(
     '/',
-    { config: { rateLimit: false }, schema: { hide: true } },
+    {
+      config: { rateLimit: false },
+      schema: {
+        operationId: 'getWebClient',
+        tags: ['web'],
+        summary: 'The web client page (docs/web-client.md)',
+        description: 'From web/dist/ (built by `npm run build`). Not rate limited.',
+        response: { 200: replyOf('The page', FileContent, 'text/html'), ...errorReplies(NOT_BUILT) },
+      },
+    },
     async (_request, reply) => send('index.html', reply),
   );
   app.get<{ Params: { name: string } }>(
     '/assets/:name',
-    { config: { rateLimit: false }, schema: { hide: true } },
+    {
+      config: { rateLimit: false },
+      schema: {
+        operationId: 'getWebAsset',
+        tags: ['web'],
+        summary: "A file of the web client's bundle (.js, .css, .map)",
+        description: 'Flat file names only. Not rate limited.',
+        params: z.object({ name: z.string().describe('A file name like app.js') }),
+        response: {
+          200: {
+            description: 'The file, by its extension',
+            content: { 'text/javascript': { schema: FileContent }, 'text/css': { schema: FileContent }, 'application/json': { schema: FileContent } },
+          },
+          ...errorReplies(NOT_BUILT),
+        },
+      },
+    },
     async (request, reply) => {
       const { name } = request.params;
       if (!ASSET_NAME.test(name)) throw new LifeError('NOT_FOUND', `No asset ${name}`);
@@ -95,8 +125,19 @@ export function registerWebRoutes(app: ZodApp, ctx: ServerContext, options: WebR
     },
   );
 
-  for (const file of ['lifemmo-client.js', 'lifemmo-client.js.map']) {
-    app.get(`/sdk/${file}`, { config: { rateLimit: false }, schema: { hide: true } }, async (_request, reply) => {
+  const sdkFiles = [
+    { file: 'lifemmo-client.js', operationId: 'getSdkBundle', what: 'The SDK (@lifemmo/client) as one ES module', type: 'text/javascript' },
+    { file: 'lifemmo-client.js.map', operationId: 'getSdkBundleMap', what: "The SDK bundle's source map", type: 'application/json' },
+  ];
+  for (const { file, operationId, what, type } of sdkFiles) {
+    const schema = {
+      operationId,
+      tags: ['web'],
+      summary: what,
+      description: 'For pages on any origin (Access-Control-Allow-Origin: *, whatever CORS_ORIGINS says); client-sdk/README.md, "In a browser". Not rate limited.',
+      response: { 200: replyOf(what, FileContent, type), ...errorReplies(NOT_BUILT) },
+    };
+    app.get(`/sdk/${file}`, { config: { rateLimit: false }, schema }, async (_request, reply) => {
       // Pages on other origins load it with <script type="module"> or import(), which
       // fetch in CORS mode: a public file with no credentials, so any origin may read it.
       reply.header('access-control-allow-origin', '*');

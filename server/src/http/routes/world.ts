@@ -1,6 +1,7 @@
 /** `GET /world`: the shape, rule and state of the world. */
 import { z } from 'zod';
 import { CHUNK_SIZE, TOPOLOGIES } from '@lifemmo/shared';
+import { LIMITED, errorReplies, replyOf } from '../schemas.js';
 import type { ServerContext, ZodApp } from '../server-context.js';
 
 const WorldReply = z
@@ -22,7 +23,15 @@ const WorldReply = z
 export function registerWorldRoutes(app: ZodApp, ctx: ServerContext): void {
   app.get(
     '/world',
-    { schema: { tags: ['world'], summary: 'World shape and state', response: { 200: WorldReply } } },
+    {
+      schema: {
+        operationId: 'getWorld',
+        tags: ['world'],
+        summary: 'World shape and state',
+        description: "From the sim's latest summary: answers even while the sim is busy or out of reach (then with the last state seen).",
+        response: { 200: replyOf('The world', WorldReply), ...errorReplies(LIMITED) },
+      },
+    },
     async () => {
       // From the sim's latest summary: no request, so /world answers even while the sim is busy.
       const { sim } = ctx;
