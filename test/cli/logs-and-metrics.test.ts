@@ -120,6 +120,17 @@ describe('LOG_FORMAT=json', () => {
       const sim = run({ ROLE: 'sim', NATS_URL: nats.url, PORT: '0', LOG_LEVEL: 'info', CELL_LOGIC: 'local' });
       const probePort = await simStarted(sim);
       expect((await fetch(`http://127.0.0.1:${probePort}/health`)).status).toBe(200);
+      // Its /metrics: its ticks (counted as they happen) and Node's own figures, no gateway's metrics.
+      const ticks = async () => {
+        const text = await (await fetch(`http://127.0.0.1:${probePort}/metrics`)).text();
+        expect(text).toContain('process_cpu_user_seconds_total');
+        expect(text).not.toMatch(/lifemmo_(ws|http|bus)_/);
+        return Number(/^lifemmo_tick_duration_seconds_count (\d+)$/m.exec(text)?.[1] ?? NaN);
+      };
+      const first = await ticks();
+      const deadline = Date.now() + 10_000;
+      while ((await ticks()) <= first && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(await ticks()).toBeGreaterThan(first);
       const records = await stopAndParse(sim);
       expect(records.some((l) => l.msg.startsWith('lifemmo sim of world main on nats://'))).toBe(true);
       expect(records.some((l) => l.msg === 'sim started')).toBe(true);

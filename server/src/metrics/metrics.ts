@@ -14,8 +14,12 @@ const COUNT_BUCKETS = [0, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000
 /** Buckets for HTTP request durations, in seconds (0.1 ms .. 5 s). */
 const HTTP_BUCKETS = [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5];
 
-/** Every metric of one server, plus the registry `GET /metrics` renders. */
-export interface Metrics {
+/**
+ * The world's figures per tick: what a sim process exports, and what a gateway exports too
+ * from the sim's summaries (so a standalone server's /metrics has them). In a cluster, read
+ * them from the sims (docs/operations.md).
+ */
+export interface TickMetrics {
   readonly registry: Registry;
   readonly tickDuration: Histogram;
   readonly tickLag: Histogram;
@@ -29,6 +33,10 @@ export interface Metrics {
   readonly population: Gauge;
   readonly activeChunks: Gauge;
   readonly activeShards: Gauge;
+}
+
+/** Every metric of one gateway (or standalone server), plus the registry `GET /metrics` renders. */
+export interface Metrics extends TickMetrics {
   /** Placement requests by result (`accepted`, `refused`) and error code (`none` when accepted). */
   readonly placements: Counter<'transport' | 'result' | 'code'>;
   /** Cells of accepted placements. */
@@ -59,20 +67,30 @@ export interface MetricsOptions {
   readonly processMetrics?: boolean;
 }
 
-/** A fresh registry with every lifemmo metric registered. */
-export function createMetrics(options: MetricsOptions = {}): Metrics {
+/** Makers of metrics on one registry. */
+function makers(registry: Registry) {
+  const registers = [registry];
+  return {
+    histogram: <L extends string = string>(name: string, help: string, buckets: number[], labelNames: L[] = []) =>
+      new Histogram<L>({ name, help, buckets, labelNames, registers }),
+    counter: <L extends string = string>(name: string, help: string, labelNames: L[] = []) => new Counter<L>({ name, help, labelNames, registers }),
+    gauge: (name: string, help: string) => new Gauge({ name, help, registers }),
+  };
+}
+
+/** A fresh registry with Node's standard metrics (unless turned off). */
+function newRegistry(options: MetricsOptions): Registry {
   const registry = new Registry();
   // Node's standard names, unprefixed (process_cpu_user_seconds_total, nodejs_eventloop_lag_seconds,
   // ...): what Node dashboards and alerts query. The `job`/`instance` labels Prometheus adds
   // tell lifemmo's apart; lifemmo's own metrics carry the lifemmo_ prefix.
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
-  const registers = [registry];
-  const histogram = <L extends string = string>(name: string, help: string, buckets: number[], labelNames: L[] = []) =>
-    new Histogram<L>({ name, help, buckets, labelNames, registers });
-  const counter = <L extends string = string>(name: string, help: string, labelNames: L[] = []) =>
-    new Counter<L>({ name, help, labelNames, registers });
-  const gauge = (name: string, help: string) => new Gauge({ name, help, registers });
+  return registry;
+}
 
+/** The metrics of a sim process: its ticks and Node's own. */
+export function createTickMetrics(options: MetricsOptions = {}, registry = newRegistry(options)): TickMetrics {
+  const { histogram, counter, gauge } = makers(registry);
   return {
     registry,
     tickDuration: histogram('lifemmo_tick_duration_seconds', 'Time to compute and commit one generation', TICK_BUCKETS),
@@ -91,6 +109,15 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     population: gauge('lifemmo_population', 'Live cells'),
     activeChunks: gauge('lifemmo_active_chunks', 'Chunks visited in the last tick'),
     activeShards: gauge('lifemmo_active_shards', 'Shards stepped in the last tick'),
+  };
+}
+
+/** A fresh registry with every metric of a gateway (or standalone server) registered. */
+export function createMetrics(options: MetricsOptions = {}): Metrics {
+  const registry = newRegistry(options);
+  const { histogram, counter, gauge } = makers(registry);
+  return {
+    ...createTickMetrics(options, registry),
     placements: counter('lifemmo_placements_total', 'Placement requests by result and error code', [
       'transport',
       'result',
@@ -121,7 +148,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
 }
 
 /** Record one tick's statistics. */
-export function observeTick(metrics: Metrics, stats: TickStats): void {
+export function observeTick(metrics: TickMetrics, stats: TickStats): void {
   metrics.tickDuration.observe(stats.durationMs / 1000);
   metrics.tickLag.observe(stats.lagMs / 1000);
   metrics.tickCandidates.observe(stats.candidates);

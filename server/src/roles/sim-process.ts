@@ -1,12 +1,14 @@
 /**
  * The `sim` role as its own process: the Sim on NATS, plus a tiny HTTP server for probes
- * (`GET /health`: the process answers; `GET /ready`: the world is recovered and the bus
- * is up) so an orchestrator can watch it. It serves no clients: gateways do.
+ * and scrapers (`GET /health`: the process answers; `GET /ready`: the world is recovered
+ * and the bus is up; `GET /metrics`: its ticks and Node's own figures, Prometheus text) so
+ * an orchestrator and Prometheus can watch it. It serves no clients: gateways do.
  */
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
 import { connectNatsBus, type Bus } from '../bus/index.js';
 import type { Config } from '../config/config.js';
+import { createTickMetrics, observeTick } from '../metrics/metrics.js';
 import { Sim } from '../sim/sim.js';
 
 /** A running sim process. */
@@ -25,8 +27,24 @@ export async function startSimProcess(config: Config, logger: Logger): Promise<S
   const bus = await connectNatsBus({ servers: config.cluster.natsUrl!, name: `lifemmo-sim-${config.cluster.worldName}` });
   bus.onState((state) => (state === 'down' ? log.warn('NATS connection lost; reconnecting') : log.info('NATS connection restored')));
   const sim = new Sim({ config, bus, log });
+  const metrics = createTickMetrics();
+  const offTick = sim.engine.onTick((result) => observeTick(metrics, result.stats));
   let ready = false;
   const probes: Server = createServer((req, res) => {
+    if (req.url === '/metrics') {
+      metrics.registry.metrics().then(
+        (text) => {
+          res.writeHead(200, { 'content-type': metrics.registry.contentType });
+          res.end(text);
+        },
+        (err: unknown) => {
+          log.error({ err }, 'metrics failed');
+          res.writeHead(500, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ error: { code: 'LIFE_ERR_INTERNAL', message: 'Metrics could not be collected' } }));
+        },
+      );
+      return;
+    }
     const ok = req.url === '/health' || (req.url === '/ready' && ready && bus.state === 'up');
     res.writeHead(ok ? 200 : req.url === '/ready' ? 503 : 404, { 'content-type': 'application/json' });
     res.end(JSON.stringify(ok ? { status: req.url === '/health' ? 'ok' : 'ready' } : { error: { code: 'LIFE_ERR_NOT_READY', message: 'The sim is not ready' } }));
@@ -42,6 +60,7 @@ export async function startSimProcess(config: Config, logger: Logger): Promise<S
     port,
     async close() {
       ready = false;
+      offTick();
       await sim.stop();
       await bus.close();
       await new Promise<void>((resolve) => probes.close(() => resolve()));
