@@ -539,7 +539,7 @@ export async function runWsBench(options: { runs?: number; quick?: boolean } = {
       `(no compression). The world is seeded with a ${DENSITY * 100}% soup and a ${RESEED_SIDE}x${RESEED_SIDE} patch every ` +
       `${RESEED_MS / 1000} s keeps it active. Load: bench/ws-load.ts in another process, ${LOAD_WORKERS} worker thread(s) of ` +
       `${process.env.BENCH_WS_CLIENT === 'ws' ? '`ws` clients' : 'minimal WebSocket readers (bench/ws-raw-client.ts: `ws` assembling every message made the generator, not the server, the saturated process)'}, each subscribed to a ${VIEWPORT}x${VIEWPORT} viewport at a random place (so several clients share ` +
-      `a chunk set and thus frame bytes); it reads only frame headers. ${WARMUP_MS / 1000} s warm-up, ${MEASURE_MS / 1000} s ` +
+      `a chunk set and thus frame bytes); it reads only frame headers and acknowledges them every 250 ms, as the SDK does (protocol 2: 4 messages a second per client for the server to read). ${WARMUP_MS / 1000} s warm-up, ${MEASURE_MS / 1000} s ` +
       `measured (the world is paused while clients connect), median of ${runs} run${runs > 1 ? 's' : ''} per row. Latency = receive time - the frame's server ` +
       `timestamp (commit time), 1 ms resolution. RSS per client = (median RSS while measuring - RSS before clients) / clients; ` +
       `the heap of the busy world alone swings by tens of MB, so at 1,000 clients this figure is mostly noise. ` +
