@@ -36,6 +36,8 @@ type ClientKind = 'raw' | 'ws';
 interface WorkerInput {
   client: ClientKind;
   url: string;
+  /** Protocol version to speak: 2 acknowledges frames, 1 (the single-thread server of bench/child.ts) does not. */
+  protocolVersion: number;
   count: number;
   world: number;
   viewport: number;
@@ -108,7 +110,7 @@ async function runWorker(input: WorkerInput): Promise<void> {
       }, OPEN_TIMEOUT_MS);
       const client = openClient(input.client, input.url, {
         open() {
-          client.sendText(`{"type":"hello","protocolVersion":${PROTOCOL_VERSION}}`);
+          client.sendText(`{"type":"hello","protocolVersion":${input.protocolVersion}}`);
           const x = Math.floor(random() * input.world);
           const y = Math.floor(random() * input.world);
           client.sendText(`{"type":"subscribe","x":${x},"y":${y},"w":${input.viewport},"h":${input.viewport}}`);
@@ -117,7 +119,7 @@ async function runWorker(input: WorkerInput): Promise<void> {
           const now = Date.now();
           const type = bytes[at];
           const generation = bytes.readUInt32LE(at + 4);
-          if (now - (lastAckAt[i] ?? 0) >= ACK_EVERY_MS) {
+          if (input.protocolVersion >= 2 && now - (lastAckAt[i] ?? 0) >= ACK_EVERY_MS) {
             lastAckAt[i] = now;
             client.sendText(`{"type":"ack","generation":${generation}}`);
           }
@@ -188,7 +190,7 @@ function emit(event: Record<string, unknown>): void {
 }
 
 async function main(): Promise<void> {
-  const [url, clientsArg, workersArg, worldArg, viewportArg, warmupArg, measureArg] = process.argv.slice(2);
+  const [url, clientsArg, workersArg, worldArg, viewportArg, warmupArg, measureArg, protocolArg] = process.argv.slice(2);
   const clients = Number(clientsArg);
   const workerCount = Math.max(1, Number(workersArg));
   const warmupMs = Number(warmupArg);
@@ -212,7 +214,7 @@ async function main(): Promise<void> {
   };
   for (let w = 0; w < workerCount; w++) {
     const count = Math.floor(clients / workerCount) + (w < clients % workerCount ? 1 : 0);
-    const input: WorkerInput = { client: process.env.BENCH_WS_CLIENT === 'ws' ? 'ws' : 'raw', url: url!, count, world: Number(worldArg), viewport: Number(viewportArg), seed: 1000 + w };
+    const input: WorkerInput = { client: process.env.BENCH_WS_CLIENT === 'ws' ? 'ws' : 'raw', url: url!, protocolVersion: Number(protocolArg ?? PROTOCOL_VERSION), count, world: Number(worldArg), viewport: Number(viewportArg), seed: 1000 + w };
     const worker = new Worker(new URL(import.meta.url), { workerData: input });
     inbox.push([]);
     worker.on('message', (m: FromWorker) => {

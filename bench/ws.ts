@@ -20,6 +20,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { PROTOCOL_VERSION } from '@lifemmo/shared';
 import { listeningUrl, singleThreadRoot, startServerProcess, stopChild, SINGLE_THREAD_COMMIT, type ServerProcess } from './child.js';
 import { median } from './stats.js';
 import type { FrameCounts } from './ws-load.js';
@@ -236,7 +237,7 @@ async function runOnce(clients: number, seed: number, loadScript: string, root?:
 
     let metricsBefore = '';
     let metricsAfter = '';
-    const drive = await driveLoad(`${url.replace('http', 'ws')}/ws`, pid, clients, loadScript, {
+    const hooks = {
       onReady: () => admin(url, 'resume'),
       onMeasuring: async () => {
         metricsBefore = await (await fetch(`${url}/metrics`)).text();
@@ -244,7 +245,9 @@ async function runOnce(clients: number, seed: number, loadScript: string, root?:
       onMeasured: async () => {
         metricsAfter = await (await fetch(`${url}/metrics`)).text();
       },
-    });
+    };
+    // The single-thread server predates protocol 2's acknowledgements.
+    const drive = await driveLoad(`${url.replace('http', 'ws')}/ws`, pid, clients, loadScript, hooks, root === undefined ? PROTOCOL_VERSION : 1);
     const { result } = drive;
     const publishCount = metric(metricsAfter, 'lifemmo_ws_publish_duration_seconds_count') - metric(metricsBefore, 'lifemmo_ws_publish_duration_seconds_count');
     const publishSum = metric(metricsAfter, 'lifemmo_ws_publish_duration_seconds_sum') - metric(metricsBefore, 'lifemmo_ws_publish_duration_seconds_sum');
@@ -312,11 +315,12 @@ export async function driveLoad(
   clients: number,
   loadScript: string,
   hooks: { onReady?(): Promise<void>; onMeasuring?(): Promise<void>; onMeasured?(): Promise<void> },
+  protocolVersion = PROTOCOL_VERSION,
 ): Promise<Drive> {
   const loadFlags = (process.env.BENCH_LOAD_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
   const load = spawn(
     process.execPath,
-    [...loadFlags, loadScript, wsUrl, String(clients), String(LOAD_WORKERS), String(WORLD), String(VIEWPORT), String(WARMUP_MS), String(MEASURE_MS)],
+    [...loadFlags, loadScript, wsUrl, String(clients), String(LOAD_WORKERS), String(WORLD), String(VIEWPORT), String(WARMUP_MS), String(MEASURE_MS), String(protocolVersion)],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   try {
