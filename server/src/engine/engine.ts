@@ -104,6 +104,24 @@ export class Engine {
     return this.world.populationByOwner();
   }
 
+  /**
+   * Owners of a live cell or of a placement queued for the next generation: the ids a new
+   * player must not be given. Complete only between ticks: call it inside `whileIdle`.
+   */
+  ownersInUse(): Set<number> {
+    const owners = new Set(this.world.populationByOwner().keys());
+    for (const [, owner] of this.intake.queued()) owners.add(owner);
+    return owners;
+  }
+
+  /**
+   * Run `job` between two ticks (never while one is in progress, nor during a step or a
+   * reset); resolves to what it returns.
+   */
+  whileIdle<T>(job: () => T): Promise<T> {
+    return this.loop.whileIdle(job);
+  }
+
   /** -1 when (x, y) is dead, else its owner. (x, y) must be inside the world. */
   cellAt(x: number, y: number): number {
     return this.world.cellAt(x, y);

@@ -1,16 +1,17 @@
 /** `POST /players`: create a player and hand out its bearer token, once. */
 import { z } from 'zod';
 import { MAX_NAME_LENGTH } from '../../players/player-name.js';
+import { playerCreateRateLimit } from '../player-create-limit.js';
 import { errorReplies } from '../schemas.js';
 import type { ServerContext, ZodApp } from '../server-context.js';
 
-const CreatePlayerBody = z.object({
+export const CreatePlayerBody = z.object({
   // Length and characters are checked by validatePlayerName, so the reply carries
   // LIFE_ERR_BAD_NAME rather than a generic validation error.
   name: z.string().describe(`1 to ${MAX_NAME_LENGTH} letters, digits, spaces, - or _`),
 });
 
-const NewPlayerReply = z
+export const NewPlayerReply = z
   .object({
     id: z.int().describe('Player id, 1..65535; the owner of its cells'),
     name: z.string(),
@@ -24,6 +25,7 @@ export function registerPlayerRoutes(app: ZodApp, ctx: ServerContext): void {
   app.post(
     '/players',
     {
+      config: { rateLimit: playerCreateRateLimit(ctx.config.limits.playerCreatePerMinute) },
       schema: {
         tags: ['players'],
         summary: 'Create a player',
