@@ -82,10 +82,10 @@ export class PlayerService {
   #createReusing(name: string, tokenHash: string, now: number): { player: Player; reclaimed: Player[] } {
     const { registry, engine, placement, idleMs } = this.#p;
     const inUse = engine.ownersInUse();
-    const isFree = (id: number) => !inUse.has(id);
+    const isFree = (id: number) => inUse[id] === 0;
     let reclaimed: Player[] = [];
     if (registry.freeId(isFree) === undefined) {
-      reclaimed = registry.idle(now, idleMs, (id) => inUse.has(id)).slice(0, RECLAIM_BATCH);
+      reclaimed = registry.idle(now, idleMs, (id) => inUse[id] === 1).slice(0, RECLAIM_BATCH);
       if (reclaimed.length === 0) {
         this.#noRoomUntil = now + NO_ROOM_RETRY_MS;
         throw this.#noRoom();
