@@ -7,7 +7,7 @@ import { LifeClient, type DisconnectEvent } from '@lifemmo/client';
 import { ADMIN, call, expectError, newPlayer } from '../rest/helpers.js';
 import { waitFor } from '../sdk/helpers.js';
 import { killChildren } from '../support/child-server.js';
-import { startCluster, type Cluster } from '../support/cluster.js';
+import { poll, startCluster, type Cluster } from '../support/cluster.js';
 
 let cluster: Cluster | undefined;
 const clients: LifeClient[] = [];
@@ -19,14 +19,6 @@ afterEach(async () => {
 });
 
 const BASE = { ADMIN_TOKEN: ADMIN, CELL_LOGIC: 'local', TICK_MS: '50' };
-
-async function poll(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('cluster: players', () => {
   it('a deleted or banned token gets 401 on every gateway, its WebSocket on another gateway closes with 4003, and a sim kill -9 changes nothing', async () => {
