@@ -79,6 +79,7 @@ export async function runBotsBench(options: { runs: number; quick: boolean }): P
           // machine, so the bots receive (and pay for) every frame.
           CELL_LOGIC: 'local',
           RATE_LIMIT_PER_MINUTE: '0',
+          PLAYER_CREATE_PER_MINUTE: '0',
           WS_MAX_CONNECTIONS: '100000',
         });
         try {
@@ -100,7 +101,7 @@ export async function runBotsBench(options: { runs: number; quick: boolean }): P
     rmSync(dir, { recursive: true, force: true });
   }
   return [
-    'The bots command (`npm run bots`) is the load generator of the WebSocket benchmark. Server: the real entry point in a child process, default 4096x4096 torus at 10 ticks/s, but local cell logic (the cost of simulated I/O is the subject of the engine benchmark, and here the server must keep up so the bots get every frame), memory store, rate limit off. Bots: another process, `--viewport 256x256`, placing one small pattern per bot per second (or spectators, which only watch: pure fan-out), header-only frames (the default; `--replica` decodes every frame too), bots joining over the first third of the run (5 s at most), included in it.',
+    'The bots command (`npm run bots`) is the load generator of the WebSocket benchmark. Server: the real entry point in a child process, default 4096x4096 torus at 10 ticks/s, but local cell logic (the cost of simulated I/O is the subject of the engine benchmark, and here the server must keep up so the bots get every frame), memory store, rate limits off (RATE_LIMIT_PER_MINUTE and PLAYER_CREATE_PER_MINUTE). Bots: another process, `--viewport 256x256`, placing one small pattern per bot per second (or spectators, which only watch: pure fan-out), header-only frames (the default; `--replica` decodes every frame too), bots joining over the first third of the run (5 s at most), included in it.',
     '',
     '"Generator CPU" is the bots process (all worker threads, user + system) over the run, in cores; **per 1,000 bots** is the figure to subtract when reading server numbers taken with the bots on the same machine. Server and bots share this machine\'s cores, so latencies include CPU contention.',
     '',

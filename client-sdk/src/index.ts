@@ -20,6 +20,8 @@ export { Replica, type CellState, type DiffResult, type LiveCell, type ReplicaWo
 export { TypedEmitter, type Listener } from './events.js';
 export { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './reconnect.js';
 export {
+  adminCreatePlayer,
+  adminListPlayers,
   createPlayer,
   getCells,
   getLeaderboard,
@@ -28,6 +30,7 @@ export {
   webSocketUrl,
   type Leaderboard,
   type NewPlayer,
+  type PlayersPage,
   type Region,
   type RestOptions,
   type WorldInfo,

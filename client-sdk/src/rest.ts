@@ -42,6 +42,16 @@ export interface Region {
   readonly cells: ReadonlyArray<readonly [number, number, number]>;
 }
 
+/** Reply of GET /admin/players: one page of players, by id. */
+export interface PlayersPage {
+  readonly players: ReadonlyArray<{ id: number; name: string; color: string; banned: boolean; seenAt: string; cells: number }>;
+  /** `after` of the next page; null on the last page. */
+  readonly next: number | null;
+  readonly total: number;
+  /** Most players at once (the server's MAX_PLAYERS). */
+  readonly max: number;
+}
+
 /** Options of every REST helper. */
 export interface RestOptions {
   /** Bearer token (player routes) or admin token (admin routes). */
@@ -127,6 +137,26 @@ export async function requestJson<T>(url: string, method: string, path: string, 
 /** POST /players: create a player named `name`; returns its id, colour and bearer token. */
 export function createPlayer(url: string, name: string, options?: RestOptions): Promise<NewPlayer> {
   return requestJson<NewPlayer>(url, 'POST', '/players', { name }, options);
+}
+
+/**
+ * POST /admin/players: create a player with the server's admin token, without the
+ * per-address limit on POST /players (load tests, tools). Same reply as createPlayer.
+ * @throws LifeError LIFE_ERR_UNAUTHORIZED / LIFE_ERR_FORBIDDEN for a missing or wrong
+ *   admin token, LIFE_ERR_NOT_FOUND when the server has no ADMIN_TOKEN (admin routes off).
+ */
+export function adminCreatePlayer(url: string, name: string, adminToken: string, options?: Omit<RestOptions, 'token'>): Promise<NewPlayer> {
+  return requestJson<NewPlayer>(url, 'POST', '/admin/players', { name }, { ...options, token: adminToken });
+}
+
+/** GET /admin/players: players with ids above `after` (default 0), at most `limit` (1..1000, default 100). */
+export function adminListPlayers(
+  url: string,
+  adminToken: string,
+  page: { after?: number; limit?: number } = {},
+  options?: Omit<RestOptions, 'token'>,
+): Promise<PlayersPage> {
+  return requestJson<PlayersPage>(url, 'GET', `/admin/players?after=${page.after ?? 0}&limit=${page.limit ?? 100}`, undefined, { ...options, token: adminToken });
 }
 
 /** GET /world: size, topology, rule, generation, population, tick rate. */

@@ -40,7 +40,10 @@ export const Errors = {
   FORBIDDEN: { code: 'LIFE_ERR_FORBIDDEN', status: 403, message: 'This token may not do that' },
   BUDGET_EXCEEDED: { code: 'LIFE_ERR_BUDGET_EXCEEDED', status: 429, message: 'The placement budget is used up; it refills every generation' },
   RATE_LIMITED: { code: 'LIFE_ERR_RATE_LIMITED', status: 429, message: 'Too many requests' },
+  PLAYER_CREATE_RATE_LIMITED: { code: 'LIFE_ERR_PLAYER_CREATE_RATE_LIMITED', status: 429, message: 'Too many players created from this address' },
   TOO_MANY_PLAYERS: { code: 'LIFE_ERR_TOO_MANY_PLAYERS', status: 503, message: 'The world has no room for more players' },
+  PLAYER_BANNED: { code: 'LIFE_ERR_PLAYER_BANNED', status: 401, message: 'This player was banned by the admin' },
+  PLAYER_NOT_FOUND: { code: 'LIFE_ERR_PLAYER_NOT_FOUND', status: 404, message: 'No player has this id' },
 
   // Server state
   NOT_READY: { code: 'LIFE_ERR_NOT_READY', status: 503, message: 'The world is not running yet' },

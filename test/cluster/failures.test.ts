@@ -7,7 +7,7 @@ import { loadConfig } from '@lifemmo/server';
 import { ADMIN, admin, allCells, call, newPlayer } from '../rest/helpers.js';
 import { replicaCells, waitFor } from '../sdk/helpers.js';
 import { killChildren } from '../support/child-server.js';
-import { startCluster, type Cluster } from '../support/cluster.js';
+import { poll, startCluster, type Cluster } from '../support/cluster.js';
 
 let cluster: Cluster | undefined;
 const clients: LifeClient[] = [];
@@ -33,14 +33,6 @@ function block(i: number): Array<[number, number]> {
     [x, y + 1],
     [x + 1, y + 1],
   ];
-}
-
-async function poll(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('cluster failures', () => {

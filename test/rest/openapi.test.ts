@@ -23,7 +23,7 @@ type Operation = OpenAPIV3_1.OperationObject;
 
 /** A request to make of an operation. */
 interface Sample {
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'DELETE';
   readonly url: string;
   readonly body?: unknown;
   readonly auth?: 'player' | 'admin';
@@ -51,6 +51,11 @@ const SAMPLES: Record<string, Sample> = {
   getSdkBundle: { method: 'GET', url: '/sdk/lifemmo-client.js' },
   getSdkBundleMap: { method: 'GET', url: '/sdk/lifemmo-client.js.map' },
   openWebSocket: { method: 'GET', url: '/ws' },
+  listPlayers: { method: 'GET', url: '/admin/players?limit=5', auth: 'admin' },
+  adminCreatePlayer: { method: 'POST', url: '/admin/players', body: { name: 'by admin' }, auth: 'admin' },
+  // A player that does not exist (404): the others' tokens stay good for the other samples.
+  banPlayer: { method: 'POST', url: '/admin/players/999/ban', auth: 'admin' },
+  deletePlayer: { method: 'DELETE', url: '/admin/players/999', auth: 'admin' },
 };
 
 /** Environment of the servers here: small bodies (so 413 is cheap), admin routes on, CORS on. */
@@ -89,8 +94,11 @@ function operations(): Array<{ path: string; method: string; op: Operation }> {
 
 /** The operation of `sample`, found by its path (query string left out). */
 function operationOf(sample: Sample): Operation {
-  const path = sample.url.split('?')[0]!.replace(/^\/assets\/[^/]+$/, '/assets/{name}');
-  const op = doc.paths?.[path]?.[sample.method.toLowerCase() as 'get' | 'post'];
+  const path = sample.url
+    .split('?')[0]!
+    .replace(/^\/assets\/[^/]+$/, '/assets/{name}')
+    .replace(/^\/admin\/players\/\d+/, '/admin/players/{id}');
+  const op = doc.paths?.[path]?.[sample.method.toLowerCase() as 'get' | 'post' | 'delete'];
   if (op === undefined) throw new Error(`no operation for ${sample.method} ${path}`);
   return op;
 }

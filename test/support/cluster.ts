@@ -26,6 +26,15 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
+/** Resolve once `check()` resolves true (polled every 50 ms); reject after `timeoutMs`. */
+export async function poll(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** Wait (bounded) until the sim says it runs; return its probe port. */
 export async function simStarted(r: Run, timeoutMs = 30_000): Promise<number> {
   const deadline = Date.now() + timeoutMs;

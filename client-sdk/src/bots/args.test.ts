@@ -13,7 +13,8 @@ test('the issue command line parses, with defaults for the rest', () => {
     threads: 8,
     replica: false,
     maxP99Ms: undefined,
-    maxErrorRate: undefined,
+    maxErrorRate: 0.01,
+    adminToken: undefined,
   });
   expect(parseBotsArgs(['--bots', '10', '--duration', '10', '--max-p99-ms', '50', '--max-error-rate', '0.01', '--replica'])).toMatchObject({
     threads: 1,
@@ -22,6 +23,7 @@ test('the issue command line parses, with defaults for the rest', () => {
     maxErrorRate: 0.01,
     replica: true,
   });
+  expect(parseBotsArgs(['--admin-token', 'sekrit-admin', '--max-error-rate', '0'])).toMatchObject({ adminToken: 'sekrit-admin', maxErrorRate: 0 });
   expect(parseBotsArgs(['--help'])).toBeNull();
 });
 
@@ -33,4 +35,6 @@ test('bad options name the option', () => {
   expect(() => parseBotsArgs(['--url', 'localhost:8080'])).toThrow(/--url/);
   expect(() => parseBotsArgs(['--nope'])).toThrow(/nope/);
   expect(() => parseBotsArgs(['--ramp', '100', '--duration', '10'])).toThrow(/--ramp/);
+  expect(() => parseBotsArgs(['--admin-token', 'a b'])).toThrow(/--admin-token/);
+  expect(parseBotsArgs(['--admin-token', ''])).toMatchObject({ adminToken: undefined });
 });

@@ -8,6 +8,8 @@ import { LifeError } from '@lifemmo/shared/client';
 
 /** Sockets per worker thread at most, when --threads is not given. */
 export const BOTS_PER_THREAD = 250;
+/** The verdict is FAIL above this error rate unless --max-error-rate says otherwise. */
+export const DEFAULT_MAX_ERROR_RATE = 0.01;
 
 /** Everything a bots run needs. Times in seconds unless the name says otherwise. */
 export interface BotsOptions {
@@ -30,8 +32,10 @@ export interface BotsOptions {
   readonly json: string | undefined;
   /** Exit 1 when the tick-to-client p99 is above this, ms. */
   readonly maxP99Ms: number | undefined;
-  /** Exit 1 when errors / (bots + placements) is above this, 0..1. */
-  readonly maxErrorRate: number | undefined;
+  /** Exit 1 when errors / (join attempts + placements) is above this, 0..1. */
+  readonly maxErrorRate: number;
+  /** The server's ADMIN_TOKEN: players are then created through POST /admin/players (no per-address limit). */
+  readonly adminToken: string | undefined;
   /** No progress line (the summary is still printed). */
   readonly quiet: boolean;
 }
@@ -49,12 +53,17 @@ export const USAGE = `Usage: lifemmo-bots [options]     (or: npm run bots -- [op
   --replica               keep a full cell replica per bot (decode every frame)
   --seed <n>              seed of viewports and placements                      [1]
   --json <file>           write the full result as JSON
+  --admin-token <token>   the server's ADMIN_TOKEN: create the players through
+                          POST /admin/players, which no per-address limit applies to
+                          (empty: not given)
   --max-p99-ms <ms>       exit 1 if the tick-to-client p99 latency is above
-  --max-error-rate <r>    exit 1 if errors / (bots + placements) is above (0..1)
+  --max-error-rate <r>    exit 1 if errors / (join attempts + placements) is above  [${DEFAULT_MAX_ERROR_RATE}]
   --quiet                 no live progress line
   --help                  this text
 
-Exit codes: 0 ok, 1 a threshold was crossed, 2 bad options or the server is unreachable.`;
+The verdict is FAIL (exit 1) when fewer bots joined than asked, or a threshold was
+crossed; the summary says why, and what to change.
+Exit codes: 0 ok, 1 FAIL, 2 bad options, the server is unreachable, or --admin-token is refused.`;
 
 function number(name: string, text: string | undefined, fallback: number, min: number, max: number, integer: boolean): number {
   if (text === undefined) return fallback;
@@ -86,6 +95,7 @@ export function parseBotsArgs(argv: readonly string[]): BotsOptions | null {
         json: { type: 'string' },
         'max-p99-ms': { type: 'string' },
         'max-error-rate': { type: 'string' },
+        'admin-token': { type: 'string' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -101,6 +111,9 @@ export function parseBotsArgs(argv: readonly string[]): BotsOptions | null {
   const m = /^(\d+)x(\d+)$/.exec(viewportText);
   if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new LifeError('VALIDATION', `--viewport must be WxH like 256x256, got ${JSON.stringify(viewportText)}`);
   const url = str('url') ?? 'http://127.0.0.1:8080';
+  // Empty means none: `--admin-token "$ADMIN_TOKEN"` works whether the variable is set or not.
+  const adminToken = str('admin-token') || undefined;
+  if (adminToken !== undefined && !/^\S+$/.test(adminToken)) throw new LifeError('VALIDATION', '--admin-token must be the server\'s ADMIN_TOKEN (no spaces)');
   if (!/^(https?|wss?):\/\/./.test(url)) throw new LifeError('VALIDATION', `--url must be http(s)://host:port or ws(s)://host:port/ws, got ${JSON.stringify(url)}`);
   return Object.freeze({
     url,
@@ -114,7 +127,8 @@ export function parseBotsArgs(argv: readonly string[]): BotsOptions | null {
     seed: number('seed', str('seed'), 1, 0, 0xffff_ffff, true),
     json: str('json'),
     maxP99Ms: values['max-p99-ms'] === undefined ? undefined : number('max-p99-ms', str('max-p99-ms'), 0, 0, 1e9, false),
-    maxErrorRate: values['max-error-rate'] === undefined ? undefined : number('max-error-rate', str('max-error-rate'), 0, 0, 1, false),
+    maxErrorRate: number('max-error-rate', str('max-error-rate'), DEFAULT_MAX_ERROR_RATE, 0, 1, false),
+    adminToken,
     quiet: values.quiet === true,
   });
 }

@@ -2,18 +2,41 @@
  * One bot: create a player (unless it only watches), connect, subscribe its viewport, place
  * a small pattern at the given rate inside it, and count everything in the worker's
  * BotStats. Never logs per message.
+ *
+ * Joining (creating the player, then the first connect and subscribe) is retried like a
+ * real client would: after a rate limit, when `retry-after` says; after a timeout, a
+ * refusal the server may not repeat (503) or a failed connect, with exponential backoff;
+ * until the run ends. A refusal that would come again (a bad admin token, a bad name, a
+ * refused player token) ends it at once. Every failed attempt is counted with its code.
  */
-import { LifeClient, backoffDelay, createPlayer, isLifeError, type Rect, type WebSocketConstructor } from '@lifemmo/client';
-import { mod } from '@lifemmo/shared/client';
+import {
+  LifeClient,
+  adminCreatePlayer,
+  backoffDelay,
+  createPlayer,
+  isLifeError,
+  type NewPlayer,
+  type Rect,
+  type WebSocketConstructor,
+} from '@lifemmo/client';
+import { LifeError, mod } from '@lifemmo/shared/client';
 import type { BotsOptions } from './args.js';
 import { BOT_PATTERNS } from './patterns.js';
-import type { BotStats } from './stats.js';
+import { NOT_JOINED, joinCause, type BotStats } from './stats.js';
 
 /** Placement refusals that are the game saying no, not failures. */
 const REFUSALS: ReadonlySet<string> = new Set(['LIFE_ERR_BUDGET_EXCEEDED', 'LIFE_ERR_CELL_OCCUPIED', 'LIFE_ERR_RATE_LIMITED']);
 const ROTATIONS = [0, 90, 180, 270] as const;
-/** Join failures that would come again on retry. */
+/** Connect failures that would come again on retry. */
 const FATAL_JOIN_ERRORS: ReadonlySet<string> = new Set(['LIFE_ERR_WS_UNAUTHORIZED', 'LIFE_ERR_WS_PROTOCOL_VERSION', 'LIFE_ERR_WS_VIEWPORT_TOO_LARGE']);
+/** Longest wait for one player creation, ms; past it the attempt counts as a timeout. */
+export const JOIN_TIMEOUT_MS = 10_000;
+/** Backoff between join attempts that were not rate limited, ms. */
+const JOIN_BACKOFF = { initialDelayMs: 500, maxDelayMs: 10_000 };
+/** Longest wait a `retry-after` may impose, s (the run's end cuts any wait short). */
+const MAX_RETRY_AFTER_S = 60;
+/** What a join attempt in flight when the run ended resolves to. */
+const STOPPED: unique symbol = Symbol('stopped');
 
 /** What a bot shares with the other bots of its worker. */
 export interface BotContext {
@@ -29,23 +52,53 @@ export interface BotContext {
   readonly signal: AbortSignal;
 }
 
-/** Error code of a bot that had not joined when the run ended (the server was too slow to take it). */
-const NOT_JOINED = 'not joined when the run ended';
-
 function sleep(ms: number, ctx: BotContext): Promise<void> {
   return Promise.race([new Promise<void>((r) => setTimeout(r, ms)), ctx.stopped]);
 }
 
-/** Create the bot's player, waiting out rate limits (429) until the run ends. */
-async function join(index: number, ctx: BotContext): Promise<string | undefined> {
-  for (;;) {
+/** One player creation, through the admin route when the run has the admin token. */
+async function createOnce(index: number, ctx: BotContext): Promise<NewPlayer> {
+  const timeout = AbortSignal.timeout(JOIN_TIMEOUT_MS);
+  const options = { signal: AbortSignal.any([ctx.signal, timeout]) };
+  const { url, adminToken } = ctx.options;
+  try {
+    return adminToken === undefined ? await createPlayer(url, `bot-${index}`, options) : await adminCreatePlayer(url, `bot-${index}`, adminToken, options);
+  } catch (err) {
+    if (timeout.aborted && !ctx.isStopped()) throw new LifeError('TIMEOUT', `POST /players did not answer within ${JOIN_TIMEOUT_MS} ms`);
+    throw err;
+  }
+}
+
+/** A refusal of a player creation that every retry would get again (any 4xx but 408 and 429). */
+function fatalCreateError(err: unknown): boolean {
+  return isLifeError(err) && err.status >= 400 && err.status < 500 && err.status !== 408 && err.status !== 429 && err.code !== 'LIFE_ERR_CONNECT_FAILED';
+}
+
+/**
+ * Create the bot's player, retrying until the run ends (see the module comment).
+ * @throws the code of the failure that kept the bot out, as a string: the last failed
+ *   attempt's, or NOT_JOINED when the run ended before any attempt failed.
+ */
+async function join(index: number, ctx: BotContext, random: () => number): Promise<string> {
+  let last: string = NOT_JOINED;
+  for (let attempt = 0; ; attempt++) {
+    if (ctx.isStopped()) throw last;
+    ctx.stats.counters.joinAttempts++;
     try {
-      return (await createPlayer(ctx.options.url, `bot-${index}`, { signal: ctx.signal })).token;
+      return (await createOnce(index, ctx)).token;
     } catch (err) {
-      if (!isLifeError(err, 'RATE_LIMITED') || ctx.isStopped()) throw err;
-      ctx.stats.counters.rateLimited++;
-      const retryAfterS = Number((err.details as { retryAfterS?: number } | undefined)?.retryAfterS ?? 1);
-      await sleep(Math.min(10, Math.max(0.2, retryAfterS)) * 1000 * (0.5 + Math.random() / 2), ctx);
+      if (ctx.isStopped()) throw last;
+      const code = isLifeError(err) ? err.code : 'player';
+      const fatal = fatalCreateError(err);
+      ctx.stats.joinFailure(code, !fatal);
+      last = code;
+      if (fatal) throw code;
+      const retryAfterS = Number((err as LifeError).details?.retryAfterS ?? 0);
+      const waitMs =
+        joinCause(code) === 'rate limited' && retryAfterS > 0
+          ? Math.min(MAX_RETRY_AFTER_S, retryAfterS) * 1000 * (1 + random() / 2)
+          : backoffDelay(attempt, JOIN_BACKOFF, random);
+      await sleep(waitMs, ctx);
     }
   }
 }
@@ -67,15 +120,16 @@ export async function runBot(index: number, ctx: BotContext, random: () => numbe
   const joinedAt = performance.now();
   let token: string | undefined;
   try {
-    if (options.placeRate > 0) token = await join(index, ctx);
-  } catch (err) {
-    stats.counters.joinFailed++;
-    stats.error(ctx.isStopped() ? NOT_JOINED : isLifeError(err) ? err.code : 'player');
+    if (options.placeRate > 0) token = await join(index, ctx, random);
+  } catch (code) {
+    // Each failed attempt was counted as an error already; a run that ended first is one.
+    if (code === NOT_JOINED) stats.error(NOT_JOINED);
+    stats.notJoined(String(code));
     return;
   }
   if (ctx.isStopped()) {
-    stats.counters.joinFailed++;
     stats.error(NOT_JOINED);
+    stats.notJoined(NOT_JOINED);
     return;
   }
   const client = new LifeClient({
@@ -118,8 +172,8 @@ export async function runBot(index: number, ctx: BotContext, random: () => numbe
 
   const viewport = pickViewport(ctx, random);
   // Like a real client, a bot whose first connect fails (an overloaded server times out)
-  // tries again with backoff until the run ends; each failed attempt counts as an error.
-  // A refusal that would come again (token, protocol version) ends it at once.
+  // tries again with backoff until the run ends; each failed attempt counts as an error,
+  // by cause. A refusal that would come again (token, protocol version) ends it at once.
   const joinOnce = async (): Promise<string | null> => {
     try {
       await client.connect();
@@ -130,22 +184,35 @@ export async function runBot(index: number, ctx: BotContext, random: () => numbe
     }
   };
   let failure: string | null = null;
+  let last: string = NOT_JOINED;
   for (let attempt = 0; ; attempt++) {
+    stats.counters.joinAttempts++;
     // Joining must not outlive the run: a slow server could keep it for the connect and
     // request timeouts (10 s each).
-    failure = await Promise.race([joinOnce(), ctx.stopped.then(() => NOT_JOINED)]);
-    if (failure === null || failure === NOT_JOINED || FATAL_JOIN_ERRORS.has(failure)) break;
-    stats.error(failure);
+    const outcome: string | null | typeof STOPPED = await Promise.race([joinOnce(), ctx.stopped.then((): typeof STOPPED => STOPPED)]);
+    if (outcome === null) {
+      failure = null;
+      break;
+    }
+    if (outcome === STOPPED || ctx.isStopped()) {
+      failure = last;
+      break;
+    }
+    const fatal = FATAL_JOIN_ERRORS.has(outcome);
+    stats.joinFailure(outcome, !fatal);
+    last = failure = outcome;
+    if (fatal) break;
     if (client.state !== 'closed') await client.close();
-    await sleep(backoffDelay(attempt, { initialDelayMs: 500, maxDelayMs: 5000 }, random), ctx);
+    await sleep(backoffDelay(attempt, JOIN_BACKOFF, random), ctx);
     if (ctx.isStopped()) {
-      failure = NOT_JOINED;
+      failure = last;
       break;
     }
   }
   if (failure !== null) {
-    stats.counters.joinFailed++;
-    stats.error(failure);
+    // The run ended before any attempt failed: that is the one error of this bot.
+    if (failure === NOT_JOINED) stats.error(NOT_JOINED);
+    stats.notJoined(failure);
     stopping = true;
     await client.close();
     return;

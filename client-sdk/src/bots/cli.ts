@@ -32,7 +32,10 @@ async function main(): Promise<number> {
     process.once('SIGINT', () => process.exit(130));
   });
 
-  console.error(`lifemmo-bots: ${o.bots} bots against ${o.url} for ${o.duration} s (ramp ${o.ramp} s, ${o.placeRate}/s/bot, viewport ${o.viewport.w}x${o.viewport.h})`);
+  const via = o.placeRate === 0 ? 'spectators' : o.adminToken !== undefined ? 'players via POST /admin/players' : 'players via POST /players';
+  console.error(
+    `lifemmo-bots: ${o.bots} bots against ${o.url} for ${o.duration} s (ramp ${o.ramp} s, ${o.placeRate}/s/bot, viewport ${o.viewport.w}x${o.viewport.h}, ${via})`,
+  );
   let result;
   try {
     result = await runBots(o, {

@@ -4,7 +4,7 @@
  * benchmark call; it never prints (the `onSecond` hook does).
  */
 import { Worker } from 'node:worker_threads';
-import { getWorld } from '@lifemmo/client';
+import { adminListPlayers, getWorld, isLifeError, LifeError } from '@lifemmo/client';
 import type { BotsOptions } from './args.js';
 import { buildResult, type BotsResult } from './report.js';
 import { BotStats } from './stats.js';
@@ -31,10 +31,13 @@ const WORKER_URL = import.meta.url.endsWith('.ts') ? new URL('./worker-entry.mjs
 
 /**
  * Run the bots described by `options` against the server; resolves with the result.
- * @throws LifeError LIFE_ERR_CONNECT_FAILED when GET /world fails (no server at the URL).
+ * @throws LifeError LIFE_ERR_CONNECT_FAILED when GET /world fails (no server at the URL);
+ *   LIFE_ERR_FORBIDDEN, LIFE_ERR_UNAUTHORIZED or LIFE_ERR_NOT_FOUND when --admin-token is
+ *   refused or the server has no admin routes (nothing was started).
  */
 export async function runBots(options: BotsOptions, hooks: RunHooks = {}): Promise<BotsResult> {
   const world = await getWorld(options.url);
+  if (options.adminToken !== undefined && options.placeRate > 0) await checkAdminToken(options.url, options.adminToken);
   const threads = Math.min(options.threads, options.bots);
   const workers: Worker[] = [];
   const connectedByWorker: number[] = new Array(threads).fill(0);
@@ -115,6 +118,21 @@ export async function runBots(options: BotsOptions, hooks: RunHooks = {}): Promi
     });
   } finally {
     await terminateAll();
+  }
+}
+
+/** Fail at once, with what to do, when the admin token would be refused for every bot. */
+async function checkAdminToken(url: string, adminToken: string): Promise<void> {
+  try {
+    await adminListPlayers(url, adminToken, { limit: 1 });
+  } catch (err) {
+    if (isLifeError(err, 'NOT_FOUND')) {
+      throw new LifeError('NOT_FOUND', 'The server has no admin routes (404): start it with ADMIN_TOKEN set, or run without --admin-token');
+    }
+    if (isLifeError(err, 'FORBIDDEN') || isLifeError(err, 'UNAUTHORIZED')) {
+      throw new LifeError(err.code === 'LIFE_ERR_FORBIDDEN' ? 'FORBIDDEN' : 'UNAUTHORIZED', "--admin-token was refused: pass the server's ADMIN_TOKEN");
+    }
+    throw err;
   }
 }
 

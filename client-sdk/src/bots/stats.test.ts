@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { BotStats } from './stats.js';
+import { BotStats, NOT_JOINED, joinCause } from './stats.js';
 
 test('deltas from workers merge into totals: counters, codes, histograms', () => {
   const a = new BotStats();
@@ -12,12 +12,17 @@ test('deltas from workers merge into totals: counters, codes, histograms', () =>
   a.refused('LIFE_ERR_BUDGET_EXCEEDED');
   b.refused('LIFE_ERR_BUDGET_EXCEEDED');
   b.error('LIFE_ERR_TIMEOUT');
+  a.joinFailure('LIFE_ERR_PLAYER_CREATE_RATE_LIMITED', true);
+  b.joinFailure('LIFE_ERR_RATE_LIMITED', false);
+  b.notJoined('LIFE_ERR_RATE_LIMITED');
   const total = new BotStats();
   total.addDelta(a.takeDelta());
   total.addDelta(b.takeDelta());
-  expect(total.counters).toMatchObject({ diffs: 12, placementsRefused: 2, errors: 1 });
+  expect(total.counters).toMatchObject({ diffs: 12, placementsRefused: 2, errors: 3, rateLimited: 2, joinRetries: 1, joinFailed: 1 });
   expect(total.refusedByCode).toEqual({ LIFE_ERR_BUDGET_EXCEEDED: 2 });
-  expect(total.errorsByCode).toEqual({ LIFE_ERR_TIMEOUT: 1 });
+  expect(total.errorsByCode).toEqual({ LIFE_ERR_TIMEOUT: 1, LIFE_ERR_PLAYER_CREATE_RATE_LIMITED: 1, LIFE_ERR_RATE_LIMITED: 1 });
+  expect(total.joinFailuresByCause()).toMatchObject({ 'rate limited': 2, refused: 0, timeout: 0 });
+  expect(total.notJoinedByCode).toEqual({ LIFE_ERR_RATE_LIMITED: 1 });
   const s = total.summary('tickLatency');
   expect(s.count).toBe(200);
   expect(s.p50).toBeCloseTo(100, 0);
@@ -27,4 +32,10 @@ test('deltas from workers merge into totals: counters, codes, histograms', () =>
   expect(a.counters.diffs).toBe(0);
   expect(a.counters.connected).toBe(3);
   expect(a.summary('tickLatency').count).toBe(0);
+});
+
+test('join failures are told apart by cause', () => {
+  expect(['LIFE_ERR_RATE_LIMITED', 'LIFE_ERR_PLAYER_CREATE_RATE_LIMITED'].map(joinCause)).toEqual(['rate limited', 'rate limited']);
+  expect(['LIFE_ERR_TIMEOUT', 'LIFE_ERR_CONNECT_FAILED', NOT_JOINED].map(joinCause)).toEqual(['timeout', 'unreachable', 'run ended']);
+  expect(['LIFE_ERR_TOO_MANY_PLAYERS', 'LIFE_ERR_SIM_UNAVAILABLE', 'LIFE_ERR_WS_TOO_MANY_CONNECTIONS'].map(joinCause)).toEqual(['refused', 'refused', 'refused']);
 });

@@ -22,6 +22,10 @@ export interface Counters {
   joined: number;
   /** Bots that never got connected (player creation or connect failed). */
   joinFailed: number;
+  /** Attempts to join: player creations and first connects, retries included. */
+  joinAttempts: number;
+  /** Join attempts that failed and were tried again after a backoff. */
+  joinRetries: number;
   /** Bots connected now (gauge). */
   connected: number;
   disconnects: number;
@@ -36,11 +40,32 @@ export interface Counters {
   placementsOk: number;
   /** Refused by the server with a game reason (budget, occupied cell): not errors. */
   placementsRefused: number;
-  /** Player creations that were rate limited and retried. */
+  /** Join attempts refused by a rate limit (429). */
   rateLimited: number;
-  /** Failures: join failures, unexpected disconnects, client errors, placements lost (timeout, disconnect). */
+  /** Failures: failed join attempts, unexpected disconnects, client errors, placements lost (timeout, disconnect). */
   errors: number;
 }
+
+/** Why a join attempt failed. */
+export const JOIN_CAUSES = ['rate limited', 'refused', 'timeout', 'unreachable', 'run ended'] as const;
+/** One of JOIN_CAUSES. */
+export type JoinCause = (typeof JOIN_CAUSES)[number];
+
+/** The code a bot that had not joined when the run ended is counted under. */
+export const NOT_JOINED = 'not joined when the run ended';
+
+/** The cause of a join failure with catalogue code `code` (or NOT_JOINED, or a short word). */
+export function joinCause(code: string): JoinCause {
+  if (code === 'LIFE_ERR_RATE_LIMITED' || code === 'LIFE_ERR_PLAYER_CREATE_RATE_LIMITED') return 'rate limited';
+  if (code === 'LIFE_ERR_TIMEOUT' || code === 'timeout') return 'timeout';
+  if (code === 'LIFE_ERR_CONNECT_FAILED' || code === 'LIFE_ERR_DISCONNECTED' || code === 'connect') return 'unreachable';
+  if (code === NOT_JOINED) return 'run ended';
+  return 'refused';
+}
+
+/** Counts by code or cause, kept per worker and merged like the counters. */
+const CODE_MAPS = ['refusedByCode', 'errorsByCode', 'joinFailuresByCode', 'notJoinedByCode'] as const;
+type CodeMapName = (typeof CODE_MAPS)[number];
 
 /** A fresh set of zeroed counters. */
 export function zeroCounters(): Counters {
@@ -58,6 +83,8 @@ export function zeroCounters(): Counters {
     placementsSent: 0,
     placementsOk: 0,
     placementsRefused: 0,
+    joinAttempts: 0,
+    joinRetries: 0,
     rateLimited: 0,
     errors: 0,
   };
@@ -67,8 +94,7 @@ export function zeroCounters(): Counters {
 export interface StatsDelta {
   readonly counters: Counters;
   readonly histograms: Record<HistogramName, string>;
-  readonly refusedByCode: Record<string, number>;
-  readonly errorsByCode: Record<string, number>;
+  readonly codes: Record<CodeMapName, Record<string, number>>;
 }
 
 /** Percentiles of one histogram, ms. */
@@ -79,6 +105,12 @@ export interface LatencySummary {
   readonly p99: number;
   readonly max: number;
   readonly mean: number;
+}
+
+function byCause(byCode: Record<string, number>): Record<JoinCause, number> {
+  const out = Object.fromEntries(JOIN_CAUSES.map((c) => [c, 0])) as Record<JoinCause, number>;
+  for (const [code, n] of Object.entries(byCode)) out[joinCause(code)] += n;
+  return out;
 }
 
 function newHistogram(): hdr.Histogram {
@@ -92,8 +124,14 @@ function addCount(map: Record<string, number>, key: string, n = 1): void {
 /** Counters and histograms of some bots (one worker) or of the whole run (merged). */
 export class BotStats {
   counters: Counters = zeroCounters();
+  /** Placement refusals by code. */
   refusedByCode: Record<string, number> = {};
+  /** Errors by code. */
   errorsByCode: Record<string, number> = {};
+  /** Failed join attempts by code (each is also an error). */
+  joinFailuresByCode: Record<string, number> = {};
+  /** Bots that never joined, by the code of their last failure. */
+  notJoinedByCode: Record<string, number> = {};
   readonly histograms: Record<HistogramName, hdr.Histogram> = {
     tickLatency: newHistogram(),
     placeLatency: newHistogram(),
@@ -117,6 +155,30 @@ export class BotStats {
     addCount(this.errorsByCode, code);
   }
 
+  /** Count a failed join attempt (an error too); `retried` when the bot tries again. */
+  joinFailure(code: string, retried: boolean): void {
+    this.error(code);
+    addCount(this.joinFailuresByCode, code);
+    if (joinCause(code) === 'rate limited') this.counters.rateLimited++;
+    if (retried) this.counters.joinRetries++;
+  }
+
+  /** Count a bot that gave up joining, with the code of its last failure. */
+  notJoined(code: string): void {
+    this.counters.joinFailed++;
+    addCount(this.notJoinedByCode, code);
+  }
+
+  /** Failed join attempts by cause. */
+  joinFailuresByCause(): Record<JoinCause, number> {
+    return byCause(this.joinFailuresByCode);
+  }
+
+  /** Bots that never joined, by cause. */
+  notJoinedByCause(): Record<JoinCause, number> {
+    return byCause(this.notJoinedByCode);
+  }
+
   /**
    * Everything since the last call, and reset (the `connected` gauge is sent as is and
    * kept). Workers call this once a second.
@@ -129,14 +191,9 @@ export class BotStats {
         placeLatency: hdr.encodeIntoCompressedBase64(this.histograms.placeLatency),
         connectTime: hdr.encodeIntoCompressedBase64(this.histograms.connectTime),
       },
-      refusedByCode: this.refusedByCode,
-      errorsByCode: this.errorsByCode,
+      codes: this.#codes(),
     };
-    const connected = this.counters.connected;
-    this.counters = { ...zeroCounters(), connected };
-    this.refusedByCode = {};
-    this.errorsByCode = {};
-    for (const name of HISTOGRAMS) this.histograms[name].reset();
+    this.reset();
     return delta;
   }
 
@@ -148,8 +205,7 @@ export class BotStats {
     for (const key of Object.keys(delta.counters) as Array<keyof Counters>) {
       if (key !== 'connected') this.counters[key] += delta.counters[key];
     }
-    for (const [code, n] of Object.entries(delta.refusedByCode)) addCount(this.refusedByCode, code, n);
-    for (const [code, n] of Object.entries(delta.errorsByCode)) addCount(this.errorsByCode, code, n);
+    this.#addCodes(delta.codes);
     for (const name of HISTOGRAMS) {
       const decoded = hdr.decodeFromCompressedBase64(delta.histograms[name], 32, false);
       this.histograms[name].add(decoded);
@@ -162,9 +218,21 @@ export class BotStats {
     for (const key of Object.keys(other.counters) as Array<keyof Counters>) {
       if (key !== 'connected') this.counters[key] += other.counters[key];
     }
-    for (const [code, n] of Object.entries(other.refusedByCode)) addCount(this.refusedByCode, code, n);
-    for (const [code, n] of Object.entries(other.errorsByCode)) addCount(this.errorsByCode, code, n);
+    this.#addCodes(other.#codes());
     for (const name of HISTOGRAMS) this.histograms[name].add(other.histograms[name]);
+  }
+
+  #codes(): Record<CodeMapName, Record<string, number>> {
+    return {
+      refusedByCode: this.refusedByCode,
+      errorsByCode: this.errorsByCode,
+      joinFailuresByCode: this.joinFailuresByCode,
+      notJoinedByCode: this.notJoinedByCode,
+    };
+  }
+
+  #addCodes(codes: Record<CodeMapName, Record<string, number>>): void {
+    for (const name of CODE_MAPS) for (const [code, n] of Object.entries(codes[name])) addCount(this[name], code, n);
   }
 
   /** Empty every counter (but the gauge) and histogram. */
@@ -173,6 +241,8 @@ export class BotStats {
     this.counters = { ...zeroCounters(), connected };
     this.refusedByCode = {};
     this.errorsByCode = {};
+    this.joinFailuresByCode = {};
+    this.notJoinedByCode = {};
     for (const name of HISTOGRAMS) this.histograms[name].reset();
   }
 

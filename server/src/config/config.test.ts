@@ -26,7 +26,8 @@ describe('loadConfig', () => {
       dataDir: './data',
       log: { level: 'info', format: 'auto' },
       budget: { cells: 200, refillPerGen: 2 },
-      limits: { maxCellsPerRequest: 1024, maxRegionArea: 262144, rateLimitPerMinute: 600, bodyLimitBytes: 262144 },
+      players: { max: 65535, idleMs: 3_600_000 },
+      limits: { maxCellsPerRequest: 1024, maxRegionArea: 262144, rateLimitPerMinute: 600, playerCreatePerMinute: 30, bodyLimitBytes: 262144 },
     });
     expect(config.world.rule.text).toBe('B3/S23');
     expect(Object.isFrozen(config)).toBe(true);
@@ -60,6 +61,9 @@ describe('loadConfig', () => {
       MAX_CELLS_PER_REQUEST: '10',
       MAX_REGION_AREA: '100',
       RATE_LIMIT_PER_MINUTE: '0',
+      PLAYER_CREATE_PER_MINUTE: '5',
+      MAX_PLAYERS: '3',
+      PLAYER_IDLE_MS: '0',
       BODY_LIMIT_BYTES: '4096',
       LIFEMMO_SOMETHING_ELSE: 'whatever',
       WS_MAX_CLIENTS: 'not ours',
@@ -70,7 +74,8 @@ describe('loadConfig', () => {
     expect(config.cellLogic).toEqual({ kind: 'local', latencyModel: 'longtail', latencyMs: 2.5, jitterMs: 0, loss: 0.01, timeoutMs: 20 });
     expect(config.adminToken).toBe('sekrit-token');
     expect(config.budget).toEqual({ cells: 50, refillPerGen: 0.5 });
-    expect(config.limits).toEqual({ maxCellsPerRequest: 10, maxRegionArea: 100, rateLimitPerMinute: 0, bodyLimitBytes: 4096 });
+    expect(config.limits).toEqual({ maxCellsPerRequest: 10, maxRegionArea: 100, rateLimitPerMinute: 0, playerCreatePerMinute: 5, bodyLimitBytes: 4096 });
+    expect(config.players).toEqual({ max: 3, idleMs: 0 });
     expect(loadConfig({ PORT: '', ADMIN_TOKEN: '  ' })).toMatchObject({ port: 8080, adminToken: undefined });
   });
 
@@ -102,6 +107,10 @@ describe('loadConfig', () => {
     ['MAX_CELLS_PER_REQUEST', '0'],
     ['MAX_REGION_AREA', 'lots'],
     ['RATE_LIMIT_PER_MINUTE', '-1'],
+    ['PLAYER_CREATE_PER_MINUTE', '1.5'],
+    ['MAX_PLAYERS', '0'],
+    ['MAX_PLAYERS', '65536'],
+    ['PLAYER_IDLE_MS', '-1'],
     ['BODY_LIMIT_BYTES', '10'],
   ])('refuses %s=%s with one line naming the variable', (name, value) => {
     const message = failure({ [name]: value });

@@ -93,6 +93,13 @@ export interface Config {
     readonly level: (typeof LOG_LEVELS)[number];
     readonly format: (typeof LOG_FORMATS)[number];
   };
+  /** The player registry (docs/operations.md, "Players and their ids"). */
+  readonly players: {
+    /** Player ids run 1..max (owners are 16-bit in the engine): the most players at once. */
+    readonly max: number;
+    /** A player with no live cells not seen for this long gives up its id when a new player needs one, ms. */
+    readonly idleMs: number;
+  };
   readonly budget: {
     /** Bucket capacity per player, in cells. */
     readonly cells: number;
@@ -105,6 +112,8 @@ export interface Config {
     readonly maxRegionArea: number;
     /** Requests per minute per player (or per IP without a valid player token); 0 turns the limit off. */
     readonly rateLimitPerMinute: number;
+    /** `POST /players` per minute per client IP (its own limit, replacing the one above there); 0 turns it off. */
+    readonly playerCreatePerMinute: number;
     readonly bodyLimitBytes: number;
   };
   /** The WebSocket endpoint (docs/protocol.md). */
@@ -173,6 +182,9 @@ const EXPECT: Record<string, string> = {
   MAX_CELLS_PER_REQUEST: 'an integer from 1 to 1000000',
   MAX_REGION_AREA: 'an integer from 1 to 16777216 (cells)',
   RATE_LIMIT_PER_MINUTE: 'an integer from 0 (off) to 1000000000',
+  PLAYER_CREATE_PER_MINUTE: 'an integer from 0 (off) to 1000000000',
+  MAX_PLAYERS: 'an integer from 1 to 65535',
+  PLAYER_IDLE_MS: 'an integer from 0 to 31536000000 (milliseconds)',
   BODY_LIMIT_BYTES: 'an integer from 1024 to 67108864 (bytes)',
   WS_MAX_CONNECTIONS: 'an integer from 1 to 1000000',
   WS_MAX_MESSAGE_BYTES: 'an integer from 256 to 16777216 (bytes)',
@@ -265,6 +277,9 @@ const EnvSchema = z.object({
   MAX_CELLS_PER_REQUEST: num(1, 1_000_000, 1024),
   MAX_REGION_AREA: num(1, 16_777_216, 262_144),
   RATE_LIMIT_PER_MINUTE: num(0, 1e9, 600),
+  PLAYER_CREATE_PER_MINUTE: num(0, 1e9, 30),
+  MAX_PLAYERS: num(1, 0xffff, 0xffff),
+  PLAYER_IDLE_MS: num(0, 31_536_000_000, 3_600_000),
   BODY_LIMIT_BYTES: num(1024, 64 * 1024 * 1024, 262_144),
   WS_MAX_CONNECTIONS: num(1, 1_000_000, 10_000),
   WS_MAX_MESSAGE_BYTES: num(256, 16 * 1024 * 1024, 65_536),
@@ -343,11 +358,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     dataDir: e.DATA_DIR,
     store: { kind: e.STORE, snapshotEvery: e.SNAPSHOT_EVERY, snapshotKeep: e.SNAPSHOT_KEEP },
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT },
+    players: { max: e.MAX_PLAYERS, idleMs: e.PLAYER_IDLE_MS },
     budget: { cells: e.BUDGET_CELLS, refillPerGen: e.BUDGET_REFILL_PER_GEN },
     limits: {
       maxCellsPerRequest: e.MAX_CELLS_PER_REQUEST,
       maxRegionArea: e.MAX_REGION_AREA,
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+      playerCreatePerMinute: e.PLAYER_CREATE_PER_MINUTE,
       bodyLimitBytes: e.BODY_LIMIT_BYTES,
     },
     ws: {

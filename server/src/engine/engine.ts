@@ -7,7 +7,7 @@ import { DEFAULT_CELL_LOGIC, createCellLogic, type CellLogicFactory, type CellLo
 import { PlacementQueue } from './intake.js';
 import { TickLoop, type PersistHook, type TickListener } from './tick-loop.js';
 import type { TickStats } from './types.js';
-import { World, type LiveCell, type SavedChunk } from './world.js';
+import { World, forEachSetBit, type LiveCell, type SavedChunk } from './world.js';
 
 /** Largest owner id: owners are stored in 16 bits. */
 export const MAX_OWNER = 65535;
@@ -102,6 +102,33 @@ export class Engine {
   /** Live cells per owner id (0 = neutral). */
   populationByOwner(): Map<number, number> {
     return this.world.populationByOwner();
+  }
+
+  /**
+   * Owners of a live cell or of a placement queued for the next generation: the ids a new
+   * player must not be given, as flags by owner (1: in use). Complete only between
+   * ticks: call it inside `whileIdle`. A flag array, not a Map of counts: a world of a
+   * million mixed-owner cells takes a fraction of populationByOwner's time.
+   */
+  ownersInUse(): Uint8Array {
+    const used = new Uint8Array(MAX_OWNER + 1);
+    const mark = (owner: number) => (used[owner] = 1);
+    for (const chunk of this.world.chunks) {
+      if (chunk.population === 0) continue;
+      const owners = chunk.owners;
+      if (owners === null) used[chunk.owner] = 1;
+      else forEachSetBit(chunk.cells, (cell) => mark(owners[cell]!));
+    }
+    for (const [, owner] of this.intake.queued()) used[owner] = 1;
+    return used;
+  }
+
+  /**
+   * Run `job` between two ticks (never while one is in progress, nor during a step or a
+   * reset); resolves to what it returns.
+   */
+  whileIdle<T>(job: () => T): Promise<T> {
+    return this.loop.whileIdle(job);
   }
 
   /** -1 when (x, y) is dead, else its owner. (x, y) must be inside the world. */

@@ -4,15 +4,24 @@
  * restarts); the gateway keeps the players it has seen, by token hash, so most requests
  * authenticate without asking. Tokens never cross the bus: the gateway makes a new
  * player's token and sends only its SHA-256 hash.
+ *
+ * A kept player is forgotten when the sim revokes it (deleted, banned, reclaimed: SimLink
+ * hears it from the sim's `revoked` messages or from a refusal), and every kept player is
+ * forgotten when revocations may have been missed; `onRevoked` listeners (the WebSocket
+ * transport) close the revoked players' connections.
  */
 import { LifeError } from '@lifemmo/shared';
 import type { NewPlayer, Player } from '../players/player-registry.js';
 import { validatePlayerName } from '../players/player-name.js';
 import { hashToken, newToken } from '../players/player-token.js';
+import type { Revocations } from '../wire/index.js';
 import type { SimLink } from './sim-link.js';
 
 /** Most players kept per gateway; past it the cache starts over (the sim has them all). */
 const MAX_CACHED = 100_000;
+
+/** One revoked player, and why. */
+export type Revoked = Revocations['players'][number];
 
 /** See the module comment. */
 export class GatewayPlayers {
@@ -25,9 +34,14 @@ export class GatewayPlayers {
    * no longer than the players they belong to.
    */
   readonly #hashOf = new Map<string, string>();
+  readonly #revokedListeners = new Set<(players: readonly Revoked[]) => void>();
 
   constructor(link: SimLink) {
     this.#link = link;
+    link.listen({
+      revoked: (players) => this.#revoke(players),
+      playersStale: () => this.#forgetAll(),
+    });
   }
 
   /** The player holding `token` if this gateway has seen it; no request. */
@@ -36,7 +50,7 @@ export class GatewayPlayers {
   }
 
   /**
-   * The player holding `token`, or undefined for an unknown token.
+   * The player holding `token` (banned ones too: check `banned`), or undefined for an unknown token.
    * @throws LifeError LIFE_ERR_SIM_UNAVAILABLE when the token is not cached and the sim is out of reach.
    */
   async authenticate(token: string): Promise<Player | undefined> {
@@ -59,6 +73,27 @@ export class GatewayPlayers {
     return { player: this.#remember(player), token };
   }
 
+  /** Call `listener` with every batch of revoked players; returns the function that stops it. */
+  onRevoked(listener: (players: readonly Revoked[]) => void): () => void {
+    this.#revokedListeners.add(listener);
+    return () => this.#revokedListeners.delete(listener);
+  }
+
+  #revoke(players: readonly Revoked[]): void {
+    const hashes = new Set<string>();
+    for (const p of players) {
+      this.#byHash.delete(p.tokenHash);
+      hashes.add(p.tokenHash);
+    }
+    for (const [token, hash] of this.#hashOf) if (hashes.has(hash)) this.#hashOf.delete(token);
+    for (const listener of this.#revokedListeners) listener(players);
+  }
+
+  #forgetAll(): void {
+    this.#byHash.clear();
+    this.#hashOf.clear();
+  }
+
   #hash(token: string): string {
     let hash = this.#hashOf.get(token);
     if (hash === undefined) {
@@ -70,11 +105,8 @@ export class GatewayPlayers {
   }
 
   #remember(p: Player): Player {
-    if (this.#byHash.size >= MAX_CACHED) {
-      this.#byHash.clear();
-      this.#hashOf.clear();
-    }
-    const player = Object.freeze({ id: p.id, name: p.name, color: p.color, tokenHash: p.tokenHash });
+    if (this.#byHash.size >= MAX_CACHED) this.#forgetAll();
+    const player: Player = Object.freeze({ id: p.id, name: p.name, color: p.color, tokenHash: p.tokenHash, banned: p.banned });
     this.#byHash.set(player.tokenHash, player);
     return player;
   }

@@ -23,19 +23,19 @@ describe('PlacementBatcher', () => {
   it('sends the placements of one turn as one batch, each with its own outcome', async () => {
     const sim = fakeSim();
     const batcher = new PlacementBatcher(sim.send);
-    const results = await Promise.allSettled([1, 13, 2].map((owner) => batcher.place({ owner, cells: [[owner, 0]] })));
+    const results = await Promise.allSettled([1, 13, 2].map((owner) => batcher.place({ owner, tag: 0, cells: [[owner, 0]] })));
     expect(sim.batches).toEqual([[1, 13, 2]]);
     expect(results[0]).toEqual({ status: 'fulfilled', value: { accepted: 1, generation: 7 } });
     expect(results[1]!.status === 'rejected' && isLifeError(results[1].reason, 'CELL_OCCUPIED')).toBe(true);
     expect(results[2]).toEqual({ status: 'fulfilled', value: { accepted: 1, generation: 7 } });
     // A later turn is a batch of its own.
-    await batcher.place({ owner: 3, cells: [[0, 0]] });
+    await batcher.place({ owner: 3, tag: 0, cells: [[0, 0]] });
     expect(sim.batches).toEqual([[1, 13, 2], [3]]);
   });
 
   it('fails every placement of a batch whose trip failed, with that error', async () => {
     const batcher = new PlacementBatcher(() => Promise.reject(new LifeError('SIM_UNAVAILABLE')));
-    const results = await Promise.allSettled([1, 2].map((owner) => batcher.place({ owner, cells: [[0, 0]] })));
+    const results = await Promise.allSettled([1, 2].map((owner) => batcher.place({ owner, tag: 0, cells: [[0, 0]] })));
     expect(results.map((r) => r.status === 'rejected' && isLifeError(r.reason, 'SIM_UNAVAILABLE'))).toEqual([true, true]);
   });
 
@@ -45,11 +45,11 @@ describe('PlacementBatcher', () => {
     const third = Math.floor(MAX_BATCH_BYTES / 16 / 3);
     const cells = (n: number) => Array.from({ length: n }, (_, i) => [i, 0] as [number, number]);
     await Promise.all([
-      batcher.place({ owner: 1, cells: cells(third) }),
-      batcher.place({ owner: 2, cells: cells(third) }),
-      batcher.place({ owner: 3, cells: cells(third) }),
-      batcher.place({ owner: 4, cells: cells(MAX_BATCH_BYTES / 8) }),
-      batcher.place({ owner: 5, cells: cells(1) }),
+      batcher.place({ owner: 1, tag: 0, cells: cells(third) }),
+      batcher.place({ owner: 2, tag: 0, cells: cells(third) }),
+      batcher.place({ owner: 3, tag: 0, cells: cells(third) }),
+      batcher.place({ owner: 4, tag: 0, cells: cells(MAX_BATCH_BYTES / 8) }),
+      batcher.place({ owner: 5, tag: 0, cells: cells(1) }),
     ]);
     expect(sim.batches).toEqual([[1, 2], [3], [4], [5]]);
   });

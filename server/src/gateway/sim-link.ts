@@ -6,18 +6,27 @@
  *
  * The sim is `up` while the bus is up and a summary arrived within SIM_TIMEOUT_MS (the
  * sim sends a heartbeat summary every second even when paused).
+ *
+ * Revoked players (deleted, banned, reclaimed) reach the listeners from the sim's
+ * `revoked` messages, and from the sim's refusal of a placement or budget query with
+ * LIFE_ERR_BAD_TOKEN or LIFE_ERR_PLAYER_BANNED. A gap in the revocation numbers, a summary
+ * counting more than arrived, or a new sim instance means some may have been missed:
+ * listeners hear `playersStale` and forget every player they keep.
  */
-import type { Geometry, Rect } from '@lifemmo/shared';
+import { isLifeError, type Geometry, type Rect } from '@lifemmo/shared';
 import type { Log } from '../log/logger.js';
 import type { Bus, BusSubscription } from '../bus/index.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { observeTick } from '../metrics/metrics.js';
+import { playerTag, type Player } from '../players/player-registry.js';
 import { PlacementBatcher } from './placement-batcher.js';
 import {
+  Revocations,
   TickKinds,
   callJson,
   callRpc,
   decodeCellsReply,
+  decodeJson,
   decodeTickMessage,
   encodeJson,
   type AdminReply,
@@ -27,6 +36,7 @@ import {
   type DensityReply,
   type LeaderboardReply,
   type PlacementResult,
+  type PlayersPage,
   type Subjects,
   type TickMessage,
   type WirePlayer,
@@ -58,7 +68,14 @@ export interface SimLinkListeners {
   resync(): void;
   /** The sim went away or came back. */
   availability(up: boolean): void;
+  /** These players' tokens stopped working (deleted, banned, reclaimed). */
+  revoked(players: Revocations['players']): void;
+  /** Revocations may have been missed: forget every player kept. */
+  playersStale(): void;
 }
+
+/** The player a request is made for: its id and token hash (the sim checks both). */
+export type PlayerRef = Pick<Player, 'id' | 'tokenHash'>;
 
 /** Options of SimLink. Times in ms. */
 export interface SimLinkOptions {
@@ -86,6 +103,9 @@ export class SimLink implements WorldView {
   readonly #listeners = new Set<Partial<SimLinkListeners>>();
   readonly #placements: PlacementBatcher;
   #sub: BusSubscription | null = null;
+  #revokedSub: BusSubscription | null = null;
+  /** Revocations.seq of the last revocation message of this sim instance accounted for. */
+  #revocations = 0;
   #offState: (() => void) | null = null;
   #watchdog: NodeJS.Timeout | null = null;
   #simInstance = 0;
@@ -116,6 +136,7 @@ export class SimLink implements WorldView {
   start(): void {
     const { bus, subjects, simTimeoutMs } = this.#o;
     this.#sub = bus.subscribe(subjects.tick, (payload) => this.#onSummary(payload));
+    this.#revokedSub = bus.subscribe(subjects.revoked, (payload) => this.#onRevoked(payload));
     this.#offState = bus.onState((state) => {
       this.#o.log.warn({ bus: bus.kind, state }, state === 'down' ? 'bus down: the sim is out of reach' : 'bus back up');
       if (state === 'down') this.#setUp(false);
@@ -127,6 +148,7 @@ export class SimLink implements WorldView {
 
   stop(): void {
     this.#sub?.unsubscribe();
+    this.#revokedSub?.unsubscribe();
     this.#offState?.();
     if (this.#watchdog !== null) clearInterval(this.#watchdog);
     this.#watchdog = null;
@@ -159,18 +181,26 @@ export class SimLink implements WorldView {
    * Place cells for `owner`; resolves once the sim has made them durable.
    * @throws LifeError the sim's refusal (same codes as ever), or LIFE_ERR_SIM_UNAVAILABLE.
    */
-  async place(owner: number, cells: ReadonlyArray<readonly [number, number]>, transport: PlaceTransport): Promise<PlacementResult> {
+  async place(player: PlayerRef, cells: ReadonlyArray<readonly [number, number]>, transport: PlaceTransport): Promise<PlacementResult> {
     const metrics = this.#o.metrics;
     try {
-      const result = await this.#placements.place({ owner, cells });
+      const result = await this.#placements.place({ owner: player.id, tag: playerTag(player.tokenHash), cells });
       metrics.placements.inc({ transport, result: 'accepted', code: 'none' });
       metrics.placedCells.inc({ transport }, result.accepted);
       return result;
     } catch (err) {
       const code = typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : 'internal';
       metrics.placements.inc({ transport, result: 'refused', code });
+      this.#refusedPlayer(player, err);
       throw err;
     }
+  }
+
+  /** The sim refused `player` itself: it no longer exists or was banned. */
+  #refusedPlayer(player: PlayerRef, err: unknown): void {
+    const banned = isLifeError(err, 'PLAYER_BANNED');
+    if (!banned && !isLifeError(err, 'BAD_TOKEN')) return;
+    this.#emitRevoked([{ id: player.id, tokenHash: player.tokenHash, reason: banned ? 'banned' : 'deleted' }]);
   }
 
   /** Pause, resume, step or reset; resolves to the state after it. */
@@ -198,8 +228,13 @@ export class SimLink implements WorldView {
     return this.#query({ op: 'density', maxBins }) as Promise<DensityReply>;
   }
 
-  budget(owner: number): Promise<BudgetReply> {
-    return this.#query({ op: 'budget', owner }) as Promise<BudgetReply>;
+  async budget(player: PlayerRef): Promise<BudgetReply> {
+    try {
+      return (await this.#query({ op: 'budget', owner: player.id, tag: playerTag(player.tokenHash) })) as BudgetReply;
+    } catch (err) {
+      this.#refusedPlayer(player, err);
+      throw err;
+    }
   }
 
   /** Create a player whose token hashes to `tokenHash`; resolves once it is durable. */
@@ -209,7 +244,32 @@ export class SimLink implements WorldView {
 
   /** The player whose token hashes to `tokenHash`, or null. */
   playerByTokenHash(tokenHash: string): Promise<WirePlayer | null> {
-    return callJson(this.#o.bus, this.#o.subjects.players, encodeJson({ op: 'auth', tokenHash }), this.#o.requestTimeoutMs) as Promise<WirePlayer | null>;
+    return this.#players({ op: 'auth', tokenHash }) as Promise<WirePlayer | null>;
+  }
+
+  /** Players with ids above `after`, at most `limit` (admin). */
+  listPlayers(after: number, limit: number): Promise<PlayersPage> {
+    return this.#players({ op: 'list', after, limit }) as Promise<PlayersPage>;
+  }
+
+  /**
+   * Delete player `id` (admin); resolves once durable. Every gateway forgets it.
+   * @throws LifeError LIFE_ERR_PLAYER_NOT_FOUND
+   */
+  deletePlayer(id: number): Promise<WirePlayer> {
+    return this.#players({ op: 'delete', id }) as Promise<WirePlayer>;
+  }
+
+  /**
+   * Ban player `id` (admin); resolves once durable. Every gateway refuses its token.
+   * @throws LifeError LIFE_ERR_PLAYER_NOT_FOUND
+   */
+  banPlayer(id: number): Promise<WirePlayer> {
+    return this.#players({ op: 'ban', id }) as Promise<WirePlayer>;
+  }
+
+  #players(request: unknown): Promise<unknown> {
+    return callJson(this.#o.bus, this.#o.subjects.players, encodeJson(request), this.#o.requestTimeoutMs);
   }
 
   #query(query: unknown): Promise<unknown> {
@@ -219,6 +279,30 @@ export class SimLink implements WorldView {
   // ---------------------------------------------------------------------------------
   // Summaries
   // ---------------------------------------------------------------------------------
+
+  #onRevoked(payload: Uint8Array): void {
+    let m: Revocations;
+    try {
+      m = Revocations.parse(decodeJson(payload));
+    } catch (err) {
+      // Unreadable: some players may still be cached that should not be.
+      this.#o.log.error({ err }, 'bad revocation message from the sim');
+      this.#stale();
+      return;
+    }
+    const missed = m.seq !== this.#revocations + 1;
+    this.#revocations = Math.max(this.#revocations, m.seq);
+    this.#emitRevoked(m.players);
+    if (missed) this.#stale();
+  }
+
+  #emitRevoked(players: Revocations['players']): void {
+    for (const l of this.#listeners) l.revoked?.(players);
+  }
+
+  #stale(): void {
+    for (const l of this.#listeners) l.playersStale?.();
+  }
 
   #onSummary(payload: Uint8Array): void {
     let m: TickMessage;
@@ -237,6 +321,13 @@ export class SimLink implements WorldView {
       metrics.busTickDelay.observe({ stage: 'bus' }, Math.max(0, this.#lastSeen - m.sentAt) / 1000);
     }
     const restarted = this.#simInstance !== 0 && m.simInstance !== this.#simInstance;
+    // A new sim instance numbers its revocations from 1 again; one may have happened
+    // before it died that it had no time to publish. A summary counting more than arrived
+    // means one was lost.
+    if (m.simInstance !== this.#simInstance || m.revocations > this.#revocations) {
+      this.#revocations = m.revocations;
+      this.#stale();
+    }
     this.#simInstance = m.simInstance;
     this.population = m.population;
     this.paused = m.paused;

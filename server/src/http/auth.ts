@@ -17,14 +17,16 @@ export function bearerToken(request: FastifyRequest): string | undefined {
 
 /**
  * The player whose token the request carries.
- * @throws LifeError LIFE_ERR_UNAUTHORIZED without a token, LIFE_ERR_BAD_TOKEN for an unknown one,
- *   LIFE_ERR_SIM_UNAVAILABLE when the token is new to this gateway and the sim is out of reach.
+ * @throws LifeError LIFE_ERR_UNAUTHORIZED without a token, LIFE_ERR_BAD_TOKEN for an unknown one
+ *   (never made, or its player deleted or reclaimed), LIFE_ERR_PLAYER_BANNED for a banned
+ *   player's, LIFE_ERR_SIM_UNAVAILABLE when the token is new to this gateway and the sim is out of reach.
  */
 export async function requirePlayer(request: FastifyRequest, players: GatewayPlayers): Promise<Player> {
   const token = bearerToken(request);
   if (token === undefined) throw new LifeError('UNAUTHORIZED');
   const player = await players.authenticate(token);
   if (!player) throw new LifeError('BAD_TOKEN');
+  if (player.banned) throw new LifeError('PLAYER_BANNED');
   return player;
 }
 
@@ -64,6 +66,12 @@ export class AdminGuard {
 
   constructor(adminToken: string) {
     this.#hash = Buffer.from(hashToken(adminToken), 'hex');
+  }
+
+  /** Whether the request carries the admin token (constant time); never throws. */
+  carried(request: FastifyRequest): boolean {
+    const token = bearerToken(request);
+    return token !== undefined && timingSafeEqual(Buffer.from(hashToken(token), 'hex'), this.#hash);
   }
 
   /**

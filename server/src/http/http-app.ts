@@ -12,11 +12,12 @@ import { LifeError } from '@lifemmo/shared';
 import type { GatewayContext } from '../gateway/gateway-context.js';
 import type { GatewayPlayers } from '../gateway/gateway-players.js';
 import { attachWebSocket } from '../ws/index.js';
-import { bearerToken } from './auth.js';
+import { AdminGuard, bearerToken } from './auth.js';
 import { registerCors } from './cors.js';
 import { installErrorHandlers } from './error-handler.js';
 import { DOCS_PREFIX, registerOpenApi } from './openapi.js';
 import { registerAdminRoutes } from './routes/admin.js';
+import { registerAdminPlayerRoutes } from './routes/admin-players.js';
 import { registerCellRoutes } from './routes/cells.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerLeaderboardRoutes } from './routes/leaderboard.js';
@@ -77,12 +78,19 @@ export async function buildHttpApp(ctx: GatewayContext, logger: FastifyBaseLogge
 
   // Before the rate limit: its 429s carry CORS headers too, and preflights never count.
   await registerCors(app, config.cors);
-  if (config.limits.rateLimitPerMinute > 0) {
+  const { rateLimitPerMinute, playerCreatePerMinute } = config.limits;
+  if (rateLimitPerMinute > 0 || playerCreatePerMinute > 0) {
+    const admin = config.adminToken === undefined ? undefined : new AdminGuard(config.adminToken);
     await app.register(fastifyRateLimit, {
-      max: config.limits.rateLimitPerMinute,
+      // Off globally with RATE_LIMIT_PER_MINUTE=0: then only POST /players has its limit.
+      global: rateLimitPerMinute > 0,
+      max: rateLimitPerMinute,
       timeWindow: 60_000,
       keyGenerator: rateLimitKeyFor(players),
-      allowList: (request: FastifyRequest) => request.url.startsWith(DOCS_PREFIX),
+      // The admin is not limited (bots create players through it). A cached player's
+      // token is not the admin's: no hashing on the hot path.
+      allowList: (request: FastifyRequest, key: string) =>
+        request.url.startsWith(DOCS_PREFIX) || (!key.startsWith('player:') && admin !== undefined && admin.carried(request)),
       errorResponseBuilder: (_request, context) =>
         new LifeError(
           'RATE_LIMITED',
@@ -101,6 +109,7 @@ export async function buildHttpApp(ctx: GatewayContext, logger: FastifyBaseLogge
   registerWebRoutes(app, ctx); // the page at /, its assets, and the reads it needs (docs/web-client.md)
   if (config.adminToken !== undefined) {
     registerAdminRoutes(app, ctx, config.adminToken);
+    registerAdminPlayerRoutes(app, ctx, config.adminToken);
   } else {
     app.log.warn('admin routes are off (404): set ADMIN_TOKEN to enable /admin/*');
   }

@@ -99,6 +99,11 @@ export class PlacementService {
     this.#budgetOf(owner).charge(cells, generation);
   }
 
+  /** Forget player `owner`'s budget (it was removed): whoever gets the id next starts full. */
+  dropBudget(owner: number): void {
+    this.#budgets.delete(owner);
+  }
+
   /** Whole cells player `owner` may place now. */
   available(owner: number): number {
     return this.#budgetOf(owner).available(this.#engine.generation);

@@ -6,7 +6,7 @@
  *
  * What it answers (wire/subjects.ts): placements, admin commands, queries, region reads,
  * players, snapshots of chunks; what it publishes: per generation, each watched shard's
- * diff records and a summary (tick-publisher.ts).
+ * diff records and a summary, and revoked players (tick-publisher.ts).
  */
 import { randomInt } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -38,6 +38,7 @@ import {
 } from '../wire/index.js';
 import { snapshotFrame } from './chunk-records.js';
 import { ChunkInterest } from './interest.js';
+import { PlayerService } from './player-service.js';
 import { density, leaderboard } from './queries.js';
 import { TickPublisher } from './tick-publisher.js';
 
@@ -70,9 +71,10 @@ export interface SimParts {
 /** One sim: the whole world as one region (region 0). */
 export class Sim {
   readonly engine: Engine;
-  readonly players = new MemoryPlayerRegistry();
+  readonly players: MemoryPlayerRegistry;
   readonly placement: PlacementService;
   readonly persistence: Persistence;
+  readonly playerService: PlayerService;
   readonly #config: Config;
   readonly #bus: Bus;
   readonly #log: Logger;
@@ -90,6 +92,7 @@ export class Sim {
     this.#log = parts.log;
     this.#subjects = subjectsFor(config.cluster.worldName);
     this.engine = parts.engine ?? createEngine(config);
+    this.players = new MemoryPlayerRegistry(config.players.max);
     this.placement = new PlacementService(this.engine, {
       budget: { capacity: config.budget.cells, refillPerGen: config.budget.refillPerGen },
       maxCellsPerRequest: config.limits.maxCellsPerRequest,
@@ -105,6 +108,15 @@ export class Sim {
     const g = this.engine.geometry;
     this.#interest = new ChunkInterest(g.chunksX * g.chunksY);
     this.#publisher = new TickPublisher(this.#bus, this.#subjects, this.engine, this.#interest, randomInt(1, 0xffff_ffff));
+    this.playerService = new PlayerService({
+      registry: this.players,
+      engine: this.engine,
+      placement: this.placement,
+      persistence: this.persistence,
+      revoke: (players) => this.#publisher.revoke(players),
+      log: this.#log,
+      idleMs: config.players.idleMs,
+    });
   }
 
   /** Rebuild the world from storage, start answering on the bus, and start ticking. */
@@ -143,7 +155,12 @@ export class Sim {
       // In order, each accepted or refused synchronously; the reply waits for the one
       // log flush that makes every accepted placement of the batch durable.
       const batch = decodePlaceBatch(request);
-      const settled = await Promise.allSettled(batch.map(({ owner, cells }) => this.placement.place(owner, cells)));
+      const settled = await Promise.allSettled(
+        batch.map(async ({ owner, tag, cells }) => {
+          this.playerService.admit(owner, tag);
+          return this.placement.place(owner, cells);
+        }),
+      );
       return encodePlaceOutcomes(
         settled.map((outcome) => {
           if (outcome.status === 'fulfilled') return outcome.value;
@@ -162,6 +179,7 @@ export class Sim {
         case 'density':
           return { json: density(this.engine, query.maxBins) };
         case 'budget':
+          this.playerService.admit(query.owner, query.tag);
           return { json: { available: this.placement.available(query.owner), generation: this.engine.generation } satisfies BudgetReply };
       }
     });
@@ -171,15 +189,25 @@ export class Sim {
     });
     rpc(s.players, async (request) => {
       const ask = PlayersRequest.parse(decodeJson(request));
-      if (ask.op === 'auth') {
-        const player = this.players.byTokenHash(ask.tokenHash);
-        return { json: player === undefined ? null : wirePlayer(player) };
+      const players = this.playerService;
+      switch (ask.op) {
+        case 'auth': {
+          const player = players.authenticate(ask.tokenHash);
+          return { json: player === null ? null : wirePlayer(player) };
+        }
+        case 'create': {
+          // The player exists for its creator only once durable.
+          const player = await players.create(ask.name, ask.tokenHash);
+          this.#log.info({ playerId: player.id }, 'player created');
+          return { json: wirePlayer(player) };
+        }
+        case 'list':
+          return { json: players.list(ask.after, ask.limit) };
+        case 'delete':
+          return { json: wirePlayer(await players.delete(ask.id)) };
+        case 'ban':
+          return { json: wirePlayer(await players.ban(ask.id)) };
       }
-      const player = this.players.register(ask.name, ask.tokenHash);
-      // The player exists for its creator only once durable.
-      await this.persistence.playerCreated(player);
-      this.#log.info({ playerId: player.id }, 'player created');
-      return { json: wirePlayer(player) };
     });
     rpc(s.snapshotAll, (request) => {
       const ask = decodeInterest(request);
@@ -223,5 +251,5 @@ export class Sim {
 }
 
 function wirePlayer(p: Player): WirePlayer {
-  return { id: p.id, name: p.name, color: p.color, tokenHash: p.tokenHash };
+  return { id: p.id, name: p.name, color: p.color, tokenHash: p.tokenHash, banned: p.banned };
 }

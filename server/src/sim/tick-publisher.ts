@@ -4,13 +4,24 @@
  * generation's summary (`tick`) naming those shards. Encode once survives the split: the
  * gateways only copy these bytes into their clients' frames.
  *
- * Besides ticks: a RESET summary after the world was emptied, and a HEARTBEAT summary
- * about every second, so gateways can tell a paused sim from a dead one.
+ * Besides ticks: a RESET summary after the world was emptied, a HEARTBEAT summary about
+ * every second, so gateways can tell a paused sim from a dead one, and revocations
+ * (`revoked`) when players' tokens stop working; every summary carries the count of
+ * revocations so far, so a gateway that missed one knows.
  */
 import { FrameTypes, encodeDiffChunkWith } from '@lifemmo/shared';
 import type { Bus } from '../bus/index.js';
 import type { Engine, TickResult } from '../engine/index.js';
-import { MessageArena, TickKinds, encodeTickMessage, type Subjects, type TickKind, type WireTickStats } from '../wire/index.js';
+import {
+  MessageArena,
+  TickKinds,
+  encodeJson,
+  encodeTickMessage,
+  type Revocations,
+  type Subjects,
+  type TickKind,
+  type WireTickStats,
+} from '../wire/index.js';
 import { framed } from './chunk-records.js';
 import type { ChunkInterest } from './interest.js';
 
@@ -23,6 +34,8 @@ export class TickPublisher {
   readonly #simInstance: number;
   /** Diff records encoded since start (a counter gateways report as encodings). */
   recordsEncoded = 0;
+  /** Revocation messages published since start. */
+  #revocations = 0;
   /**
    * This tick's records, copied into their shard's message within `publish`, so the next
    * tick can overwrite them: a typed array each cost ~2 µs (engine/diff.ts, ListBlocks).
@@ -66,6 +79,13 @@ export class TickPublisher {
     this.#summary(TickKinds.RESET, Date.now(), [], 0, null);
   }
 
+  /** Tell gateways these players' tokens no longer work (once it is durable). */
+  revoke(players: Revocations['players']): void {
+    if (players.length === 0) return;
+    const message: Revocations = { seq: ++this.#revocations, players };
+    this.#bus.publish(this.#subjects.revoked, encodeJson(message));
+  }
+
   /** "Still here", with the current state. */
   heartbeat(): void {
     this.#summary(TickKinds.HEARTBEAT, Date.now(), [], 0, null);
@@ -85,6 +105,7 @@ export class TickPublisher {
       rule: e.rule.text,
       seed: e.seed,
       recordsEncoded: encoded,
+      revocations: this.#revocations,
       shards,
       stats,
     });

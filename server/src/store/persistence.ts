@@ -4,7 +4,8 @@
  * the log, writes a snapshot every N generations and at shutdown, and at start-up rebuilds
  * the world from the newest good snapshot and the log after it.
  *
- * Recovery replays the log in order: a player record restores the player; a placement is
+ * Recovery replays the log in order: a player record restores the player (a removal
+ * removes it, a ban bans it); a placement is
  * re-queued when the world reaches the generation before the one it was acknowledged
  * for, so it lands exactly there; a tick record steps the world to its generation; a
  * reset resets. Stepping uses the engine's replay mode (the same outcomes as the
@@ -94,9 +95,24 @@ export class Persistence implements PlacementJournal {
     return this.parts.store.append({ t: 'place', owner, generation, cells: cells.map(([x, y]) => [x, y] as [number, number]) }, true);
   }
 
-  /** A new player: durable before its token is handed out. */
-  playerCreated(player: Player): Promise<void> {
-    return this.parts.store.append({ t: 'player', id: player.id, name: player.name, color: player.color, tokenHash: player.tokenHash }, true);
+  /** A new player, created at `at` (ms since the epoch): durable before its token is handed out. */
+  playerCreated(player: Player, at: number): Promise<void> {
+    return this.parts.store.append({ t: 'player', id: player.id, name: player.name, color: player.color, tokenHash: player.tokenHash, at }, true);
+  }
+
+  /**
+   * Players removed (deleted by the admin, or reclaimed idle): recorded in this order now,
+   * durable when the promise resolves, before the removal is acknowledged or an id given again.
+   */
+  playersRemoved(ids: readonly number[], reason: 'deleted' | 'reclaimed'): Promise<void> {
+    const { store } = this.parts;
+    const written = ids.map((id, i) => store.append({ t: 'player-removed', id, reason }, i === ids.length - 1));
+    return Promise.all(written).then(() => undefined);
+  }
+
+  /** A player banned: durable before the ban is acknowledged. */
+  playerBanned(id: number): Promise<void> {
+    return this.parts.store.append({ t: 'player-banned', id }, true);
   }
 
   /** Everything appended so far is durable (an admin reset's record, for one). */
@@ -145,7 +161,8 @@ export class Persistence implements PlacementJournal {
         createdAt: new Date().toISOString(),
         world: { generation: saved.generation, rule: saved.rule.text, seed: saved.seed, width: g.width, height: g.height, topology: g.topology },
         pending: saved.pending.map(([key, owner]) => [key, owner] as [number, number]),
-        players: players.list().map((p) => ({ ...p })),
+        players: players.list().map((p) => ({ ...p, seenAt: players.seenAt(p.id) ?? 0 })),
+        playerIdsGiven: players.idsGiven,
         budgets: placement.saveBudgets().map((b) => ({ ...b })),
       },
       chunks: saved.chunks,
@@ -170,7 +187,11 @@ export class Persistence implements PlacementJournal {
       chunks: snapshot.chunks,
       pending: snapshot.header.pending,
     });
-    for (const p of snapshot.header.players) players.restore(p);
+    // Older snapshots have no last-seen times: count those players as seen now, so none
+    // is reclaimed sooner than PLAYER_IDLE_MS after the upgrade.
+    const now = Date.now();
+    for (const p of snapshot.header.players) players.restore({ ...p, banned: p.banned ?? false }, p.seenAt ?? now);
+    players.noteIdsGiven(snapshot.header.playerIdsGiven ?? 0);
     placement.restoreBudgets(snapshot.header.budgets);
   }
 
@@ -178,7 +199,14 @@ export class Persistence implements PlacementJournal {
     const { engine, players, placement, log } = this.parts;
     switch (record.t) {
       case 'player':
-        players.restore({ id: record.id, name: record.name, color: record.color, tokenHash: record.tokenHash });
+        players.restore({ id: record.id, name: record.name, color: record.color, tokenHash: record.tokenHash, banned: false }, record.at ?? Date.now());
+        return;
+      case 'player-removed':
+        players.remove(record.id);
+        placement.dropBudget(record.id);
+        return;
+      case 'player-banned':
+        players.ban(record.id);
         return;
       case 'tick':
         if (engine.generation < record.generation) await engine.step(record.generation - engine.generation);
@@ -192,6 +220,8 @@ export class Persistence implements PlacementJournal {
         try {
           engine.place(record.cells, record.owner);
           placement.chargeReplayed(record.owner, record.cells.length, engine.generation);
+          // The record has no time: it was at least as late as anything before it; count it as now.
+          players.touch(record.owner, Date.now());
         } catch (err) {
           log.error({ err, lsn: record.lsn }, 'a logged placement no longer fits the replayed world; skipped');
         }

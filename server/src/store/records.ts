@@ -8,8 +8,23 @@ const cell = z.tuple([z.number().int(), z.number().int()]);
 
 /** The records, by type `t`. `lsn` is the log sequence number, 1, 2, 3... */
 export const WalRecordSchema = z.discriminatedUnion('t', [
-  /** A player was created (acknowledged with 201 after this record was durable). */
-  z.object({ t: z.literal('player'), lsn: z.number().int().positive(), id: z.number().int().positive(), name: z.string(), color: z.string(), tokenHash: z.string() }),
+  /**
+   * A player was created (acknowledged with 201 after this record was durable), at `at`
+   * (ms since the epoch; absent in logs written before players could be reclaimed).
+   */
+  z.object({
+    t: z.literal('player'),
+    lsn: z.number().int().positive(),
+    id: z.number().int().positive(),
+    name: z.string(),
+    color: z.string(),
+    tokenHash: z.string(),
+    at: z.number().optional(),
+  }),
+  /** Player `id` was deleted by the admin or reclaimed idle: its token stops working, its id may be given again. */
+  z.object({ t: z.literal('player-removed'), lsn: z.number().int().positive(), id: z.number().int().positive(), reason: z.enum(['deleted', 'reclaimed']) }),
+  /** Player `id` was banned by the admin: its token is refused, its id stays taken. */
+  z.object({ t: z.literal('player-banned'), lsn: z.number().int().positive(), id: z.number().int().positive() }),
   /** Cells placed by `owner`, live at `generation` (acknowledged after this record was durable). */
   z.object({ t: z.literal('place'), lsn: z.number().int().positive(), owner: z.number().int().min(0), generation: z.number().int().positive(), cells: z.array(cell) }),
   /** The world reached `generation` (written every tick, made durable with the next group commit). */

@@ -35,7 +35,19 @@ export const SnapshotHeaderSchema = z.object({
   }),
   /** Placements queued for the next generation: [cell key (y * width + x), owner]. */
   pending: z.array(z.tuple([z.number().int().min(0), z.number().int().min(0)])),
-  players: z.array(z.object({ id: z.number().int().positive(), name: z.string(), color: z.string(), tokenHash: z.string() })),
+  /** Players; `banned` and `seenAt` (last seen, ms since the epoch) are absent in older snapshots. */
+  players: z.array(
+    z.object({
+      id: z.number().int().positive(),
+      name: z.string(),
+      color: z.string(),
+      tokenHash: z.string(),
+      banned: z.boolean().optional(),
+      seenAt: z.number().optional(),
+    }),
+  ),
+  /** Player ids 1..playerIdsGiven were given at least once (absent in older snapshots: the highest id). */
+  playerIdsGiven: z.number().int().min(0).optional(),
   /** Placement budgets: cells available (may be fractional) as of `generation`. */
   budgets: z.array(z.object({ id: z.number().int().positive(), cells: z.number().min(0), generation: z.number().int().min(0) })),
 });

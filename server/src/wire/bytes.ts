@@ -6,7 +6,7 @@
 import { LifeError } from '@lifemmo/shared';
 
 /** Version byte that starts every bus payload. */
-export const WIRE_VERSION = 1;
+export const WIRE_VERSION = 2;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

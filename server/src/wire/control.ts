@@ -1,7 +1,7 @@
 /**
- * The small JSON requests a gateway sends its sim (admin, query, players), with zod
- * schemas the sim checks them against: a peer of another version fails with
- * LIFE_ERR_VALIDATION instead of doing something else.
+ * The small JSON messages between a gateway and its sim (admin, query, players requests;
+ * revocations), with zod schemas the receiver checks them against: a peer of another
+ * version fails with LIFE_ERR_VALIDATION instead of doing something else.
  */
 import { z } from 'zod';
 
@@ -24,7 +24,8 @@ export interface AdminReply {
 export const QueryRequest = z.discriminatedUnion('op', [
   z.object({ op: z.literal('leaderboard'), limit: z.int().min(1).max(1000) }),
   z.object({ op: z.literal('density'), maxBins: z.int().min(1).max(1024) }),
-  z.object({ op: z.literal('budget'), owner: z.int().min(0) }),
+  /** `tag`: playerTag of the asking player's token hash, so a reused id is not mistaken for it. */
+  z.object({ op: z.literal('budget'), owner: z.int().min(0), tag: z.int().min(0).max(0xffff_ffff) }),
 ]);
 export type QueryRequest = z.infer<typeof QueryRequest>;
 
@@ -51,9 +52,18 @@ export interface BudgetReply {
 export const CellsRequest = z.object({ x: z.int(), y: z.int(), w: z.int().min(1), h: z.int().min(1) });
 export type CellsRequest = z.infer<typeof CellsRequest>;
 
+/** Most players in one page of `list`. */
+export const MAX_PLAYERS_PAGE = 1000;
+
 export const PlayersRequest = z.discriminatedUnion('op', [
   z.object({ op: z.literal('create'), name: z.string(), tokenHash: z.string().regex(/^[0-9a-f]{64}$/) }),
   z.object({ op: z.literal('auth'), tokenHash: z.string().regex(/^[0-9a-f]{64}$/) }),
+  /** Players with ids above `after`, by id; reply PlayersPage. */
+  z.object({ op: z.literal('list'), after: z.int().min(0), limit: z.int().min(1).max(MAX_PLAYERS_PAGE) }),
+  /** Reply: the WirePlayer deleted (LIFE_ERR_PLAYER_NOT_FOUND when none). */
+  z.object({ op: z.literal('delete'), id: z.int().min(1) }),
+  /** Reply: the WirePlayer banned (LIFE_ERR_PLAYER_NOT_FOUND when none). */
+  z.object({ op: z.literal('ban'), id: z.int().min(1) }),
 ]);
 export type PlayersRequest = z.infer<typeof PlayersRequest>;
 
@@ -63,4 +73,46 @@ export interface WirePlayer {
   readonly name: string;
   readonly color: string;
   readonly tokenHash: string;
+  readonly banned: boolean;
 }
+
+/** A player as the admin lists it (no token hash). */
+export interface ListedPlayer {
+  readonly id: number;
+  readonly name: string;
+  readonly color: string;
+  readonly banned: boolean;
+  /** Last seen (created, placed, looked up by token), ms since the epoch. */
+  readonly seenAt: number;
+  /** Live cells it owns now. */
+  readonly cells: number;
+}
+
+/** One page of players. */
+export interface PlayersPage {
+  readonly players: ListedPlayer[];
+  /** `after` for the next page, or null on the last one. */
+  readonly next: number | null;
+  /** Players in the registry (banned ones included). */
+  readonly total: number;
+  /** Most players at once (MAX_PLAYERS). */
+  readonly max: number;
+}
+
+/**
+ * Published by the sim on `revoked` once players' removals or bans are durable: gateways
+ * forget them and close their WebSocket connections. `seq` counts revocation messages of
+ * this sim instance; its summaries carry the latest (a gateway that missed one forgets
+ * every cached player).
+ */
+export const Revocations = z.object({
+  seq: z.int().min(1),
+  players: z.array(
+    z.object({
+      id: z.int().min(1),
+      tokenHash: z.string(),
+      reason: z.enum(['deleted', 'banned', 'reclaimed']),
+    }),
+  ),
+});
+export type Revocations = z.infer<typeof Revocations>;

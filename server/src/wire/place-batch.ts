@@ -5,8 +5,10 @@
  * all-or-nothing request with its own outcome; the batch only shares the trip (a message
  * each way costs more than the placement itself: benchmarks, "REST").
  *
- * Request: count, then per placement the owner and its cells as f64 pairs (any integer a
- * client may send, wrapped or refused by the engine). Reply, sent once every accepted
+ * Request: count, then per placement the owner, its tag (playerTag of the token hash: the
+ * sim refuses a placement whose owner is no longer the player it was authenticated as)
+ * and its cells as f64 pairs (any integer a client may send, wrapped or refused by the
+ * engine). Reply, sent once every accepted
  * placement of the batch is durable in the sim's log: per placement, 0 with the accepted
  * count and generation, or 1 with the refusal as rpc.ts encodes errors.
  */
@@ -20,6 +22,8 @@ export type { PlacementResult };
 /** One player's placement. */
 export interface PlaceRequest {
   readonly owner: number;
+  /** playerTag of the owner's token hash. */
+  readonly tag: number;
   readonly cells: ReadonlyArray<readonly [number, number]>;
 }
 
@@ -31,13 +35,13 @@ const REFUSED = 1;
 
 /** Bytes one placement of `cells` cells adds to a batch. */
 export function placeRequestBytes(cells: number): number {
-  return 8 + 16 * cells;
+  return 12 + 16 * cells;
 }
 
 export function encodePlaceBatch(batch: readonly PlaceRequest[]): Uint8Array {
   const w = new ByteWriter(5 + batch.reduce((n, p) => n + placeRequestBytes(p.cells.length), 0)).u32(batch.length);
-  for (const { owner, cells } of batch) {
-    w.u32(owner).u32(cells.length);
+  for (const { owner, tag, cells } of batch) {
+    w.u32(owner).u32(tag).u32(cells.length);
     for (const [x, y] of cells) w.f64(x).f64(y);
   }
   return w.finish();
@@ -49,9 +53,10 @@ export function decodePlaceBatch(payload: Uint8Array): PlaceRequest[] {
   const batch: PlaceRequest[] = new Array(r.u32());
   for (let i = 0; i < batch.length; i++) {
     const owner = r.u32();
+    const tag = r.u32();
     const cells: Array<[number, number]> = new Array(r.u32());
     for (let j = 0; j < cells.length; j++) cells[j] = [r.f64(), r.f64()];
-    batch[i] = { owner, cells };
+    batch[i] = { owner, tag, cells };
   }
   return batch;
 }

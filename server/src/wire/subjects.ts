@@ -23,8 +23,10 @@ export interface Subjects {
   readonly query: string;
   /** Request/reply: the live cells of a rectangle (binary reply). */
   readonly cells: string;
-  /** Request/reply: create and authenticate players (JSON). */
+  /** Request/reply: create, authenticate, list, delete and ban players (JSON). */
   readonly players: string;
+  /** Players whose tokens stopped working (deleted, banned, reclaimed), published by the sim (JSON Revocations). */
+  readonly revoked: string;
 }
 
 /** World names are one subject token: letters, digits, `-` and `_`. */
@@ -44,5 +46,6 @@ export function subjectsFor(world: string): Subjects {
     query: `${base}.query`,
     cells: `${base}.cells`,
     players: `${base}.players`,
+    revoked: `${base}.revoked`,
   };
 }

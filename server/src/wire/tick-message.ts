@@ -39,6 +39,8 @@ export interface TickMessage {
   readonly shards: readonly number[];
   /** Figures of the tick (TICK only). */
   readonly stats: WireTickStats | null;
+  /** Revocation messages this sim instance has published so far (Revocations.seq of the latest). */
+  readonly revocations: number;
 }
 
 const STAT_FIELDS = [
@@ -69,6 +71,7 @@ export function encodeTickMessage(m: TickMessage): Uint8Array {
     .str(m.rule)
     .u32(m.seed)
     .u32(m.recordsEncoded)
+    .u32(m.revocations)
     .u32(m.shards.length);
   for (const s of m.shards) w.u32(s);
   w.u8(m.stats === null ? 0 : 1);
@@ -100,6 +103,7 @@ export function decodeTickMessage(payload: Uint8Array): TickMessage {
   const rule = r.str();
   const seed = r.u32();
   const recordsEncoded = r.u32();
+  const revocations = r.u32();
   const shards: number[] = new Array(r.u32());
   for (let i = 0; i < shards.length; i++) shards[i] = r.u32();
   let stats: WireTickStats | null = null;
@@ -116,5 +120,5 @@ export function decodeTickMessage(payload: Uint8Array): TickMessage {
     }
     stats = { ...s, ioLatency };
   }
-  return { kind, simInstance, generation, timestamp, sentAt, population, paused, tickMs, rule, seed, recordsEncoded, shards, stats };
+  return { kind, simInstance, generation, timestamp, sentAt, population, paused, tickMs, rule, seed, recordsEncoded, revocations, shards, stats };
 }

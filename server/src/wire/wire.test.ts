@@ -34,6 +34,7 @@ const tick: TickMessage = {
   rule: 'B36/S23',
   seed: 0xffff_ffff,
   recordsEncoded: 77,
+  revocations: 0xffff_fffe,
   shards: [0, 5, 63],
   stats: {
     generation: 4_000_000_000,
@@ -63,8 +64,8 @@ describe('wire codecs', () => {
 
   it('round-trip placements (any integer a client may send), cell reads, interest and JSON', () => {
     const batch = [
-      { owner: 65535, cells: [[-5, 2 ** 40] as [number, number], [0, 0] as [number, number]] },
-      { owner: 1, cells: [[3, 4] as [number, number]] },
+      { owner: 65535, tag: 0xffff_ffff, cells: [[-5, 2 ** 40] as [number, number], [0, 0] as [number, number]] },
+      { owner: 1, tag: 0, cells: [[3, 4] as [number, number]] },
     ];
     expect(decodePlaceBatch(encodePlaceBatch(batch))).toEqual(batch);
     const refusal = new LifeError('CELL_OCCUPIED', 'Cell (3, 4) is live', { cell: [3, 4] });
@@ -94,12 +95,12 @@ describe('wire codecs', () => {
     };
     expect(refused(() => decodeTickMessage(other))).toBe('refused');
     for (const cut of [1, 10, payload.length - 1]) expect(refused(() => decodeTickMessage(payload.subarray(0, cut)))).toBe('refused');
-    expect(refused(() => decodePlaceBatch(new ByteWriter().u32(1).u32(7).u32(1000).finish()))).toBe('refused');
+    expect(refused(() => decodePlaceBatch(new ByteWriter().u32(1).u32(7).u32(9).u32(1000).finish()))).toBe('refused');
   });
 
   it('names subjects after the world, one token per shard and region', () => {
     const s = subjectsFor('main');
-    expect([s.tick, s.diff(3), s.snapshot(3), s.snapshotAll, s.place(0), s.admin, s.interest]).toEqual([
+    expect([s.tick, s.diff(3), s.snapshot(3), s.snapshotAll, s.place(0), s.admin, s.interest, s.players, s.revoked]).toEqual([
       'lifemmo.main.tick',
       'lifemmo.main.diff.3',
       'lifemmo.main.snapshot.3',
@@ -107,6 +108,8 @@ describe('wire codecs', () => {
       'lifemmo.main.place.0',
       'lifemmo.main.admin',
       'lifemmo.main.interest',
+      'lifemmo.main.players',
+      'lifemmo.main.revoked',
     ]);
   });
 });

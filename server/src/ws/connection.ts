@@ -343,11 +343,11 @@ export class WsConnection {
         if (this.#viewport === null) throw new LifeError('WS_NOT_SUBSCRIBED');
         return this.sendSnapshot(SnapshotReasons.RESYNC);
       case 'place':
-        return this.#placed(message.id, this.#ctx.sim.place(this.#requirePlayer().id, message.cells, 'ws'));
+        return this.#placed(message.id, this.#ctx.sim.place(this.#requirePlayer(), message.cells, 'ws'));
       case 'placePattern': {
         const player = this.#requirePlayer();
         const cells = patternCells(this.#ctx.sim.geometry, message, this.#ctx.maxCellsPerMessage);
-        return this.#placed(message.id, this.#ctx.sim.place(player.id, cells, 'ws'));
+        return this.#placed(message.id, this.#ctx.sim.place(player, cells, 'ws'));
       }
       case 'ack':
         return this.#ack(message.generation);
@@ -374,13 +374,12 @@ export class WsConnection {
     const token = message.token ?? this.#upgradeToken;
     if (token === undefined) return this.#welcome(null);
     const cached = this.#ctx.players.cached(token);
-    if (cached !== undefined) return this.#welcome(cached);
+    if (cached !== undefined) return this.#welcomePlayer(cached);
     // A token this gateway has not seen: ask the sim, holding the client's next messages.
     this.#held = [];
     this.#ctx.players.authenticate(token).then(
       (player) => {
-        if (player === undefined) this.#fail('WS_UNAUTHORIZED', undefined);
-        else this.#welcome(player);
+        this.#welcomePlayer(player);
         this.#releaseHeld();
       },
       (err: unknown) => {
@@ -388,6 +387,13 @@ export class WsConnection {
         this.#releaseHeld();
       },
     );
+  }
+
+  /** Welcome a player, or close with 4003 when its token is unknown or it is banned. */
+  #welcomePlayer(player: Player | undefined): void {
+    if (player === undefined) return this.#fail('WS_UNAUTHORIZED', undefined);
+    if (player.banned) return this.#fail('WS_UNAUTHORIZED', undefined, Errors.PLAYER_BANNED.message);
+    this.#welcome(player);
   }
 
   #releaseHeld(): void {

@@ -105,6 +105,16 @@ export function attachWebSocket(app: FastifyInstance<any, any, any, any, any>, s
     },
   });
   const stopReady = feed.onReady(() => broadcaster.flushAwaiting());
+  // A player deleted, banned or reclaimed: its connections end with 4003, saying why.
+  const stopRevoked = server.players.onRevoked((players) => {
+    const why = new Map(players.map((p) => [p.tokenHash, REVOKED_MESSAGES[p.reason]]));
+    for (const conn of ctx.connections) {
+      const message = conn.player === null ? undefined : why.get(conn.player.tokenHash);
+      if (message === undefined) continue;
+      conn.sendJson({ type: 'error', code: Errors.WS_UNAUTHORIZED.code, message });
+      conn.close('WS_UNAUTHORIZED');
+    }
+  });
   const stopHeartbeat = startHeartbeat(ctx);
   let closed = false;
 
@@ -162,6 +172,7 @@ export function attachWebSocket(app: FastifyInstance<any, any, any, any, any>, s
       app.server.off('upgrade', onUpgrade);
       stopSim();
       stopReady();
+      stopRevoked();
       stopHeartbeat();
       for (const conn of ctx.connections) conn.close('WS_SHUTTING_DOWN');
       const deadline = Date.now() + SHUTDOWN_GRACE_MS;
@@ -174,6 +185,13 @@ export function attachWebSocket(app: FastifyInstance<any, any, any, any, any>, s
   app.addHook('preClose', () => handle.close());
   return handle;
 }
+
+/** What a revoked player's connections are told before they close. */
+const REVOKED_MESSAGES = {
+  deleted: 'This player was deleted by the admin: create a new player',
+  banned: Errors.PLAYER_BANNED.message,
+  reclaimed: 'This player was idle and its id was given to a new player: create a new player',
+} as const;
 
 /** Answer a refused upgrade with a bare HTTP status and drop the socket. */
 function refuseUpgrade(socket: Duplex, status: number, text: string): void {

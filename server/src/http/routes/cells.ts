@@ -60,7 +60,7 @@ export function registerCellRoutes(app: ZodApp, ctx: ServerContext): void {
     },
     async (request, reply) => {
       const player = currentPlayer(request);
-      const result = await ctx.sim.place(player.id, request.body.cells, 'rest');
+      const result = await ctx.sim.place(player, request.body.cells, 'rest');
       return reply.code(202).send(result);
     },
   );

@@ -50,7 +50,7 @@ export function registerPatternRoutes(app: ZodApp, ctx: ServerContext): void {
     async (request, reply) => {
       const player = currentPlayer(request);
       const cells = patternCells(ctx.sim.geometry, request.body, ctx.config.limits.maxCellsPerRequest);
-      return reply.code(202).send(await ctx.sim.place(player.id, cells, 'rest'));
+      return reply.code(202).send(await ctx.sim.place(player, cells, 'rest'));
     },
   );
 }

@@ -39,7 +39,7 @@ export function registerPlayerMeRoute(app: ZodApp, ctx: ServerContext): void {
     async (request) => {
       const player = currentPlayer(request);
       const { budget } = ctx.config;
-      const now = await ctx.sim.budget(player.id);
+      const now = await ctx.sim.budget(player);
       return {
         id: player.id,
         name: player.name,

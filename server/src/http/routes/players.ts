@@ -1,16 +1,17 @@
 /** `POST /players`: create a player and hand out its bearer token, once. */
 import { z } from 'zod';
 import { MAX_NAME_LENGTH } from '../../players/player-name.js';
+import { playerCreateRateLimit } from '../player-create-limit.js';
 import { ASKS_SIM, BODY_ERRORS, LIMITED, errorReplies, replyOf } from '../schemas.js';
 import type { ServerContext, ZodApp } from '../server-context.js';
 
-const CreatePlayerBody = z.object({
+export const CreatePlayerBody = z.object({
   // Length and characters are checked by validatePlayerName, so the reply carries
   // LIFE_ERR_BAD_NAME rather than a generic validation error.
   name: z.string().describe(`1 to ${MAX_NAME_LENGTH} letters, digits, spaces, - or _`),
 });
 
-const NewPlayerReply = z
+export const NewPlayerReply = z
   .object({
     id: z.int().describe('Player id, 1..65535; the owner of its cells'),
     name: z.string(),
@@ -24,6 +25,7 @@ export function registerPlayerRoutes(app: ZodApp, ctx: ServerContext): void {
   app.post(
     '/players',
     {
+      config: { rateLimit: playerCreateRateLimit(ctx.config.limits.playerCreatePerMinute) },
       schema: {
         operationId: 'createPlayer',
         tags: ['players'],
@@ -32,7 +34,7 @@ export function registerPlayerRoutes(app: ZodApp, ctx: ServerContext): void {
         body: CreatePlayerBody,
         response: {
           201: replyOf('The new player and its bearer token, once it is durable', NewPlayerReply),
-          ...errorReplies(BODY_ERRORS, ['BAD_NAME', 'TOO_MANY_PLAYERS', 'STORE_FAILED'], LIMITED, ASKS_SIM),
+          ...errorReplies(BODY_ERRORS, ['BAD_NAME', 'TOO_MANY_PLAYERS', 'STORE_FAILED', 'PLAYER_CREATE_RATE_LIMITED'], LIMITED, ASKS_SIM),
         },
       },
     },
