@@ -3,83 +3,10 @@
  * SIGKILL right after acknowledging placements, stopped gracefully, and restarted on
  * damaged files.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { readdir, readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { killChildren, listening, run, type Run } from '../support/child-server.js';
-
-const ADMIN = 'durability-admin-token';
-const dirs: string[] = [];
-
-afterEach(async () => {
-  killChildren();
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
-});
-
-async function dataDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'lifemmo-durable-'));
-  dirs.push(dir);
-  return dir;
-}
-
-function env(dir: string, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    STORE: 'file',
-    DATA_DIR: dir,
-    ADMIN_TOKEN: ADMIN,
-    PORT: '0',
-    TICK_MS: '20',
-    IO_LATENCY_MS: '0',
-    IO_JITTER_MS: '1',
-    BUDGET_CELLS: '100000',
-    RATE_LIMIT_PER_MINUTE: '0',
-    SNAPSHOT_EVERY: '50',
-    ...extra,
-  };
-}
-
-interface Server {
-  run: Run;
-  url: string;
-}
-
-async function start(e: Record<string, string>): Promise<Server> {
-  const r = run(e);
-  const port = await listening(r);
-  return { run: r, url: `http://127.0.0.1:${port}` };
-}
-
-// Replies are arbitrary JSON that the tests poke at.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-async function call(s: Server, method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: any }> {
-  const headers: Record<string, string> = {};
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  if (token !== undefined) headers.authorization = `Bearer ${token}`;
-  const res = await fetch(s.url + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
-
-/** Everything the server printed once all `patterns` showed up (or after 5 s). */
-async function printed(s: Server, patterns: RegExp[]): Promise<string> {
-  const deadline = Date.now() + 5_000;
-  while (Date.now() < deadline && !patterns.every((p) => p.test(s.run.stdout()))) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return s.run.stdout();
-}
-
-/** The four cells of a block (a still life) with its top-left at (x, y). */
-function block(x: number, y: number): Array<[number, number]> {
-  return [[x, y], [x + 1, y], [x, y + 1], [x + 1, y + 1]];
-}
-
-async function allCells(s: Server): Promise<Array<[number, number, number]>> {
-  const reply = await call(s, 'GET', '/cells?x=0&y=0&w=256&h=256');
-  expect(reply.status).toBe(200);
-  return reply.body.cells;
-}
+import { ADMIN, allCells, block, call, dataDir, env, printed, start } from './helpers.js';
 
 describe('durability', () => {
   it('SIGKILL right after acknowledgements loses nothing that was acknowledged', async () => {

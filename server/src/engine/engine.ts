@@ -149,6 +149,10 @@ export class Engine {
   reset(options?: { rule?: Rule; seed?: number }): Promise<void> {
     return this.loop.reset(options);
   }
+  /** Run `job` between ticks: after the tick, step or reset in progress, before the next. */
+  whileIdle<T>(job: () => T): Promise<T> {
+    return this.loop.whileIdle(job);
+  }
   /** Everything needed to rebuild the current world: see `restore`. */
   save(): SavedWorld {
     const w = this.world;

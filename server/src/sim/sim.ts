@@ -107,9 +107,9 @@ export class Sim {
     this.#publisher = new TickPublisher(this.#bus, this.#subjects, this.engine, this.#interest, randomInt(1, 0xffff_ffff));
   }
 
-  /** Rebuild the world from storage, start answering on the bus, and start ticking. */
+  /** Rebuild the world from storage, start answering on the bus, and start ticking (or stay paused). */
   async start(): Promise<void> {
-    await this.persistence.recover();
+    const recovered = await this.persistence.recover();
     const e = this.engine;
     this.#unlisten.push(
       e.onTick((result) => this.#publisher.publish(result)),
@@ -118,9 +118,11 @@ export class Sim {
     );
     this.#serve();
     e.start();
+    // An admin's pause outlives a restart; nothing ticks between these two lines.
+    if (recovered.paused) e.pause();
     this.#publisher.heartbeat();
     this.#heartbeat = setInterval(() => this.#publisher.heartbeat(), HEARTBEAT_MS);
-    this.#log.info({ generation: e.generation, bus: this.#bus.kind, world: this.#config.cluster.worldName }, 'sim started');
+    this.#log.info({ generation: e.generation, paused: e.paused, bus: this.#bus.kind, world: this.#config.cluster.worldName }, 'sim started');
   }
 
   /** Stop answering, finish the tick in progress, write a final snapshot. */
@@ -175,6 +177,7 @@ export class Sim {
         const player = this.players.byTokenHash(ask.tokenHash);
         return { json: player === undefined ? null : wirePlayer(player) };
       }
+      this.persistence.assertWritable();
       const player = this.players.register(ask.name, ask.tokenHash);
       // The player exists for its creator only once durable.
       await this.persistence.playerCreated(player);
@@ -200,12 +203,16 @@ export class Sim {
 
   async #admin(command: AdminRequest): Promise<AdminReply> {
     const e = this.engine;
+    // Pause, resume and reset are logged before the reply: refused while the log cannot be written.
+    if (command.op !== 'step') this.persistence.assertWritable();
     switch (command.op) {
       case 'pause':
         e.pause();
+        await this.persistence.pausedChanged(true);
         break;
       case 'resume':
         e.resume();
+        await this.persistence.pausedChanged(false);
         break;
       case 'step':
         await e.step(command.generations);
