@@ -284,6 +284,8 @@ export class FileStore implements Store {
     this.pending = [];
     this.waiters = [];
     if (frames.length === 0 && waiters.length === 0) return;
+    // Once written, the frames are among `unsynced`, which a failure queues again.
+    let written = false;
     try {
       const segment = this.segment;
       if (segment === null) throw new Error('the store is closed');
@@ -298,11 +300,12 @@ export class FileStore implements Store {
         // for the disk, stays async.
         const buffers = frames.map((f) => f.bytes);
         const size = buffers.reduce((n, b) => n + b.length, 0);
-        const written = writevSync(segment.fd, buffers);
-        if (written !== size) throw Object.assign(new Error(`short write to the log: ${written} of ${size} bytes (is the disk full?)`), { code: 'ENOSPC' });
+        const wrote = writevSync(segment.fd, buffers);
+        if (wrote !== size) throw Object.assign(new Error(`short write to the log: ${wrote} of ${size} bytes (is the disk full?)`), { code: 'ENOSPC' });
         this.segmentBytes += size;
         this.unsynced.push(...frames);
         this.unsyncedBytes += size;
+        written = true;
       }
       if (waiters.length > 0 || this.unsyncedBytes >= SYNC_EVERY_BYTES || retry) {
         await segment.datasync();
@@ -313,7 +316,7 @@ export class FileStore implements Store {
       if (this.failed !== null) this.setFailure(null);
       for (const w of waiters) w.resolve();
     } catch (err) {
-      await this.fail(err, frames, waiters);
+      await this.fail(err, written ? [] : frames, waiters);
     }
   }
 
