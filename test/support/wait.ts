@@ -28,3 +28,17 @@ export async function waitFor(check: () => boolean | Promise<boolean>, what: str
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
 }
+
+/**
+ * Assert that something does not happen: `check` must return true on every poll for
+ * `windowMs`. A loaded machine polls less often and so can only make this weaker, never
+ * fail it wrongly; what a test waits for to happen uses `waitFor`.
+ */
+export async function holdsFor(check: () => boolean | Promise<boolean>, what: string, windowMs: number): Promise<void> {
+  const end = Date.now() + windowMs;
+  do {
+    if (!(await check())) throw new Error(`${what} stopped holding within ${windowMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  } while (Date.now() < end);
+  if (!(await check())) throw new Error(`${what} stopped holding within ${windowMs} ms`);
+}
