@@ -14,7 +14,7 @@ import { FileStore } from '@lifemmo/server/store';
 import { scanFrames } from '../../server/src/store/frames.js';
 import { mountSmallFs, type SmallFs } from '../support/small-fs.js';
 import { waitFor } from '../support/wait.js';
-import { allCells, block, call, dataDir, env, kill9, printed, start } from './helpers.js';
+import { ADMIN, allCells, block, call, dataDir, env, kill9, printed, start } from './helpers.js';
 
 /** The frames of the newest log segment in `dir`, and whether it ends on a frame boundary. */
 async function newestSegment(dir: string): Promise<{ records: Array<{ t: string; lsn: number }>; torn: string | null }> {
@@ -147,6 +147,9 @@ describe('a server on a full disk', () => {
       const joined = await call(server, 'POST', '/players', { name: 'bob' });
       expect(joined.status).toBe(503);
       expect(joined.body.error.code).toBe('LIFE_ERR_STORE_FAILED');
+      // An admin pause could not outlive a crash now: refused too, and the world runs on.
+      const pause = await call(server, 'POST', '/admin/pause', undefined, ADMIN);
+      expect({ status: pause.status, code: pause.body.error?.code }).toEqual({ status: 503, code: 'LIFE_ERR_STORE_FAILED' });
 
       // The world goes on and reads answer.
       const g0 = (await call(server, 'GET', '/world')).body.generation;

@@ -11,7 +11,7 @@
  * megabytes more for a client that sends that much is not worth it, and such a client
  * may see the reset.
  */
-import { Transform, type TransformCallback } from 'node:stream';
+import { Transform, pipeline, type TransformCallback } from 'node:stream';
 import { LifeError } from '@lifemmo/shared';
 import type { ZodApp } from './server-context.js';
 
@@ -74,7 +74,10 @@ export function drainOversizedBodies(app: ZodApp, limit: number): void {
       return;
     }
     if (request.headers['transfer-encoding'] === undefined) return done(null, payload);
-    // A chunked body: its size is known only at its end.
-    done(null, payload.pipe(new DrainPastLimit(limit, drainLimit)));
+    // A chunked body: its size is known only at its end. (pipeline: a client that goes away
+    // mid-body ends the parse with an error instead of leaving it waiting.)
+    const limited = new DrainPastLimit(limit, drainLimit);
+    pipeline(payload, limited, () => undefined);
+    done(null, limited);
   });
 }

@@ -51,6 +51,9 @@ export class DataDirLock {
   static async acquire(dir: string): Promise<DataDirLock> {
     const path = join(dir, LOCK_FILE);
     if (heldHere.has(path)) throw locked(dir, path, { pid: process.pid, host: hostname(), since: 'earlier' }, 'another store of this process');
+    // A live holder is refused before anything is written, not even our own lock file.
+    const current = await readHolder(path);
+    if (current !== 'gone' && current !== 'unreadable' && !isStale(current)) throw locked(dir, path, current, 'another lifemmo server');
     const holder: LockHolder = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
     const content = `${JSON.stringify(holder)}\n`;
     // A few rounds: between finding a stale lock and removing it another starting server
