@@ -29,16 +29,15 @@ describe('one server per DATA_DIR', () => {
     expect(Object.keys(before)).toContain(LOCK_FILE);
     expect(JSON.parse(await readFile(join(dir, LOCK_FILE), 'utf8'))).toMatchObject({ pid: first.run.child.pid, host: hostname() });
 
+    // A standalone server, and a sim, which refuses before it even looks for NATS (nothing
+    // listens on port 1).
     const second = run(quiet);
-    expect(await second.exit).toBe(1);
+    const sim = run({ ...quiet, ROLE: 'sim', NATS_URL: 'nats://127.0.0.1:1' });
+    expect(await Promise.all([second.exit, sim.exit])).toEqual([1, 1]);
     expect(second.stderr()).toMatch(IN_USE);
     expect(Number(IN_USE.exec(second.stderr())![1])).toBe(first.run.child.pid);
     expect(second.stdout()).not.toMatch(/listening on/);
     expect(second.stdout()).not.toMatch(/recovered/);
-
-    // ROLE=sim refuses before it even looks for NATS (nothing listens on port 1).
-    const sim = run({ ...quiet, ROLE: 'sim', NATS_URL: 'nats://127.0.0.1:1' });
-    expect(await sim.exit).toBe(1);
     expect(sim.stderr()).toMatch(IN_USE);
 
     expect(await fingerprint(dir)).toEqual(before);
@@ -50,7 +49,8 @@ describe('one server per DATA_DIR', () => {
     expect(JSON.parse(await readFile(join(dir, LOCK_FILE), 'utf8'))).toMatchObject({ pid: third.run.child.pid });
     const live = new Map((await allCells(third)).map(([x, y, o]) => [`${x},${y}`, o]));
     for (const [x, y] of [...block(10, 10), ...block(30, 30)]) expect(live.get(`${x},${y}`)).toBe(player.id);
-  });
+    // Four server starts, each a few seconds on a loaded machine.
+  }, 120_000);
 });
 
 describe('DataDirLock, in one process', () => {

@@ -171,5 +171,5 @@ describe('a server on a full disk', () => {
       for (const cellsOf of acked) for (const [x, y] of cellsOf) expect(live.get(`${x},${y}`)).toBe(player.id);
       await kill9(again);
     });
-  });
+  }, 90_000);
 });

@@ -161,7 +161,8 @@ describe('durability', () => {
     const restarted = (await call(fourth, 'GET', '/world')).body;
     expect(restarted.paused).toBe(false);
     await waitFor(async () => (await generation(fourth)) > restarted.generation + 2, 'the world to tick after the restart');
-  });
+    // Four server starts, each a few seconds on a loaded machine.
+  }, 120_000);
 
   it("a reset's rule and seed survive kill -9", async () => {
     const dir = await dataDir();
@@ -181,5 +182,5 @@ describe('durability', () => {
     expect([...live.keys()].sort()).toEqual(block(80, 80).map(([x, y]) => `${x},${y}`).sort());
     // A reset with no body keeps rule and seed: its reply shows the seed the restart kept.
     expect((await call(second, 'POST', '/admin/reset', undefined, ADMIN)).body).toMatchObject({ rule: 'B36/S23', seed: 4242 });
-  });
+  }, 60_000);
 });
