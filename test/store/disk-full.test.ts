@@ -6,7 +6,7 @@
  * again by itself, and has everything it acknowledged after kill -9. A failed fdatasync
  * (EIO) is injected at the fs layer, which a tmpfs cannot produce.
  */
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi, type MockInstance } from 'vitest';
 import { open, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LifeError } from '@lifemmo/shared';
@@ -34,6 +34,7 @@ async function withSmallFs(skip: (note: string) => never, bytes: number, test: (
   try {
     await test(fs);
   } finally {
+    vi.useRealTimers();
     await fs.unmount();
   }
 }
@@ -41,6 +42,8 @@ async function withSmallFs(skip: (note: string) => never, bytes: number, test: (
 describe('FileStore on a full disk', () => {
   it('refuses durable appends, leaves no torn frame, keeps every record in order, and writes them all when space returns', async (ctx) => {
     await withSmallFs(ctx.skip, 1024 * 1024, async (fs) => {
+      // The retry timer on fake time, so the log is looked at between retries; file I/O is real.
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
       const store = new FileStore(fs.dir, { keepSnapshots: 2, retryMs: 20 });
       const changes: Array<string | null> = [];
       store.onFailureChange((failure) => changes.push(failure?.code ?? null));
@@ -63,7 +66,13 @@ describe('FileStore on a full disk', () => {
       await expect(store.append({ t: 'place', owner: 1, generation: 201, cells: [[7, 7]] }, true)).rejects.toMatchObject({ code: 'LIFE_ERR_STORE_FAILED' });
       await expect(store.sync()).rejects.toMatchObject({ code: 'LIFE_ERR_STORE_FAILED' });
 
+      // Retries fail while the disk is full...
+      await vi.advanceTimersByTimeAsync(100);
+      expect(store.failure?.code).toBe('LIFE_ERR_STORE_FAILED');
+      // ...and the first one after space returns writes everything.
       fs.free();
+      await vi.advanceTimersByTimeAsync(20);
+      vi.useRealTimers();
       await waitFor(() => store.failure === null, 'the store to write again');
       expect(changes).toEqual(['LIFE_ERR_STORE_FAILED', null]);
       await store.append({ t: 'place', owner: 1, generation: 202, cells: [[9, 9]] }, true);
@@ -86,25 +95,31 @@ describe('FileStore on a full disk', () => {
 
   it('a failed fdatasync (EIO) acknowledges nothing, and writes again what it had not made durable', async () => {
     const dir = await dataDir();
+    // The retry timer on fake time, so the log can be looked at before the retry; file I/O is real.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const store = new FileStore(dir, { keepSnapshots: 2, retryMs: 20 });
-    await store.open();
-    await store.append({ t: 'place', owner: 1, generation: 1, cells: [[1, 1]] }, true);
-    for (let g = 1; g <= 3; g++) await store.append({ t: 'tick', generation: g }, false);
-    // The FileHandle class is not exported: reach its prototype through a handle.
-    const probe = await open(join(dir, 'probe'), 'w');
-    const proto = Object.getPrototypeOf(probe) as { datasync: () => Promise<void> };
-    await probe.close();
-    const eio = Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
-    const datasync = vi.spyOn(proto, 'datasync').mockRejectedValueOnce(eio);
+    let datasync: MockInstance | undefined;
     try {
+      await store.open();
+      await store.append({ t: 'place', owner: 1, generation: 1, cells: [[1, 1]] }, true);
+      for (let g = 1; g <= 3; g++) await store.append({ t: 'tick', generation: g }, false);
+      // The FileHandle class is not exported: reach its prototype through a handle.
+      const probe = await open(join(dir, 'probe'), 'w');
+      const proto = Object.getPrototypeOf(probe) as { datasync: () => Promise<void> };
+      await probe.close();
+      const eio = Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
+      datasync = vi.spyOn(proto, 'datasync').mockRejectedValueOnce(eio);
       const refused = store.append({ t: 'place', owner: 1, generation: 5, cells: [[2, 2]] }, true);
       await expect(refused).rejects.toSatisfy((err: LifeError) => err.code === 'LIFE_ERR_STORE_FAILED' && /EIO/.test(err.message));
       // Cut back to what the last good fdatasync covered: the first placement only.
       expect((await newestSegment(dir)).records.map((r) => r.lsn)).toEqual([1]);
-      await waitFor(() => store.failure === null, 'the store to write again');
+      expect(store.failure?.code).toBe('LIFE_ERR_STORE_FAILED');
+      await vi.advanceTimersByTimeAsync(20); // the retry
     } finally {
-      datasync.mockRestore();
+      datasync?.mockRestore();
+      vi.useRealTimers();
     }
+    await waitFor(() => store.failure === null, 'the store to write again');
     await store.close();
     const reopened = new FileStore(dir);
     const state = await reopened.open();
