@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { waitFor } from '../support/wait.js';
 import { ADMIN, allCells, block, call, dataDir, env, kill9, printed, start, type Server } from './helpers.js';
 
-describe('durability', () => {
+// Each test starts the server two to four times, a few seconds each on a loaded machine.
+describe('durability', { timeout: 120_000 }, () => {
   it('SIGKILL right after acknowledgements loses nothing that was acknowledged', async () => {
     const dir = await dataDir();
     const first = await start(env(dir));
@@ -161,8 +162,7 @@ describe('durability', () => {
     const restarted = (await call(fourth, 'GET', '/world')).body;
     expect(restarted.paused).toBe(false);
     await waitFor(async () => (await generation(fourth)) > restarted.generation + 2, 'the world to tick after the restart');
-    // Four server starts, each a few seconds on a loaded machine.
-  }, 120_000);
+  });
 
   it("a reset's rule and seed survive kill -9", async () => {
     const dir = await dataDir();
@@ -182,5 +182,5 @@ describe('durability', () => {
     expect([...live.keys()].sort()).toEqual(block(80, 80).map(([x, y]) => `${x},${y}`).sort());
     // A reset with no body keeps rule and seed: its reply shows the seed the restart kept.
     expect((await call(second, 'POST', '/admin/reset', undefined, ADMIN)).body).toMatchObject({ rule: 'B36/S23', seed: 4242 });
-  }, 60_000);
+  });
 });
