@@ -3,7 +3,7 @@
  * unsubscribed frames, inconsistent diffs, request correlation. Real-server behaviour is
  * in test/sdk/.
  */
-import { expect, test } from 'vitest';
+import { expect, test, vi } from 'vitest';
 import { FrameTypes, PROTOCOL_VERSION, encodeDiffChunk, encodeFrame, encodeSnapshotChunk, type ServerHello } from '@lifemmo/shared/client';
 import { LifeClient, type ResyncEvent } from './index.js';
 import type { WebSocketLike } from './transport.js';
@@ -152,14 +152,13 @@ test('close() while connecting rejects connect() with LIFE_ERR_DISCONNECTED at o
     }
     override send(): void {}
   }
-  // A socket that opens but never answers hello.
+  // A socket that opens but never answers hello. Its connect timeout is longer than the
+  // test's: a rejection at all is close()'s doing, at once.
   const client = new LifeClient({ url: 'ws://fake/ws', WebSocket: SilentSocket, connectTimeoutMs: 60_000 });
   const connecting = client.connect();
-  await new Promise((r) => setTimeout(r, 5));
-  const started = Date.now();
+  await vi.waitFor(() => expect(FakeSocket.last instanceof SilentSocket && FakeSocket.last.readyState === 1).toBe(true), { timeout: 10_000 });
   await client.close();
   await expect(connecting).rejects.toMatchObject({ code: 'LIFE_ERR_DISCONNECTED' });
-  expect(Date.now() - started).toBeLessThan(500);
   expect(client.state).toBe('closed');
 });
 
@@ -180,15 +179,26 @@ test('a silent connection is pinged after one heartbeat interval and dropped aft
       if (message.type === 'hello') this.json({ ...HELLO, limits: { ...HELLO.limits, heartbeatMs: 30 } });
     }
   }
-  const client = new LifeClient({ url: 'ws://fake/ws', WebSocket: QuietServer, reconnect: false });
-  const errors: string[] = [];
-  client.on('error', (e) => errors.push(e.code));
-  await client.connect();
-  const socket = FakeSocket.last;
-  await new Promise((r) => setTimeout(r, 200));
-  expect(socket.sent.some((m) => m.type === 'ping')).toBe(true);
-  expect(client.state).toBe('closed');
-  expect(errors).toEqual(['LIFE_ERR_WS_HEARTBEAT_MISSED']);
+  // On fake time: the watchdog checks every 15 ms, and a loaded machine could otherwise run
+  // its first check only after the two-interval deadline, skipping the ping.
+  vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'performance'] });
+  try {
+    const client = new LifeClient({ url: 'ws://fake/ws', WebSocket: QuietServer, reconnect: false });
+    const errors: string[] = [];
+    client.on('error', (e) => errors.push(e.code));
+    await client.connect();
+    const socket = FakeSocket.last;
+    // Silent for one interval (30 ms): pinged, still open.
+    await vi.advanceTimersByTimeAsync(30);
+    expect(socket.sent.filter((m) => m.type === 'ping')).toHaveLength(1);
+    expect(client.state).not.toBe('closed');
+    // Silent for more than two: dropped.
+    await vi.advanceTimersByTimeAsync(45);
+    expect(client.state).toBe('closed');
+    expect(errors).toEqual(['LIFE_ERR_WS_HEARTBEAT_MISSED']);
+  } finally {
+    vi.useRealTimers();
+  }
 });
 
 test('a subscribe() made before connect() outlives a server that drops the socket before hello: the next URL gets it', async () => {

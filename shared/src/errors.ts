@@ -50,6 +50,7 @@ export const Errors = {
   SHUTTING_DOWN: { code: 'LIFE_ERR_SHUTTING_DOWN', status: 503, message: 'The server is shutting down' },
   INTERNAL: { code: 'LIFE_ERR_INTERNAL', status: 500, message: 'Internal error' },
   STORE_DAMAGED: { code: 'LIFE_ERR_STORE_DAMAGED', status: 500, message: 'Stored data is damaged' },
+  STORE_LOCKED: { code: 'LIFE_ERR_STORE_LOCKED', status: 500, message: 'Another server is using this data directory' },
   STORE_FAILED: { code: 'LIFE_ERR_STORE_FAILED', status: 503, message: 'The server could not make the change durable; it was not acknowledged' },
   CONFIG_INVALID: { code: 'LIFE_ERR_CONFIG_INVALID', status: 500, message: 'The configuration is not valid' },
   SIM_UNAVAILABLE: { code: 'LIFE_ERR_SIM_UNAVAILABLE', status: 503, message: 'The simulation is not reachable now; nothing was changed or acknowledged. Retry shortly' },

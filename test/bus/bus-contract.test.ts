@@ -108,9 +108,8 @@ describe.each(implementations)('bus contract: %s', (_name, makePair) => {
       });
       await settle(a);
       const reason = (p: Promise<unknown>) => p.then(() => 'answered', (err: unknown) => (err instanceof BusRequestError ? err.reason : String(err)));
-      const started = Date.now();
-      expect(await reason(a.request('svc.nobody', new Uint8Array(1), 5000))).toBe('no-responders');
-      expect(Date.now() - started).toBeLessThan(4000); // not the timeout
+      // A timeout longer than the test's own: an answer at all is not the timeout.
+      expect(await reason(a.request('svc.nobody', new Uint8Array(1), 120_000))).toBe('no-responders');
       expect(await reason(a.request('svc.never', new Uint8Array(1), 150))).toBe('timeout');
       expect(await reason(a.request('svc.broken', new Uint8Array(1), 5000))).toBe('responder-failed');
     } finally {

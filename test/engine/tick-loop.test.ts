@@ -1,5 +1,10 @@
-/** The tick loop: fixed rate, pause/resume/step/reset, placements at the boundary, lag, diffs. */
-import { afterEach, describe, expect, it } from 'vitest';
+/**
+ * The tick loop: fixed rate, pause/resume/step/reset, placements at the boundary, lag, diffs.
+ * Tests of timing run on fake timers (setTimeout and performance.now, which are all the
+ * loop and the simulated cell logic use), so they assert exact counts that a loaded
+ * machine cannot disturb.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CHUNK_SIZE, CONWAY, LifeError, parseRule } from '@lifemmo/shared';
 import { Engine, type CellLogicOptions, type TickResult } from '@lifemmo/server/engine';
 import { soup } from './reference.js';
@@ -13,41 +18,49 @@ function make(options: Partial<ConstructorParameters<typeof Engine>[0]> = {}): E
   return e;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Fake the clocks the tick loop reads; `elapse(ms)` then runs what falls due, in order. */
+function fakeTime(): void {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance', 'Date'] });
+}
+const elapse = (ms: number): Promise<void> => vi.advanceTimersByTimeAsync(ms).then(() => undefined);
 
 afterEach(async () => {
-  await Promise.all(engines.splice(0).map((e) => e.stop()));
+  const stopped = Promise.all(engines.splice(0).map((e) => e.stop()));
+  // A tick in progress on fake time finishes only when its time comes.
+  if (vi.isFakeTimers()) await elapse(1_000);
+  await stopped;
+  vi.useRealTimers();
 });
 
 describe('tick loop', () => {
   it('ticks at a fixed rate once started, and stops', async () => {
+    fakeTime();
     const e = make({ tickMs: 20 });
     e.start();
     expect(e.running).toBe(true);
-    await sleep(500);
+    // 25 ticks are due in 500 ms: exactly those, no catch-up bursts.
+    await elapse(500);
+    expect(e.generation).toBe(25);
     await e.stop();
-    const reached = e.generation;
-    // 25 ticks are due in 500 ms; allow a noisy, shared 2-core machine plenty of room below
-    // (the timer keeps its rate but the process may be starved), none above (no catch-up bursts).
-    expect(reached).toBeGreaterThanOrEqual(5);
-    expect(reached).toBeLessThanOrEqual(27);
-    await sleep(100);
-    expect(e.generation).toBe(reached);
+    await elapse(100);
+    expect(e.generation).toBe(25);
     expect(e.running).toBe(false);
   });
 
   it('pause holds the generation, step still works, resume goes on', async () => {
+    fakeTime();
     const e = make({ tickMs: 10 });
     e.start();
     e.pause();
     expect(e.paused).toBe(true);
     const held = e.generation;
-    await sleep(80);
+    await elapse(80);
     expect(e.generation).toBe(held);
     expect(await e.step(25)).toBe(held + 25);
     e.resume();
-    await sleep(100);
-    expect(e.generation).toBeGreaterThan(held + 25);
+    // The next tick is due one tickMs after resume: ten in 100 ms.
+    await elapse(100);
+    expect(e.generation).toBe(held + 25 + 10);
   });
 
   it('placements take effect at the generation the engine announced, all at once', async () => {
@@ -131,15 +144,20 @@ describe('tick loop', () => {
   });
 
   it('a tick that overruns delays the next one and is counted as lag', async () => {
+    fakeTime();
     const slow: CellLogicOptions = { kind: 'simulated', latencyModel: 'fixed', latencyMs: 40, jitterMs: 0, loss: 0, timeoutMs: 100 };
     const e = make({ tickMs: 10, cellLogic: slow });
     e.place([[1, 1], [2, 1], [1, 2], [2, 2]], 1);
     const lags: number[] = [];
     e.onTick((r) => lags.push(r.stats.lagMs));
     e.start();
-    await sleep(400);
-    await e.stop();
+    await elapse(400);
+    const stopped = e.stop();
+    await elapse(100); // the tick in progress
+    await stopped;
+    // Every tick waits 40 ms for its calls, four tick intervals: each one after the first starts late.
     expect(e.overruns).toBeGreaterThan(0);
+    expect(lags.length).toBeGreaterThanOrEqual(5);
     expect(Math.max(...lags)).toBeGreaterThan(10);
     // Ticks never overlap: the generation count matches the ticks published.
     expect(lags.length).toBe(e.generation);

@@ -1,5 +1,6 @@
 // Admin routes: auth (401 / 403), pause, resume, step, reset, and off without ADMIN_TOKEN.
 import { describe, expect, it } from 'vitest';
+import { holdsFor, waitFor } from '../support/wait.js';
 import { ADMIN, admin, allCells, call, expectError, newPlayer, serversPerTest } from './helpers.js';
 
 const servers = serversPerTest();
@@ -29,13 +30,17 @@ describe('admin routes', () => {
     expect(paused.status).toBe(200);
     expect(paused.body.paused).toBe(true);
     const g = paused.body.generation;
-    await new Promise((r) => setTimeout(r, 100));
-    expect((await call(server, 'GET', '/world')).body).toMatchObject({ paused: true, generation: g });
+    const world = async () => (await call(server, 'GET', '/world')).body;
+    // Five tick periods and more: the generation holds.
+    await holdsFor(async () => {
+      const w = await world();
+      return w.paused === true && w.generation === g;
+    }, `generation ${g} while paused`, 100);
+    // No tick between the pause and the step either: exactly 25 more.
     expect((await admin(server, 'step', { generations: 25 })).body).toEqual({ generation: g + 25, paused: true });
     const resumed = await admin(server, 'resume');
     expect(resumed.body.paused).toBe(false);
-    await new Promise((r) => setTimeout(r, 150));
-    expect((await call(server, 'GET', '/world')).body.generation).toBeGreaterThan(g + 25);
+    await waitFor(async () => (await world()).generation > g + 25, 'ticks after resume');
   });
 
   it('refuses a bad step count with 400 LIFE_ERR_VALIDATION', async () => {

@@ -3,85 +3,14 @@
  * SIGKILL right after acknowledging placements, stopped gracefully, and restarted on
  * damaged files.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { readdir, readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { killChildren, listening, run, type Run } from '../support/child-server.js';
+import { waitFor } from '../support/wait.js';
+import { ADMIN, allCells, block, call, dataDir, env, kill9, printed, start, type Server } from './helpers.js';
 
-const ADMIN = 'durability-admin-token';
-const dirs: string[] = [];
-
-afterEach(async () => {
-  killChildren();
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
-});
-
-async function dataDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'lifemmo-durable-'));
-  dirs.push(dir);
-  return dir;
-}
-
-function env(dir: string, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    STORE: 'file',
-    DATA_DIR: dir,
-    ADMIN_TOKEN: ADMIN,
-    PORT: '0',
-    TICK_MS: '20',
-    IO_LATENCY_MS: '0',
-    IO_JITTER_MS: '1',
-    BUDGET_CELLS: '100000',
-    RATE_LIMIT_PER_MINUTE: '0',
-    SNAPSHOT_EVERY: '50',
-    ...extra,
-  };
-}
-
-interface Server {
-  run: Run;
-  url: string;
-}
-
-async function start(e: Record<string, string>): Promise<Server> {
-  const r = run(e);
-  const port = await listening(r);
-  return { run: r, url: `http://127.0.0.1:${port}` };
-}
-
-// Replies are arbitrary JSON that the tests poke at.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-async function call(s: Server, method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: any }> {
-  const headers: Record<string, string> = {};
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  if (token !== undefined) headers.authorization = `Bearer ${token}`;
-  const res = await fetch(s.url + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
-
-/** Everything the server printed once all `patterns` showed up (or after 5 s). */
-async function printed(s: Server, patterns: RegExp[]): Promise<string> {
-  const deadline = Date.now() + 5_000;
-  while (Date.now() < deadline && !patterns.every((p) => p.test(s.run.stdout()))) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return s.run.stdout();
-}
-
-/** The four cells of a block (a still life) with its top-left at (x, y). */
-function block(x: number, y: number): Array<[number, number]> {
-  return [[x, y], [x + 1, y], [x, y + 1], [x + 1, y + 1]];
-}
-
-async function allCells(s: Server): Promise<Array<[number, number, number]>> {
-  const reply = await call(s, 'GET', '/cells?x=0&y=0&w=256&h=256');
-  expect(reply.status).toBe(200);
-  return reply.body.cells;
-}
-
-describe('durability', () => {
+// Each test starts the server two to four times, a few seconds each on a loaded machine.
+describe('durability', { timeout: 120_000 }, () => {
   it('SIGKILL right after acknowledgements loses nothing that was acknowledged', async () => {
     const dir = await dataDir();
     const first = await start(env(dir));
@@ -196,5 +125,62 @@ describe('durability', () => {
     expect(live.size % 4).toBe(0);
     expect(new Set(live.values())).toEqual(new Set([p.id]));
     expect((await call(fourth, 'GET', '/ready')).status).toBe(200);
+  });
+
+  it('an admin pause survives kill -9 at the same generation, in the log and in a snapshot; a resume does too', async () => {
+    const dir = await dataDir();
+    const e = env(dir, { SNAPSHOT_EVERY: '50' });
+    const generation = async (s: Server): Promise<number> => (await call(s, 'GET', '/world')).body.generation;
+
+    const first = await start(e);
+    await waitFor(async () => (await generation(first)) >= 3, 'the world to tick');
+    const paused = await call(first, 'POST', '/admin/pause', undefined, ADMIN);
+    expect(paused.status).toBe(200);
+    expect(paused.body.paused).toBe(true);
+    await kill9(first);
+
+    // From the log: the pause record.
+    const second = await start(e);
+    const world = (await call(second, 'GET', '/world')).body;
+    expect(world).toMatchObject({ paused: true, generation: paused.body.generation });
+    // From a snapshot taken while paused (the pause record is older than it): step past a
+    // multiple of SNAPSHOT_EVERY and wait for the snapshot file.
+    const snapshots = async () => (await readdir(dir)).filter((n) => /^snapshot-\d+\.lms$/.test(n)).sort();
+    const before = await snapshots();
+    const stepped = await call(second, 'POST', '/admin/step', { generations: 60 }, ADMIN);
+    expect(stepped.body).toMatchObject({ paused: true, generation: paused.body.generation + 60 });
+    await waitFor(async () => (await snapshots()).some((n) => !before.includes(n)), 'a snapshot taken while paused');
+    await kill9(second);
+
+    const third = await start(e);
+    expect((await call(third, 'GET', '/world')).body).toMatchObject({ paused: true, generation: stepped.body.generation });
+    const resumed = await call(third, 'POST', '/admin/resume', undefined, ADMIN);
+    expect(resumed.body.paused).toBe(false);
+    await kill9(third);
+
+    const fourth = await start(e);
+    const restarted = (await call(fourth, 'GET', '/world')).body;
+    expect(restarted.paused).toBe(false);
+    await waitFor(async () => (await generation(fourth)) > restarted.generation + 2, 'the world to tick after the restart');
+  });
+
+  it("a reset's rule and seed survive kill -9", async () => {
+    const dir = await dataDir();
+    const e = env(dir);
+    const first = await start(e);
+    const player = (await call(first, 'POST', '/players', { name: 'rae' })).body;
+    expect((await call(first, 'POST', '/cells', { cells: block(40, 40) }, player.token)).status).toBe(202);
+    const reset = await call(first, 'POST', '/admin/reset', { rule: 'B36/S23', seed: 4242 }, ADMIN);
+    expect(reset.body).toMatchObject({ rule: 'B36/S23', seed: 4242 });
+    // A placement after the reset is in the new world, under the new rule.
+    expect((await call(first, 'POST', '/cells', { cells: block(80, 80) }, player.token)).status).toBe(202);
+    await kill9(first);
+
+    const second = await start(e);
+    expect((await call(second, 'GET', '/world')).body.rule).toBe('B36/S23');
+    const live = new Map((await allCells(second)).map(([x, y, o]) => [`${x},${y}`, o]));
+    expect([...live.keys()].sort()).toEqual(block(80, 80).map(([x, y]) => `${x},${y}`).sort());
+    // A reset with no body keeps rule and seed: its reply shows the seed the restart kept.
+    expect((await call(second, 'POST', '/admin/reset', undefined, ADMIN)).body).toMatchObject({ rule: 'B36/S23', seed: 4242 });
   });
 });

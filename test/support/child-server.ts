@@ -43,8 +43,12 @@ export function run(env: Record<string, string>): Run {
   return { child, stdout: () => out, stderr: () => err, exit };
 }
 
-/** Wait (bounded) until stdout shows the listening line; return the port. */
-export async function listening(r: Run, timeoutMs = 20_000): Promise<number> {
+/**
+ * Wait (bounded) until stdout shows the listening line; return the port. The bound is
+ * generous: on a loaded 2-core machine, loading the sources through tsx alone has taken
+ * over 20 s.
+ */
+export async function listening(r: Run, timeoutMs = 60_000): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const m = /lifemmo listening on http:\/\/127\.0\.0\.1:(\d+) {2}try: curl localhost:(\d+)\/world/.exec(r.stdout());

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CloseCodes, Errors, PROTOCOL_VERSION } from '@lifemmo/shared';
 import { MAX_MALFORMED_MESSAGES } from '../../server/src/ws/connection.js';
 import { closeAll, connectClient, newPlayer, startServer, wsUrl, type TestClient, type TestServer } from './helpers.js';
+import { waitFor } from '../support/wait.js';
 
 let server: TestServer;
 let watcher: TestClient;
@@ -131,7 +132,7 @@ describe('bad input over the socket', () => {
     expect(refused.closeCode).toBe(CloseCodes.TOO_MANY_CONNECTIONS);
     expect(server.app.lifemmoWs.connectionCount).toBe(12);
     await extra[0]!.close();
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => server.app.lifemmoWs.connectionCount === 11, 'the server to count the closed connection out');
     const again = await open();
     await again.hello();
 

@@ -13,6 +13,7 @@ import type { GatewayContext } from '../gateway/gateway-context.js';
 import type { GatewayPlayers } from '../gateway/gateway-players.js';
 import { attachWebSocket } from '../ws/index.js';
 import { AdminGuard, bearerToken } from './auth.js';
+import { drainOversizedBodies } from './body-limit.js';
 import { registerCors } from './cors.js';
 import { installErrorHandlers } from './error-handler.js';
 import { DOCS_PREFIX, registerOpenApi } from './openapi.js';
@@ -61,6 +62,7 @@ export async function buildHttpApp(ctx: GatewayContext, logger: FastifyBaseLogge
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandlers(app);
+  drainOversizedBodies(app, config.limits.bodyLimitBytes);
 
   app.decorateRequest('player', null);
   // Callback-style hooks: no promise per request on the hot path.

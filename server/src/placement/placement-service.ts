@@ -30,6 +30,8 @@ export interface PlacementResult {
  * resolve once it is on stable storage.
  */
 export interface PlacementJournal {
+  /** Throw LIFE_ERR_STORE_FAILED when nothing can be made durable now (checked first). */
+  assertWritable(): void;
   placed(owner: number, generation: number, cells: ReadonlyArray<readonly [number, number]>): Promise<void>;
 }
 
@@ -66,6 +68,8 @@ export class PlacementService {
    *   LIFE_ERR_STORE_FAILED when it could not be made durable (not acknowledged).
    */
   async place(owner: number, cells: ReadonlyArray<readonly [number, number]>): Promise<PlacementResult> {
+    // Refused before the world is touched while the log cannot be written (a full disk).
+    this.#journal?.assertWritable();
     const result = this.#accept(owner, cells);
     if (this.#journal !== null) await this.#journal.placed(owner, result.generation, cells);
     return result;

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { connectNatsBus, type Bus } from '../bus/index.js';
 import type { Config } from '../config/config.js';
 import { createTickMetrics, observeTick } from '../metrics/metrics.js';
-import { Sim } from '../sim/sim.js';
+import { Sim, createStore } from '../sim/sim.js';
 
 /** A running sim process. */
 export interface SimProcess {
@@ -21,12 +21,18 @@ export interface SimProcess {
   close(): Promise<void>;
 }
 
-/** Connect to NATS (waiting for it if needed), recover the world and start ticking. */
+/**
+ * Take DATA_DIR's lock, connect to NATS (waiting for it if needed), recover the world and
+ * start ticking. A DATA_DIR held by another server is refused before anything else.
+ * @throws LifeError LIFE_ERR_STORE_LOCKED
+ */
 export async function startSimProcess(config: Config, logger: Logger): Promise<SimProcess> {
   const log = logger.child({ role: 'sim' });
+  const store = createStore(config);
+  await store.claim();
   const bus = await connectNatsBus({ servers: config.cluster.natsUrl!, name: `lifemmo-sim-${config.cluster.worldName}` });
   bus.onState((state) => (state === 'down' ? log.warn('NATS connection lost; reconnecting') : log.info('NATS connection restored')));
-  const sim = new Sim({ config, bus, log });
+  const sim = new Sim({ config, bus, log, store });
   const metrics = createTickMetrics();
   const offTick = sim.engine.onTick((result) => observeTick(metrics, result.stats));
   let ready = false;

@@ -119,9 +119,9 @@ export class Sim {
     });
   }
 
-  /** Rebuild the world from storage, start answering on the bus, and start ticking. */
+  /** Rebuild the world from storage, start answering on the bus, and start ticking (or stay paused). */
   async start(): Promise<void> {
-    await this.persistence.recover();
+    const recovered = await this.persistence.recover();
     const e = this.engine;
     this.#unlisten.push(
       e.onTick((result) => this.#publisher.publish(result)),
@@ -130,9 +130,11 @@ export class Sim {
     );
     this.#serve();
     e.start();
+    // An admin's pause outlives a restart; nothing ticks between these two lines.
+    if (recovered.paused) e.pause();
     this.#publisher.heartbeat();
     this.#heartbeat = setInterval(() => this.#publisher.heartbeat(), HEARTBEAT_MS);
-    this.#log.info({ generation: e.generation, bus: this.#bus.kind, world: this.#config.cluster.worldName }, 'sim started');
+    this.#log.info({ generation: e.generation, paused: e.paused, bus: this.#bus.kind, world: this.#config.cluster.worldName }, 'sim started');
   }
 
   /** Stop answering, finish the tick in progress, write a final snapshot. */
@@ -196,6 +198,7 @@ export class Sim {
           return { json: player === null ? null : wirePlayer(player) };
         }
         case 'create': {
+          this.persistence.assertWritable();
           // The player exists for its creator only once durable.
           const player = await players.create(ask.name, ask.tokenHash);
           this.#log.info({ playerId: player.id }, 'player created');
@@ -204,8 +207,10 @@ export class Sim {
         case 'list':
           return { json: players.list(ask.after, ask.limit) };
         case 'delete':
+          this.persistence.assertWritable();
           return { json: wirePlayer(await players.delete(ask.id)) };
         case 'ban':
+          this.persistence.assertWritable();
           return { json: wirePlayer(await players.ban(ask.id)) };
       }
     });
@@ -228,12 +233,16 @@ export class Sim {
 
   async #admin(command: AdminRequest): Promise<AdminReply> {
     const e = this.engine;
+    // Pause, resume and reset are logged before the reply: refused while the log cannot be written.
+    if (command.op !== 'step') this.persistence.assertWritable();
     switch (command.op) {
       case 'pause':
         e.pause();
+        await this.persistence.pausedChanged(true);
         break;
       case 'resume':
         e.resume();
+        await this.persistence.pausedChanged(false);
         break;
       case 'step':
         await e.step(command.generations);

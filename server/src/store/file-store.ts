@@ -14,41 +14,82 @@
  * Damage: a snapshot that fails its checksum is skipped for an older one; a log ends at
  * its first damaged frame (a torn write at a crash): the segment is cut there and later
  * segments are set aside as *.damaged. Both are reported as warnings.
+ *
+ * One store per directory: `open` first takes DATA_DIR's lock (data-dir-lock.ts) and
+ * reads nothing before it has it; `close` gives it back.
+ *
+ * A failed write (ENOSPC, EIO, a short write): the log goes back to what the last good
+ * fdatasync covered (the segment is truncated there, so no torn frame stays between good
+ * ones), the records written since are put back at the head of the queue in order, and
+ * the store is failing: durable appends are refused at once (`failure`), every record is
+ * still kept in order, and every second the queue is written again. When a write and its
+ * fdatasync succeed, the store is healthy again with no gap in the records, so the log
+ * still says exactly what the live world did. Nothing is acknowledged before its fdatasync.
  */
 import { mkdir, open, readdir, readFile, rename, rm, truncate, type FileHandle } from 'node:fs/promises';
 import { writevSync } from 'node:fs';
 import { join } from 'node:path';
 import { LifeError } from '@lifemmo/shared';
+import { DataDirLock } from './data-dir-lock.js';
 import { encodeFrame, scanFrames } from './frames.js';
 import { WalRecordSchema, type WalEntry, type WalRecord } from './records.js';
 import { decodeSnapshot, encodeSnapshot, type Snapshot } from './snapshot-codec.js';
-import type { Store, StoredState } from './store.js';
+import type { Store, StoredState, StoreFailureListener } from './store.js';
 
 const SEGMENT = /^wal-(\d+)\.log$/;
 const SNAPSHOT = /^snapshot-(\d+)\.lms$/;
 const pad = (n: number) => String(n).padStart(12, '0');
+
+/** How often a failing store tries to write its queue again, ms. */
+export const STORE_RETRY_MS = 1_000;
+/**
+ * Bytes of frames written without an fdatasync (tick marks, which wait for none) after
+ * which a flush syncs anyway: what a failed fdatasync makes the store write again is kept
+ * in memory until then.
+ */
+const SYNC_EVERY_BYTES = 1024 * 1024;
 
 interface Waiter {
   resolve: () => void;
   reject: (err: unknown) => void;
 }
 
+/** A record encoded for the log. */
+interface Frame {
+  readonly bytes: Buffer;
+  readonly lsn: number;
+  /** A tick mark: the next tick's mark may replace it while it waits (see append). */
+  readonly tick: boolean;
+}
+
 /** Options of FileStore. */
 export interface FileStoreOptions {
   /** Snapshots to keep (>= 1); older ones and the log only they need are deleted. */
   readonly keepSnapshots: number;
+  /** How often a failing store retries, ms (default STORE_RETRY_MS). */
+  readonly retryMs?: number;
 }
 
 /** Files under `dir`; see the module comment. */
 export class FileStore implements Store {
   private lsn = 0;
+  private lock: DataDirLock | null = null;
   private segment: FileHandle | null = null;
-  private pending: Buffer[] = [];
+  // Bytes of whole frames in the segment, and how many of them the last fdatasync covered.
+  private segmentBytes = 0;
+  private syncedBytes = 0;
+  // Frames written since the last good fdatasync (written again if it fails).
+  private unsynced: Frame[] = [];
+  private unsyncedBytes = 0;
+  private pending: Frame[] = [];
   private waiters: Waiter[] = [];
   private flushQueued = false;
   // Every file operation (flush, segment switch, close) runs in this order, one at a time.
   private operations: Promise<void> = Promise.resolve();
-  private failed: unknown = null;
+  private failed: LifeError | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private closed = false;
+  private readonly failureListeners = new Set<StoreFailureListener>();
 
   constructor(
     readonly dir: string,
@@ -59,8 +100,33 @@ export class FileStore implements Store {
     return this.lsn;
   }
 
-  async open(): Promise<StoredState> {
+  get failure(): LifeError | null {
+    return this.failed;
+  }
+
+  onFailureChange(listener: StoreFailureListener): () => void {
+    this.failureListeners.add(listener);
+    return () => this.failureListeners.delete(listener);
+  }
+
+  async claim(): Promise<void> {
+    if (this.lock !== null) return;
     await mkdir(this.dir, { recursive: true });
+    this.lock = await DataDirLock.acquire(this.dir);
+  }
+
+  async open(): Promise<StoredState> {
+    await this.claim();
+    try {
+      return await this.read();
+    } catch (err) {
+      await this.lock?.release();
+      this.lock = null;
+      throw err;
+    }
+  }
+
+  private async read(): Promise<StoredState> {
     const names = await readdir(this.dir);
     const warnings: string[] = [];
 
@@ -117,18 +183,29 @@ export class FileStore implements Store {
     }
 
     this.lsn = last;
-    await this.startSegment();
+    await this.startSegment(last + 1);
     return { snapshot, records, warnings };
   }
 
   append(entry: WalEntry, durable: boolean): Promise<void> {
-    if (this.failed !== null) return Promise.reject(storeFailed(this.failed));
-    const record = { ...entry, lsn: ++this.lsn };
-    this.pending.push(encodeFrame(Buffer.from(JSON.stringify(record), 'utf8')));
+    if (this.closed) return Promise.reject(storeFailed(new Error('the store is closed')));
+    // While failing, consecutive tick marks waiting to be written say no more than the
+    // last of them (a mark means "the world reached this generation"), so the newest
+    // replaces the one before under its sequence number: the queue of a store that cannot
+    // write grows only with records that matter, not by one mark a tick.
+    const tail = this.pending.at(-1);
+    if (entry.t === 'tick' && tail?.tick === true && this.failed !== null) {
+      this.pending[this.pending.length - 1] = frameOf({ ...entry, lsn: tail.lsn });
+    } else {
+      this.pending.push(frameOf({ ...entry, lsn: ++this.lsn }));
+    }
     if (!durable) {
       this.kick();
       return Promise.resolve();
     }
+    // Kept in order all the same: the caller may have changed the world already, and the
+    // log must say so once it can be written.
+    if (this.failed !== null) return Promise.reject(this.failed);
     return new Promise<void>((resolve, reject) => {
       this.waiters.push({ resolve, reject });
       this.kick();
@@ -136,34 +213,50 @@ export class FileStore implements Store {
   }
 
   sync(): Promise<void> {
-    if (this.failed !== null) return Promise.reject(storeFailed(this.failed));
-    // Every append queues its flush at once, so this runs after all of them.
-    return this.serial(async () => {
-      if (this.failed !== null) throw storeFailed(this.failed);
-      await this.segment?.datasync();
+    if (this.closed) return Promise.reject(storeFailed(new Error('the store is closed')));
+    if (this.failed !== null) return Promise.reject(this.failed);
+    return new Promise<void>((resolve, reject) => {
+      this.waiters.push({ resolve, reject });
+      this.kick();
     });
   }
 
   async writeSnapshot(snapshot: Snapshot): Promise<void> {
     const name = `snapshot-${pad(snapshot.header.lsn)}.lms`;
     const temporary = join(this.dir, `${name}.tmp`);
-    const file = await open(temporary, 'w');
     try {
-      await file.writeFile(encodeSnapshot(snapshot));
-      await file.sync();
-    } finally {
-      await file.close();
+      const file = await open(temporary, 'w');
+      try {
+        await file.writeFile(encodeSnapshot(snapshot));
+        await file.sync();
+      } finally {
+        await file.close();
+      }
+      await rename(temporary, join(this.dir, name));
+    } catch (err) {
+      // A half-written snapshot on a full disk would hold on to the space it took.
+      await rm(temporary, { force: true });
+      throw err;
     }
-    await rename(temporary, join(this.dir, name));
     await this.syncDir();
-    await this.serial(() => this.startSegment());
+    await this.serial(() => this.nextSegment());
     await this.prune();
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
     await this.serial(async () => {
-      await this.segment?.close();
-      this.segment = null;
+      try {
+        // A last try for what is queued; what cannot be written was never acknowledged.
+        if (this.pending.length > 0) await this.flush(true);
+        await this.segment?.close();
+      } finally {
+        this.segment = null;
+        await this.lock?.release();
+        this.lock = null;
+      }
     });
   }
 
@@ -176,42 +269,116 @@ export class FileStore implements Store {
 
   /** Queue one flush unless one is queued already (it will take everything pending then). */
   private kick(): void {
-    if (this.flushQueued) return;
+    // A failing store writes again on its retry timer, not on every append.
+    if (this.flushQueued || this.failed !== null) return;
     this.flushQueued = true;
-    void this.serial(() => this.flush());
+    void this.serial(() => this.flush(false));
   }
 
-  private async flush(): Promise<void> {
+  /** Write what is pending; fdatasync when someone waits. `retry`: also while failing. */
+  private async flush(retry: boolean): Promise<void> {
     this.flushQueued = false;
+    if (this.failed !== null && !retry) return;
     const frames = this.pending;
     const waiters = this.waiters;
     this.pending = [];
     this.waiters = [];
-    if (frames.length === 0) return;
+    if (frames.length === 0 && waiters.length === 0) return;
+    // Once written, the frames are among `unsynced`, which a failure queues again.
+    let written = false;
     try {
-      if (this.segment === null) throw new Error('the store is closed');
-      // The write is synchronous: it only copies a batch of frames (tens of KB) into the
-      // page cache, which takes microseconds, while an async write costs a trip through the
-      // thread pool and back through a busy event loop, measured at 2-13 ms (p50-p90) under
-      // load, that every waiting request would sit through. The fsync, which waits for
-      // the disk, stays async.
-      const written = writevSync(this.segment.fd, frames);
-      const size = frames.reduce((n, frame) => n + frame.length, 0);
-      if (written !== size) throw new Error(`short write to the log: ${written} of ${size} bytes (is the disk full?)`);
-      if (waiters.length > 0) await this.segment.datasync();
+      const segment = this.segment;
+      if (segment === null) throw new Error('the store is closed');
+      // After a failure the segment is cut back to its last good fdatasync before anything
+      // else is written (a no-op when that already worked).
+      if (retry) await segment.truncate(this.segmentBytes);
+      if (frames.length > 0) {
+        // The write is synchronous: it only copies a batch of frames (tens of KB) into the
+        // page cache, which takes microseconds, while an async write costs a trip through
+        // the thread pool and back through a busy event loop, measured at 2-13 ms (p50-p90)
+        // under load, that every waiting request would sit through. The fsync, which waits
+        // for the disk, stays async.
+        const buffers = frames.map((f) => f.bytes);
+        const size = buffers.reduce((n, b) => n + b.length, 0);
+        const wrote = writevSync(segment.fd, buffers);
+        if (wrote !== size) throw Object.assign(new Error(`short write to the log: ${wrote} of ${size} bytes (is the disk full?)`), { code: 'ENOSPC' });
+        this.segmentBytes += size;
+        this.unsynced.push(...frames);
+        this.unsyncedBytes += size;
+        written = true;
+      }
+      if (waiters.length > 0 || this.unsyncedBytes >= SYNC_EVERY_BYTES || retry) {
+        await segment.datasync();
+        this.syncedBytes = this.segmentBytes;
+        this.unsynced = [];
+        this.unsyncedBytes = 0;
+      }
+      if (this.failed !== null) this.setFailure(null);
       for (const w of waiters) w.resolve();
     } catch (err) {
-      // A log that failed to write cannot promise anything after it.
-      this.failed = err;
-      for (const w of [...waiters, ...this.waiters]) w.reject(storeFailed(err));
-      this.waiters = [];
-      this.pending = [];
+      await this.fail(err, written ? [] : frames, waiters);
     }
   }
 
-  private async startSegment(): Promise<void> {
+  /**
+   * A write or fdatasync failed: go back to the last good fdatasync, queue again in order
+   * what was written since and what this flush tried, refuse the waiters, and retry later.
+   */
+  private async fail(err: unknown, frames: Frame[], waiters: Waiter[]): Promise<void> {
+    const failure = storeFailed(err);
+    this.pending = [...this.unsynced, ...frames, ...this.pending];
+    this.unsynced = [];
+    this.unsyncedBytes = 0;
+    this.segmentBytes = this.syncedBytes;
+    // Cut now if possible; if not, the retry cuts before it writes anything.
+    await this.segment?.truncate(this.syncedBytes).catch(() => undefined);
+    for (const w of [...waiters, ...this.waiters]) w.reject(failure);
+    this.waiters = [];
+    if (this.failed === null) this.setFailure(failure);
+    else this.failed = failure;
+    this.scheduleRetry();
+  }
+
+  private scheduleRetry(): void {
+    if (this.closed || this.retryTimer !== null) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      void this.serial(() => (this.failed === null ? Promise.resolve() : this.flush(true)));
+    }, this.options.retryMs ?? STORE_RETRY_MS);
+    this.retryTimer.unref();
+  }
+
+  private setFailure(failure: LifeError | null): void {
+    this.failed = failure;
+    for (const listener of this.failureListeners) listener(failure);
+  }
+
+  /**
+   * After a snapshot: the log goes on in a new segment, once the current one is wholly on
+   * disk (so no later segment can ever follow a torn one). A failing store stays in its
+   * segment until it is healthy again.
+   */
+  private async nextSegment(): Promise<void> {
+    if (this.failed !== null || this.segment === null) return;
+    try {
+      await this.segment.datasync();
+    } catch (err) {
+      await this.fail(err, [], []);
+      return;
+    }
+    // Records queued meanwhile go to the new segment, which is named by the first of them.
+    const next = this.pending[0]?.lsn ?? this.lsn + 1;
+    await this.startSegment(next);
+  }
+
+  private async startSegment(firstLsn: number): Promise<void> {
     await this.segment?.close();
-    this.segment = await open(join(this.dir, `wal-${pad(this.lsn + 1)}.log`), 'a');
+    this.segment = await open(join(this.dir, `wal-${pad(firstLsn)}.log`), 'a');
+    const { size } = await this.segment.stat();
+    this.segmentBytes = size;
+    this.syncedBytes = size;
+    this.unsynced = [];
+    this.unsyncedBytes = 0;
     await this.syncDir();
   }
 
@@ -238,6 +405,10 @@ export class FileStore implements Store {
       if (nextFirst <= oldestKeptLsn + 1) await rm(join(this.dir, segments[s]!), { force: true });
     }
   }
+}
+
+function frameOf(record: WalRecord): Frame {
+  return { bytes: encodeFrame(Buffer.from(JSON.stringify(record), 'utf8')), lsn: record.lsn, tick: record.t === 'tick' };
 }
 
 function parseRecord(payload: Buffer): WalRecord | null {

@@ -16,6 +16,17 @@ export class MemoryStore implements Store {
     return this.lsn;
   }
 
+  /** Memory never fails to write. */
+  get failure(): null {
+    return null;
+  }
+
+  onFailureChange(): () => void {
+    return () => undefined;
+  }
+
+  async claim(): Promise<void> {}
+
   async open(): Promise<StoredState> {
     const base = this.shared.snapshot?.header.lsn ?? 0;
     const records = this.shared.records.filter((r) => r.lsn > base);

@@ -8,7 +8,7 @@
  * removes it, a ban bans it); a placement is
  * re-queued when the world reaches the generation before the one it was acknowledged
  * for, so it lands exactly there; a tick record steps the world to its generation; a
- * reset resets. Stepping uses the engine's replay mode (the same outcomes as the
+ * reset resets; a pause record says whether the tick loop is to run once started. Stepping uses the engine's replay mode (the same outcomes as the
  * simulated I/O, without waiting), so the rebuilt world is the one that was running.
  */
 import type { Logger } from 'pino';
@@ -37,6 +37,8 @@ export interface RecoveryReport {
   readonly replayedRecords: number;
   readonly generation: number;
   readonly players: number;
+  /** An admin paused the world (the last pause or resume, logged or in the snapshot). */
+  readonly paused: boolean;
   readonly warnings: readonly string[];
 }
 
@@ -60,11 +62,13 @@ export class Persistence implements PlacementJournal {
     for (const warning of state.warnings) log.warn({ warning }, 'store damage found; using the previous good state');
 
     if (state.snapshot !== null) await this.restoreSnapshot(state.snapshot);
+    let paused = state.snapshot?.header.world.paused ?? false;
     await engine.replay(async () => {
       let lastPlacement = 0;
       for (const record of state.records) {
         await this.replayRecord(record);
         if (record.t === 'place') lastPlacement = Math.max(lastPlacement, record.generation);
+        if (record.t === 'pause') paused = record.paused;
       }
       // Land the last acknowledged placements before serving.
       if (engine.generation < lastPlacement) await engine.step(lastPlacement - engine.generation);
@@ -78,16 +82,36 @@ export class Persistence implements PlacementJournal {
       }),
     );
     engine.setPersistHook((result) => this.afterTick(result));
+    this.unsubscribe.push(
+      store.onFailureChange((failure) => {
+        if (failure !== null) {
+          log.error({ err: failure }, 'the log cannot be written: changes are refused with LIFE_ERR_STORE_FAILED until it can; the world goes on, retrying');
+        } else {
+          log.warn('the log is written again: changes are accepted');
+        }
+      }),
+    );
 
     const report: RecoveryReport = {
       snapshotGeneration: state.snapshot?.header.world.generation ?? null,
       replayedRecords: state.records.length,
       generation: engine.generation,
       players: players.size,
+      paused,
       warnings: state.warnings,
     };
     log.info(report, 'world recovered from storage');
     return report;
+  }
+
+  /**
+   * PlacementJournal, and before any other change: refuse it while the log cannot be
+   * written, before the world is touched.
+   * @throws LifeError LIFE_ERR_STORE_FAILED
+   */
+  assertWritable(): void {
+    const failure = this.parts.store.failure;
+    if (failure !== null) throw failure;
   }
 
   /** PlacementJournal: durable before the placement is acknowledged. */
@@ -113,6 +137,16 @@ export class Persistence implements PlacementJournal {
   /** A player banned: durable before the ban is acknowledged. */
   playerBanned(id: number): Promise<void> {
     return this.parts.store.append({ t: 'player-banned', id }, true);
+  }
+
+  /**
+   * An admin paused or resumed the world: durable before the reply. Logged between ticks
+   * (after the one in progress), so a restart stops at the generation the admin saw.
+   */
+  async pausedChanged(paused: boolean): Promise<void> {
+    const { engine, store } = this.parts;
+    const written = await engine.whileIdle(() => ({ durable: store.append({ t: 'pause', paused }, true) }));
+    await written.durable;
   }
 
   /** Everything appended so far is durable (an admin reset's record, for one). */
@@ -159,7 +193,15 @@ export class Persistence implements PlacementJournal {
       header: {
         lsn: store.lastLsn,
         createdAt: new Date().toISOString(),
-        world: { generation: saved.generation, rule: saved.rule.text, seed: saved.seed, width: g.width, height: g.height, topology: g.topology },
+        world: {
+          generation: saved.generation,
+          rule: saved.rule.text,
+          seed: saved.seed,
+          width: g.width,
+          height: g.height,
+          topology: g.topology,
+          paused: engine.paused,
+        },
         pending: saved.pending.map(([key, owner]) => [key, owner] as [number, number]),
         players: players.list().map((p) => ({ ...p, seenAt: players.seenAt(p.id) ?? 0 })),
         playerIdsGiven: players.idsGiven,
@@ -213,6 +255,9 @@ export class Persistence implements PlacementJournal {
         return;
       case 'reset':
         await engine.reset({ rule: parseRule(record.rule), seed: record.seed });
+        return;
+      case 'pause':
+        // Applied when the loop starts (RecoveryReport.paused).
         return;
       case 'place': {
         // Queue it while the world is one generation before it, so it lands at record.generation.

@@ -29,6 +29,8 @@ export const WalRecordSchema = z.discriminatedUnion('t', [
   z.object({ t: z.literal('place'), lsn: z.number().int().positive(), owner: z.number().int().min(0), generation: z.number().int().positive(), cells: z.array(cell) }),
   /** The world reached `generation` (written every tick, made durable with the next group commit). */
   z.object({ t: z.literal('tick'), lsn: z.number().int().positive(), generation: z.number().int().min(0) }),
+  /** An admin paused (true) or resumed (false) the tick loop (durable before the admin reply). */
+  z.object({ t: z.literal('pause'), lsn: z.number().int().positive(), paused: z.boolean() }),
   /** The world was reset to generation 0 with this rule and seed. */
   z.object({ t: z.literal('reset'), lsn: z.number().int().positive(), rule: z.string(), seed: z.number().int().min(0) }),
 ]);

@@ -32,6 +32,8 @@ export const SnapshotHeaderSchema = z.object({
     width: z.number().int().positive(),
     height: z.number().int().positive(),
     topology: z.enum(TOPOLOGIES),
+    /** The tick loop was paused by an admin (absent in older snapshots: running). */
+    paused: z.boolean().optional(),
   }),
   /** Placements queued for the next generation: [cell key (y * width + x), owner]. */
   pending: z.array(z.tuple([z.number().int().min(0), z.number().int().min(0)])),
