@@ -13,7 +13,8 @@ import { FileStore, LOCK_FILE } from '@lifemmo/server/store';
 import { run } from '../support/child-server.js';
 import { ADMIN, allCells, block, call, dataDir, env, fingerprint, kill9, start } from './helpers.js';
 
-const IN_USE = /lifemmo: failed to start: DATA_DIR \S+ is in use by another lifemmo server \(pid (\d+) on host [^,]+, since [^)]+\): one server per data directory/;
+// The fatal start-up record (a JSON line on stdout: docs/operations.md, "Logs and metrics").
+const IN_USE = /lifemmo failed to start: DATA_DIR \S+ is in use by another lifemmo server \(pid (\d+) on host [^,]+, since [^)]+\): one server per data directory/;
 
 describe('one server per DATA_DIR', () => {
   it('a second standalone server and a second sim exit at once, touch nothing, and the first serves on; after kill -9 a new one starts', async () => {
@@ -34,11 +35,11 @@ describe('one server per DATA_DIR', () => {
     const second = run(quiet);
     const sim = run({ ...quiet, ROLE: 'sim', NATS_URL: 'nats://127.0.0.1:1' });
     expect(await Promise.all([second.exit, sim.exit])).toEqual([1, 1]);
-    expect(second.stderr()).toMatch(IN_USE);
-    expect(Number(IN_USE.exec(second.stderr())![1])).toBe(first.run.child.pid);
+    expect(second.stdout()).toMatch(IN_USE);
+    expect(Number(IN_USE.exec(second.stdout())![1])).toBe(first.run.child.pid);
     expect(second.stdout()).not.toMatch(/listening on/);
     expect(second.stdout()).not.toMatch(/recovered/);
-    expect(sim.stderr()).toMatch(IN_USE);
+    expect(sim.stdout()).toMatch(IN_USE);
 
     expect(await fingerprint(dir)).toEqual(before);
     expect((await call(first, 'GET', '/ready')).status).toBe(200);
