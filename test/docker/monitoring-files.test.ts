@@ -169,4 +169,9 @@ describe('the lifemmo Grafana dashboard', () => {
     }
     expect(PANELS.length).toBe(JSON.parse(readFileSync(DASHBOARD_FILE, 'utf8')).panels.length);
   });
+
+  it('has every panel in docs/operations.md with what to do when it turns bad', () => {
+    const operations = readFileSync(join(ROOT, 'docs/operations.md'), 'utf8');
+    for (const panel of PANELS) expect(operations, panel.title).toContain(`| ${panel.title} | ${panel.description} |`);
+  });
 });
