@@ -62,7 +62,8 @@ const StatusReply = z
 
 /** Register GET /status.json. */
 export function registerStatusRoute(app: ZodApp, ctx: ServerContext): void {
-  const guard = ctx.config.adminToken === undefined ? null : new AdminGuard(ctx.config.adminToken);
+  // Made at the first request with a token: registering reads nothing of the context.
+  let guard: AdminGuard | null | undefined;
   app.get(
     '/status.json',
     {
@@ -80,6 +81,8 @@ export function registerStatusRoute(app: ZodApp, ctx: ServerContext): void {
     async (request, reply) => {
       const token = bearerToken(request);
       if (token !== undefined) {
+        const adminToken = ctx.config.adminToken;
+        guard ??= adminToken === undefined ? null : new AdminGuard(adminToken);
         if (guard === null) throw new LifeError('FORBIDDEN', 'Admin details are off: ADMIN_TOKEN is not set');
         guard.require(request);
       }
