@@ -34,7 +34,7 @@ if (process.argv.includes('--server-only')) process.exit(0);
 
 // The web client the server serves at / (web/dist/).
 const web = await buildWeb();
-stdout.write(`built web/dist/ (main.js ${Math.round(web.bytes / 1024)} KiB) in ${web.ms} ms\n`);
+stdout.write(`built web/dist/ (main.js ${Math.round(web.bytes / 1024)} KiB, status.js ${Math.round(web.statusBytes / 1024)} KiB) in ${web.ms} ms\n`);
 
 // The SDK as a browser module, served at GET /sdk/lifemmo-client.js (web/dist/sdk/).
 const sdk = await buildSdkBundle();

@@ -3,5 +3,5 @@
 /** The web/ directory. */
 export declare const WEB_DIR: string;
 
-/** Build web/dist/ (main.js, its source map, index.html, style.css). */
-export declare function buildWeb(options?: { minify?: boolean }): Promise<{ outdir: string; ms: number; bytes: number }>;
+/** Build web/dist/ (main.js, its source map, index.html, style.css; status.js, its source map, status.css, status.html). */
+export declare function buildWeb(options?: { minify?: boolean }): Promise<{ outdir: string; ms: number; bytes: number; statusBytes: number }>;

@@ -47,6 +47,8 @@ const SAMPLES: Record<string, Sample> = {
   stepWorld: { method: 'POST', url: '/admin/step', body: { generations: 1 }, auth: 'admin' },
   resetWorld: { method: 'POST', url: '/admin/reset', body: { seed: 7 }, auth: 'admin' },
   getWebClient: { method: 'GET', url: '/' },
+  getStatusPage: { method: 'GET', url: '/status' },
+  getStatus: { method: 'GET', url: '/status.json' },
   getWebAsset: { method: 'GET', url: '/assets/app.js' },
   getSdkBundle: { method: 'GET', url: '/sdk/lifemmo-client.js' },
   getSdkBundleMap: { method: 'GET', url: '/sdk/lifemmo-client.js.map' },

@@ -18,6 +18,8 @@ export interface GatewayState {
 
 /** Everything a route module or the WebSocket transport needs. */
 export interface GatewayContext {
+  /** This gateway's id on the bus (`gw-<hex>`), in its logs and its interest leases. */
+  readonly gatewayId: string;
   readonly config: Config;
   readonly sim: SimLink;
   readonly players: GatewayPlayers;

@@ -128,6 +128,16 @@ export class SimLink implements WorldView {
     return this.#simInstance !== 0;
   }
 
+  /** The sim's instance number from its latest summary (a new one after each sim start), 0 before any. */
+  get simInstance(): number {
+    return this.#simInstance;
+  }
+
+  /** Date.now() when the latest summary arrived, 0 before any. */
+  get lastHeardAt(): number {
+    return this.#lastSeen;
+  }
+
   listen(listeners: Partial<SimLinkListeners>): () => void {
     this.#listeners.add(listeners);
     return () => this.#listeners.delete(listeners);

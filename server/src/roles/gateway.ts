@@ -67,6 +67,7 @@ export async function buildGateway(config: Config, bus: Bus, start: GatewayStart
   const replica = new ChunkReplica(geometry);
   const feed = new ReplicaFeed(bus, subjects, geometry, gatewayId, replica, log, config.cluster.requestTimeoutMs, metrics);
   const ctx: GatewayContext = {
+    gatewayId,
     config,
     sim,
     players: new GatewayPlayers(sim),

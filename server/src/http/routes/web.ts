@@ -28,6 +28,7 @@ import { FileContent, errorReplies, replyOf } from '../schemas.js';
 import type { ServerContext, ZodApp } from '../server-context.js';
 import { registerDensityRoute } from './density.js';
 import { registerPlayerMeRoute } from './player-me.js';
+import { registerStatusRoute } from './status.js';
 
 /** Content types of the files the bundle is made of. */
 const CONTENT_TYPES: Record<string, string> = {
@@ -62,7 +63,10 @@ export interface WebRouteOptions {
   readonly distDir?: string | null;
 }
 
-/** Register `GET /`, `GET /assets/:name`, `GET /sdk/lifemmo-client.js(.map)`, `GET /density` and `GET /players/me`. */
+/**
+ * Register `GET /`, `GET /status` (the live status page), `GET /assets/:name`,
+ * `GET /sdk/lifemmo-client.js(.map)`, `GET /density`, `GET /players/me` and `GET /status.json`.
+ */
 export function registerWebRoutes(app: ZodApp, ctx: ServerContext, options: WebRouteOptions = {}): void {
   const distDir = options.distDir === undefined ? findWebDist() : options.distDir;
   const notBuilt = (file: string): LifeError =>
@@ -98,6 +102,20 @@ export function registerWebRoutes(app: ZodApp, ctx: ServerContext, options: WebR
       },
     },
     async (_request, reply) => send('index.html', reply),
+  );
+  app.get(
+    '/status',
+    {
+      config: { rateLimit: false },
+      schema: {
+        operationId: 'getStatusPage',
+        tags: ['web'],
+        summary: 'The live status page: ticks, clients, placements, the sim and the bus as small charts (docs/operations.md)',
+        description: 'From web/dist/ (built by `npm run build`); it polls GET /status.json. Not rate limited.',
+        response: { 200: replyOf('The page', FileContent, 'text/html'), ...errorReplies(NOT_BUILT) },
+      },
+    },
+    async (_request, reply) => send('status.html', reply),
   );
   app.get<{ Params: { name: string } }>(
     '/assets/:name',
@@ -147,4 +165,5 @@ export function registerWebRoutes(app: ZodApp, ctx: ServerContext, options: WebR
 
   registerDensityRoute(app, ctx);
   registerPlayerMeRoute(app, ctx);
+  registerStatusRoute(app, ctx);
 }

@@ -1,0 +1,131 @@
+/**
+ * The figures of the live status page (`GET /status.json`, docs/operations.md "The status
+ * page"), read from the gateway's own metrics and its link to the sim: no Prometheus needed.
+ *
+ * Counters and sums are running totals, as in `/metrics`: a reader takes two reports and
+ * divides the differences by the time between them (ticks/s, mean tick time, placements/s),
+ * so any number of pages can poll without the server keeping a window per reader.
+ */
+import { performance } from 'node:perf_hooks';
+import type { GatewayContext } from './gateway-context.js';
+
+/** The figures anyone may see. Times in seconds unless the name says ms. */
+export interface PublicStatus {
+  /** Date.now() when the report was made. */
+  readonly at: number;
+  /** `standalone` (the sim on a thread of this process) or `gateway` (a cluster's). */
+  readonly role: 'standalone' | 'gateway';
+  readonly world: { readonly generation: number; readonly population: number; readonly paused: boolean; readonly tickMs: number };
+  /** Ticks whose summary reached this gateway, and the sums of their durations and lags. */
+  readonly ticks: { readonly count: number; readonly durationSeconds: number; readonly lagSeconds: number };
+  /** WebSocket clients connected to this gateway now. */
+  readonly clients: number;
+  /** Placement requests through this gateway, accepted and refused. */
+  readonly placements: { readonly accepted: number; readonly refused: number };
+  /** Whether the sim is heard from, and how long ago its latest summary arrived (null: never). */
+  readonly sim: { readonly up: boolean; readonly heardMsAgo: number | null };
+  /**
+   * Bus messages and bytes received from the sim, and the commit-to-arrival delay of its
+   * tick summaries: the number of summaries timed and the sums of both stages.
+   */
+  readonly bus: {
+    readonly messages: number;
+    readonly bytes: number;
+    readonly summaries: number;
+    readonly simDelaySeconds: number;
+    readonly busDelaySeconds: number;
+  };
+}
+
+/** This gateway's process, for the admin. */
+export interface GatewayProcessStatus {
+  readonly id: string;
+  readonly pid: number;
+  readonly uptimeSeconds: number;
+  readonly rssBytes: number;
+  readonly heapUsedBytes: number;
+  /** Running totals of the event loop's busy and idle time (Node's eventLoopUtilization), ms. */
+  readonly eventLoopActiveMs: number;
+  readonly eventLoopIdleMs: number;
+  /** Chunks its replica holds (those its clients watch). */
+  readonly replicaChunks: number;
+}
+
+/** The sim as this gateway knows it, for the admin. */
+export interface SimProcessStatus {
+  /** The sim's instance number (a new one after each start), 0 before any summary. */
+  readonly instance: number;
+  /** True when the sim runs on a thread of this process (standalone). */
+  readonly inProcess: boolean;
+  readonly world: string;
+}
+
+/** What the admin token adds. */
+export interface StatusDetails {
+  readonly gateway: GatewayProcessStatus;
+  readonly sim: SimProcessStatus;
+}
+
+/** What `total` reads of a prom-client metric (counters, gauges and histograms alike). */
+interface ReadableMetric {
+  get(): Promise<{
+    readonly name: string;
+    readonly values: ReadonlyArray<{ readonly value: number; readonly labels: Partial<Record<string, string | number>>; readonly metricName?: string }>;
+  }>;
+}
+
+/** Sum of the values of `metric` named `name + suffix` whose labels include `match`. */
+async function total(metric: ReadableMetric, suffix = '', match: Record<string, string> = {}): Promise<number> {
+  const { name, values } = await metric.get();
+  let sum = 0;
+  for (const v of values) {
+    if ((v.metricName ?? name) !== name + suffix) continue;
+    if (Object.entries(match).every(([k, want]) => v.labels[k] === want)) sum += v.value;
+  }
+  return sum;
+}
+
+/** The public figures, now. */
+export async function publicStatus(ctx: GatewayContext): Promise<PublicStatus> {
+  const { metrics: m, sim } = ctx;
+  const now = Date.now();
+  return {
+    at: now,
+    role: ctx.config.role === 'standalone' ? 'standalone' : 'gateway',
+    world: { generation: sim.generation, population: sim.population, paused: sim.paused, tickMs: sim.tickMs },
+    ticks: {
+      count: await total(m.tickDuration, '_count'),
+      durationSeconds: await total(m.tickDuration, '_sum'),
+      lagSeconds: await total(m.tickLag, '_sum'),
+    },
+    clients: await total(m.wsClients),
+    placements: { accepted: await total(m.placements, '', { result: 'accepted' }), refused: await total(m.placements, '', { result: 'refused' }) },
+    sim: { up: sim.up, heardMsAgo: sim.lastHeardAt === 0 ? null : Math.max(0, now - sim.lastHeardAt) },
+    bus: {
+      messages: await total(m.busMessages),
+      bytes: await total(m.busBytes),
+      summaries: await total(m.busTickDelay, '_count', { stage: 'bus' }),
+      simDelaySeconds: await total(m.busTickDelay, '_sum', { stage: 'sim' }),
+      busDelaySeconds: await total(m.busTickDelay, '_sum', { stage: 'bus' }),
+    },
+  };
+}
+
+/** The admin's details: this process and the sim as far as this gateway knows it. */
+export function statusDetails(ctx: GatewayContext): StatusDetails {
+  const memory = process.memoryUsage();
+  const elu = performance.eventLoopUtilization();
+  return {
+    gateway: {
+      id: ctx.gatewayId,
+      pid: process.pid,
+      uptimeSeconds: process.uptime(),
+      rssBytes: memory.rss,
+      heapUsedBytes: memory.heapUsed,
+      eventLoopActiveMs: elu.active,
+      eventLoopIdleMs: elu.idle,
+      replicaChunks: ctx.replica.size,
+    },
+    sim: { instance: ctx.sim.simInstance, inProcess: ctx.config.role === 'standalone', world: ctx.config.cluster.worldName },
+  };
+}
