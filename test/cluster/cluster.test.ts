@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { LifeClient } from '@lifemmo/client';
 import { mulberry32 } from '@lifemmo/shared';
 import { loadConfig } from '@lifemmo/server';
-import { ADMIN, admin, allCells, call, newPlayer, startServer, type TestServer } from '../rest/helpers.js';
+import { ADMIN, admin, allCells, call, newPlayer, startServer, until, type TestServer } from '../rest/helpers.js';
 import { replicaCells, waitFor } from '../sdk/helpers.js';
 import { killChildren } from '../support/child-server.js';
 import { startCluster, type Cluster } from '../support/cluster.js';
@@ -136,5 +136,25 @@ describe('cluster: one sim, two gateways', () => {
     const live = await allCells(g1);
     expect(live.cells).toHaveLength(100);
     expect(live.cells.every((c) => c[2] === p.id)).toBe(true);
+
+    // Each gateway's status lists both gateways, itself first, with the placements each took
+    // (80 requests each; which of them fit the budget depends on their race).
+    type Entry = { id: string; self: boolean; role: string; simUp: boolean; placements: { accepted: number; refused: number } };
+    const status = await Promise.all(
+      [g1, g2].map((g) =>
+        until(
+          async () => (await call(g, 'GET', '/status.json')).body,
+          (b) => b.gateways.length === 2 && b.gateways.every((e: Entry) => e.placements.accepted + e.placements.refused === 80),
+          'both gateways announced, with their placements',
+        ),
+      ),
+    );
+    const [first, second] = status.map((b) => b.gateways as Entry[]) as [Entry[], Entry[]];
+    expect(first.map((e) => e.self)).toEqual([true, false]);
+    expect(second.map((e) => e.id)).toEqual([first[1]!.id, first[0]!.id]);
+    expect(first[0]!.placements).toEqual(status[0].placements);
+    expect(first[1]!.placements).toEqual(status[1].placements);
+    expect(first[0]!.placements.accepted + first[1]!.placements.accepted).toBe(100);
+    for (const e of first) expect(e).toMatchObject({ role: 'gateway', simUp: true });
   });
 });

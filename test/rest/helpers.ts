@@ -97,6 +97,17 @@ export async function newPlayer(server: Pick<TestServer, 'url'>, name = 'tester'
   return { id: reply.body.id, token: reply.body.token };
 }
 
+/** Poll `read` until `ok` holds (bounded). */
+export async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms; last ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** An admin call. */
 export function admin(server: Pick<TestServer, 'url'>, action: string, body?: unknown): Promise<Reply> {
   return call(server, 'POST', `/admin/${action}`, { body, token: ADMIN });

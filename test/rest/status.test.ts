@@ -5,18 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { killChildren } from '../support/child-server.js';
 import { startCluster, type Cluster } from '../support/cluster.js';
 import { TestClient } from '../ws/helpers.js';
-import { ADMIN, call, expectError, newPlayer, startServer, type TestServer } from './helpers.js';
-
-/** Poll `read` until `ok` holds (bounded). */
-async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms; last ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { ADMIN, call, expectError, newPlayer, startServer, until, type TestServer } from './helpers.js';
 
 describe('GET /status.json on a standalone server', () => {
   let server: TestServer;
@@ -55,6 +44,10 @@ describe('GET /status.json on a standalone server', () => {
     expect(later.bus.summaries).toBeGreaterThan(first.body.bus.summaries);
     expect(later.sim.heardMsAgo).toBeGreaterThanOrEqual(0);
     expect(later.sim.heardMsAgo).toBeLessThan(5000);
+    // Standalone: the gateways table is this process alone, with the same figures.
+    expect(later.gateways).toHaveLength(1);
+    expect(later.gateways[0]).toMatchObject({ role: 'standalone', self: true, heardMsAgo: 0, clients: 1, simUp: true, placements: later.placements });
+    expect(later.gateways[0].id).toMatch(/^gw-[0-9a-f]{12}$/);
   });
 
   it("adds this process's details with the admin token only: another token is 403", async () => {

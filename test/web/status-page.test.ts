@@ -103,6 +103,10 @@ describe('the status page', () => {
       clients.push(client);
       await client.opened;
       await page.waitForFunction(() => document.getElementById('clients')!.textContent === '1', undefined, { timeout: 10_000 });
+      // The gateways table: this server alone, marked, with its client.
+      expect(await page.evaluate(() => window.lifemmoStatus!.gateways.length)).toBe(1);
+      await page.waitForFunction(() => document.querySelector('#gateway-rows tr.self td:nth-child(2)')?.textContent === '1', undefined, { timeout: 10_000 });
+      expect(await page.$eval('#gateway-rows tr.self td', (el) => el.textContent ?? '')).toMatch(/^gw-[0-9a-f]{12} \(this one\)$/);
       const player = await newPlayer(server);
       for (let i = 0; i < 3; i++) {
         expect((await call(server, 'POST', '/cells', { body: { cells: [[20 + i * 4, 20]] }, token: player.token })).status).toBe(202);

@@ -7,6 +7,7 @@ import type { Config } from '../config/config.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { ChunkReplica } from './chunk-replica.js';
 import type { GatewayPlayers } from './gateway-players.js';
+import type { GatewayRoster } from './gateway-roster.js';
 import type { ReplicaFeed } from './replica-feed.js';
 import type { SimLink } from './sim-link.js';
 
@@ -25,6 +26,8 @@ export interface GatewayContext {
   readonly players: GatewayPlayers;
   readonly replica: ChunkReplica;
   readonly feed: ReplicaFeed;
+  /** Every gateway of the world, for the status page. */
+  readonly roster: GatewayRoster;
   readonly metrics: Metrics;
   readonly state: GatewayState;
 }

@@ -7,7 +7,9 @@
  * so any number of pages can poll without the server keeping a window per reader.
  */
 import { performance } from 'node:perf_hooks';
+import type { GatewayAnnouncement } from '../wire/index.js';
 import type { GatewayContext } from './gateway-context.js';
+import type { RosterEntry } from './gateway-roster.js';
 
 /** The figures anyone may see. Times in seconds unless the name says ms. */
 export interface PublicStatus {
@@ -35,6 +37,8 @@ export interface PublicStatus {
     readonly simDelaySeconds: number;
     readonly busDelaySeconds: number;
   };
+  /** Every gateway of the world heard on the bus, this one first (standalone: only itself). */
+  readonly gateways: RosterEntry[];
 }
 
 /** This gateway's process, for the admin. */
@@ -85,21 +89,35 @@ async function total(metric: ReadableMetric, suffix = '', match: Record<string, 
   return sum;
 }
 
+/** What this gateway announces to the others (gateway-roster.ts). */
+export async function gatewayAnnouncement(ctx: GatewayContext): Promise<GatewayAnnouncement> {
+  const { metrics: m, sim } = ctx;
+  return {
+    id: ctx.gatewayId,
+    role: ctx.config.role === 'standalone' ? 'standalone' : 'gateway',
+    clients: await total(m.wsClients),
+    placements: { accepted: await total(m.placements, '', { result: 'accepted' }), refused: await total(m.placements, '', { result: 'refused' }) },
+    simUp: sim.up,
+    generation: sim.generation,
+  };
+}
+
 /** The public figures, now. */
 export async function publicStatus(ctx: GatewayContext): Promise<PublicStatus> {
   const { metrics: m, sim } = ctx;
   const now = Date.now();
+  const own = await gatewayAnnouncement(ctx);
   return {
     at: now,
-    role: ctx.config.role === 'standalone' ? 'standalone' : 'gateway',
+    role: own.role,
     world: { generation: sim.generation, population: sim.population, paused: sim.paused, tickMs: sim.tickMs },
     ticks: {
       count: await total(m.tickDuration, '_count'),
       durationSeconds: await total(m.tickDuration, '_sum'),
       lagSeconds: await total(m.tickLag, '_sum'),
     },
-    clients: await total(m.wsClients),
-    placements: { accepted: await total(m.placements, '', { result: 'accepted' }), refused: await total(m.placements, '', { result: 'refused' }) },
+    clients: own.clients,
+    placements: own.placements,
     sim: { up: sim.up, heardMsAgo: sim.lastHeardAt === 0 ? null : Math.max(0, now - sim.lastHeardAt) },
     bus: {
       messages: await total(m.busMessages),
@@ -108,6 +126,7 @@ export async function publicStatus(ctx: GatewayContext): Promise<PublicStatus> {
       simDelaySeconds: await total(m.busTickDelay, '_sum', { stage: 'sim' }),
       busDelaySeconds: await total(m.busTickDelay, '_sum', { stage: 'bus' }),
     },
+    gateways: ctx.roster.list(own, now),
   };
 }
 

@@ -12,8 +12,10 @@ import type { Config } from '../config/config.js';
 import { ChunkReplica } from '../gateway/chunk-replica.js';
 import type { GatewayContext } from '../gateway/gateway-context.js';
 import { GatewayPlayers } from '../gateway/gateway-players.js';
+import { GatewayRoster } from '../gateway/gateway-roster.js';
 import { ReplicaFeed } from '../gateway/replica-feed.js';
 import { SimLink } from '../gateway/sim-link.js';
+import { gatewayAnnouncement } from '../gateway/status-report.js';
 import { buildHttpApp, type HttpAppOptions } from '../http/http-app.js';
 import type { ZodApp } from '../http/server-context.js';
 import { createLogger } from '../log/logger.js';
@@ -73,6 +75,8 @@ export async function buildGateway(config: Config, bus: Bus, start: GatewayStart
     players: new GatewayPlayers(sim),
     replica,
     feed,
+    // Its figures read the context, which exists by the time start() first calls them.
+    roster: new GatewayRoster({ bus, subjects, figures: () => gatewayAnnouncement(ctx), log }),
     metrics,
     state: { shuttingDown: false },
   };
@@ -81,12 +85,14 @@ export async function buildGateway(config: Config, bus: Bus, start: GatewayStart
     // Listen first: the sim's first summary may come the moment it has started.
     sim.start();
     feed.start();
+    ctx.roster.start();
     await start.beforeReady?.();
     if (start.waitForSimMs > 0 && !(await sim.waitUntilUp(start.waitForSimMs))) {
       app.log.warn({ waitedMs: start.waitForSimMs }, 'no sim answered yet; serving 503 until one does');
     }
   });
   app.addHook('onClose', async () => {
+    ctx.roster.stop();
     feed.stop();
     sim.stop();
     await start.afterClose?.();

@@ -116,3 +116,21 @@ export const Revocations = z.object({
   ),
 });
 export type Revocations = z.infer<typeof Revocations>;
+
+/**
+ * A gateway's public figures, published once a second on `gateways` so that each gateway's
+ * status page can show every gateway of the world side by side (gateway/gateway-roster.ts).
+ * Running totals, as in `/status.json`: a reader takes rates from two announcements.
+ */
+export const GatewayAnnouncement = z.object({
+  id: z.string().min(1).max(64),
+  /** `standalone` or `gateway`. */
+  role: z.enum(['standalone', 'gateway']),
+  clients: z.int().min(0),
+  placements: z.object({ accepted: z.int().min(0), refused: z.int().min(0) }),
+  /** Whether this gateway hears the sim's summaries. */
+  simUp: z.boolean(),
+  /** The latest generation it heard of. */
+  generation: z.int().min(0),
+});
+export type GatewayAnnouncement = z.infer<typeof GatewayAnnouncement>;

@@ -27,6 +27,8 @@ export interface Subjects {
   readonly players: string;
   /** Players whose tokens stopped working (deleted, banned, reclaimed), published by the sim (JSON Revocations). */
   readonly revoked: string;
+  /** Every gateway announces its public figures here once a second (GatewayAnnouncement), for the status pages. */
+  readonly gateways: string;
 }
 
 /** World names are one subject token: letters, digits, `-` and `_`. */
@@ -47,5 +49,6 @@ export function subjectsFor(world: string): Subjects {
     cells: `${base}.cells`,
     players: `${base}.players`,
     revoked: `${base}.revoked`,
+    gateways: `${base}.gateways`,
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { figuresBetween, show, showBytes, type StatusReport } from './figures.js';
+import { figuresBetween, gatewayRows, show, showBytes, type GatewayEntry, type StatusReport } from './figures.js';
 
 const base: StatusReport = {
   at: 10_000,
@@ -10,7 +10,19 @@ const base: StatusReport = {
   placements: { accepted: 10, refused: 1 },
   sim: { up: true, heardMsAgo: 20 },
   bus: { messages: 300, bytes: 30_000, summaries: 100, simDelaySeconds: 0.1, busDelaySeconds: 0.2 },
+  gateways: [],
 };
+
+const gateway = (id: string, accepted: number, self = false): GatewayEntry => ({
+  id,
+  role: 'gateway',
+  clients: 4,
+  placements: { accepted, refused: 0 },
+  simUp: true,
+  generation: 100,
+  heardMsAgo: self ? 0 : 300,
+  self,
+});
 
 /** `base` two seconds later with 20 more ticks of 3 ms each, 1 ms lag each. */
 const later: StatusReport = {
@@ -70,5 +82,16 @@ describe('status figures', () => {
     expect(show(2.345, 2)).toBe('2.35');
     expect(showBytes(512)).toBe('512 B');
     expect(showBytes(3 * 1024 * 1024)).toBe('3.0 MiB');
+  });
+  it('give each gateway its own placement rate, by id; a gateway new in this report has none yet', () => {
+    const before = { ...base, gateways: [gateway('gw-a', 10, true), gateway('gw-b', 100)] };
+    const now = { ...later, gateways: [gateway('gw-a', 16, true), gateway('gw-b', 100), gateway('gw-c', 7)] };
+    const rows = gatewayRows(before, now);
+    expect(rows.map((r) => [r.id, r.self, r.acceptedPerSecond])).toEqual([
+      ['gw-a', true, 3],
+      ['gw-b', false, 0],
+      ['gw-c', false, null],
+    ]);
+    expect(gatewayRows(null, now).every((r) => r.acceptedPerSecond === null)).toBe(true);
   });
 });

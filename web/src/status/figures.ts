@@ -20,6 +20,8 @@ export interface StatusReport {
     readonly simDelaySeconds: number;
     readonly busDelaySeconds: number;
   };
+  /** Every gateway of the world heard on the bus, the answering one first. */
+  readonly gateways: readonly GatewayEntry[];
   readonly details?: {
     readonly gateway: {
       readonly id: string;
@@ -33,6 +35,30 @@ export interface StatusReport {
     };
     readonly sim: { readonly instance: number; readonly inProcess: boolean; readonly world: string };
   };
+}
+
+/** One gateway in a report's `gateways`. */
+export interface GatewayEntry {
+  readonly id: string;
+  readonly role: 'standalone' | 'gateway';
+  readonly clients: number;
+  readonly placements: { readonly accepted: number; readonly refused: number };
+  readonly simUp: boolean;
+  readonly generation: number;
+  readonly heardMsAgo: number;
+  readonly self: boolean;
+}
+
+/** A row of the page's gateways table. */
+export interface GatewayRow {
+  readonly id: string;
+  readonly self: boolean;
+  readonly clients: number;
+  /** Accepted placements per second since the previous report (null: the gateway is new in this report). */
+  readonly acceptedPerSecond: number | null;
+  readonly simUp: boolean;
+  readonly generation: number;
+  readonly heardMsAgo: number;
 }
 
 /** What the page shows for one interval between two reports; null where the interval says nothing. */
@@ -87,6 +113,27 @@ export function figuresBetween(before: StatusReport, now: StatusReport): Figures
     busDelayMs: summaries > 0 ? (busDelay / summaries) * 1000 : null,
     eventLoopBusy,
   };
+}
+
+/**
+ * The gateways table of `now`: each gateway's figures, with its placement rate taken from
+ * the same gateway in `before` (by id; a gateway absent there has no rate yet).
+ */
+export function gatewayRows(before: StatusReport | null, now: StatusReport): GatewayRow[] {
+  const seconds = before === null ? 0 : (now.at - before.at) / 1000;
+  const earlier = new Map((before?.gateways ?? []).map((g) => [g.id, g]));
+  return now.gateways.map((g) => {
+    const was = earlier.get(g.id);
+    return {
+      id: g.id,
+      self: g.self,
+      clients: g.clients,
+      acceptedPerSecond: was === undefined || !(seconds > 0) ? null : delta(g.placements.accepted, was.placements.accepted) / seconds,
+      simUp: g.simUp,
+      generation: g.generation,
+      heardMsAgo: g.heardMsAgo,
+    };
+  });
 }
 
 /** A number for a figure cell: `digits` decimals, or an en dash for none. */

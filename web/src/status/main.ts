@@ -10,7 +10,7 @@
  */
 import 'uplot/dist/uPlot.min.css';
 import './status.css';
-import { figuresBetween, show, showBytes, type Figures, type StatusReport } from './figures.js';
+import { figuresBetween, gatewayRows, show, showBytes, type Figures, type StatusReport } from './figures.js';
 import { LiveChart } from './live-chart.js';
 
 /** Between two reports, ms. */
@@ -28,6 +28,8 @@ export interface StatusDebugView {
   readonly details: boolean;
   /** The latest failure (network, refused token), null after a good report. */
   readonly lastError: string | null;
+  /** Rows of the gateways table (ids), this gateway first. */
+  readonly gateways: readonly string[];
   /** Points each chart holds, by its element id. */
   readonly points: Record<string, number>;
 }
@@ -76,6 +78,7 @@ let previous: StatusReport | null = null;
 let figures: Figures | null = null;
 let details = false;
 let lastError: string | null = null;
+let gateways: string[] = [];
 
 window.lifemmoStatus = {
   get reports() {
@@ -89,6 +92,9 @@ window.lifemmoStatus = {
   },
   get lastError() {
     return lastError;
+  },
+  get gateways() {
+    return gateways;
   },
   get points() {
     return Object.fromEntries(Object.entries(charts).map(([id, chart]) => [id, chart.points]));
@@ -145,6 +151,7 @@ async function poll(): Promise<void> {
   $('connection').dataset.state = 'live';
   setText('connection-text', report.sim.up ? 'Live' : 'Live, sim unreachable');
   showReport(report);
+  showGateways(previous, report);
   const next = previous === null ? null : figuresBetween(previous, report);
   previous = report;
   if (next !== null) {
@@ -184,6 +191,32 @@ function showReport(r: StatusReport): void {
     setText('sim-where', sim.inProcess ? 'a thread of this process' : `a sim process of world ${sim.world}, over NATS`);
     setText('sim-state', r.sim.up ? 'up' : 'down');
   }
+}
+
+function showGateways(before: StatusReport | null, now: StatusReport): void {
+  const rows = gatewayRows(before, now);
+  gateways = rows.map((r) => r.id);
+  $('gateway-rows').replaceChildren(
+    ...rows.map((r) => {
+      const tr = document.createElement('tr');
+      if (r.self) tr.className = 'self';
+      const cells = [
+        r.self ? `${r.id} (this one)` : r.id,
+        String(r.clients),
+        show(r.acceptedPerSecond),
+        r.simUp ? 'up' : 'down',
+        r.generation.toLocaleString('en'),
+        r.self ? 'now' : `${(r.heardMsAgo / 1000).toFixed(1)} s ago`,
+      ];
+      for (const text of cells) {
+        const td = document.createElement('td');
+        // textContent, never markup: ids come from other processes.
+        td.textContent = text;
+        tr.append(td);
+      }
+      return tr;
+    }),
+  );
 }
 
 function showFigures(f: Figures): void {

@@ -37,6 +37,20 @@ const StatusReply = z
         busDelaySeconds: seconds('Sum of the send-to-arrival delays'),
       })
       .describe('Bus messages and bytes received from the sim, and the delay of its tick summaries (running totals)'),
+    gateways: z
+      .array(
+        z.object({
+          id: z.string().describe("The gateway's id on the bus"),
+          role: z.enum(['standalone', 'gateway']),
+          clients: z.int().describe('WebSocket clients connected to it'),
+          placements: z.object({ accepted: z.int(), refused: z.int() }).describe('Placement requests through it since it started'),
+          simUp: z.boolean().describe("Whether it hears the sim's summaries"),
+          generation: z.int().describe('The latest generation it heard of'),
+          heardMsAgo: z.int().describe('Since its latest announcement reached this gateway, ms (0 for this one)'),
+          self: z.boolean().describe('True for the gateway that answered'),
+        }),
+      )
+      .describe('Every gateway of the world heard on the bus within the last 3.5 s, this one first (standalone: only itself)'),
     details: z
       .object({
         gateway: z.object({
