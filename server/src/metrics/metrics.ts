@@ -122,11 +122,22 @@ export function createTickMetrics(options: MetricsOptions = {}, registry = newRe
   };
 }
 
+/**
+ * What can be shed, and why (gateway/admission.ts): each series starts at 0, so rates and
+ * alerts see "nothing shed" rather than no data. HTTP is shed on the gateway's own load
+ * only; the tick's lag refuses placements and connections, not reads.
+ */
+const SHED_SERIES = [
+  { surface: 'http', reason: 'event_loop_delay' },
+  { surface: 'http', reason: 'heap' },
+  ...['placement', 'ws_connect'].flatMap((surface) => ['event_loop_delay', 'heap', 'tick_lag'].map((reason) => ({ surface, reason }))),
+] as const;
+
 /** A fresh registry with every metric of a gateway (or standalone server) registered. */
 export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registry = newRegistry(options);
   const { histogram, counter, gauge } = makers(registry);
-  return {
+  const metrics: Metrics = {
     ...createTickMetrics(options, registry),
     placements: counter('lifemmo_placements_total', 'Placement requests by result and error code', [
       'transport',
@@ -161,6 +172,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     wsResyncs: counter('lifemmo_ws_slow_client_resyncs_total', 'Slow clients sent a fresh snapshot after draining'),
     wsDrops: counter('lifemmo_ws_slow_client_drops_total', 'Slow clients disconnected past the hard limit'),
   };
+  for (const labels of SHED_SERIES) metrics.shed.inc(labels, 0);
+  return metrics;
 }
 
 /** Record one tick's statistics. */
