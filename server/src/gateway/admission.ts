@@ -60,11 +60,11 @@ export class Admission {
   refusal(): ShedReason | null {
     const { limits, sim } = this.#o;
     if (limits.maxTickLagMs > 0 && sim.up && sim.lagMs > limits.maxTickLagMs) return 'tick_lag';
-    return this.threadRefusal(this.#thread());
+    return this.#threadRefusal(this.#thread());
   }
 
   /** Why the thread's `load` is too high for new work, or null. */
-  threadRefusal(load: ThreadLoad): ShedReason | null {
+  #threadRefusal(load: ThreadLoad): ShedReason | null {
     const { limits } = this.#o;
     if (limits.maxEventLoopDelayMs > 0 && load.eventLoopDelayMs > limits.maxEventLoopDelayMs) return 'event_loop_delay';
     if (this.#maxHeapBytes > 0 && load.heapUsedBytes > this.#maxHeapBytes) return 'heap';
@@ -89,8 +89,9 @@ export class Admission {
    * `details.retryAfterS` becomes the reply's Retry-After header (http/error-handler.ts).
    */
   overloaded(reason: ShedReason): LifeError {
-    const message = `The server is overloaded (${WHY[reason]}): nothing was done. Retry after the Retry-After delay`;
-    return new LifeError('OVERLOADED', message, { reason, retryAfterS: this.#o.limits.retryAfterS });
+    const { retryAfterS } = this.#o.limits;
+    const message = `The server is overloaded (${WHY[reason]}): nothing was done. Retry in ${retryAfterS} s`;
+    return new LifeError('OVERLOADED', message, { reason, retryAfterS });
   }
 
   /** Count work shed for `reason`. */
