@@ -101,6 +101,7 @@ describe('overload protection', () => {
     await waitFor(async () => (await call(s, 'GET', '/world')).body.lagMs > 150, 'the tick to fall behind');
     const world = (await call(s, 'GET', '/world')).body;
     expect(world.ticksPerSecond).toBeLessThan(20);
+    expect((await call(s, 'GET', '/status.json')).body.world.lagMs).toBeGreaterThan(150);
     await waitFor(async () => sample((await call(s, 'GET', '/metrics')).text, 'lifemmo_tick_behind_seconds') > 0.15, 'the lag in the metrics');
 
     // Placements are refused, explicitly, over REST and over the socket.
