@@ -3,7 +3,7 @@
  * date, the machine, Node's version and the exact command.
  *
  *   npm run bench                      # every section
- *   npm run bench -- --only engine     # some sections (comma-separated): engine, rest, ws, bots, busy, cluster
+ *   npm run bench -- --only engine     # some sections (comma-separated): engine, rest, ws, bots, busy, cluster, overload
  *   npm run bench -- --runs 5 --quick  # more runs; --quick skips the 1M-candidate runs
  *
  * With --only, the other sections already in docs/benchmarks.md are kept.
@@ -13,6 +13,8 @@
  *   BENCH_LOAD_NODE_FLAGS    extra node flags of the WebSocket load generator, e.g. --cpu-prof
  *   BENCH_WS_CLIENTS         client counts of the WebSocket section (default 1000,5000)
  *   BENCH_WS_CLIENT=ws       the WebSocket load generator's clients use `ws` instead of bench/ws-raw-client.ts
+ *   BENCH_OVERLOAD_S, BENCH_OVERLOAD_BOTS, BENCH_OVERLOAD_HTTP_CONNECTIONS
+ *                            the overload section's flood (default 120 s, 1500 bots, 50 connections; bench/overload.ts)
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -42,6 +44,7 @@ const sections: Array<[string, string, () => Promise<SectionRunner | null>]> = [
   ['bots', 'Bots (load generator cost)', async () => loadOptional('./bots.js', 'runBotsBench')],
   ['busy', 'A world too busy for its tick rate: does the server still answer?', async () => loadOptional('./busy.js', 'runBusyBench')],
   ['cluster', 'Cluster: nats-server, one sim, two gateways', async () => loadOptional('./cluster.js', 'runClusterBench')],
+  ['overload', 'Overload: a flood past what the server can do', async () => loadOptional('./overload.js', 'runOverloadBench')],
 ];
 
 async function loadOptional(path: string, name: string): Promise<SectionRunner | null> {

@@ -81,6 +81,14 @@ export const PANELS: readonly PanelSpec[] = [
     queries: [{ expr: `sum by (instance) (${r('lifemmo_tick_duration_seconds_count', TICKING)})`, legend: '{{instance}}' }],
   },
   {
+    title: 'How far behind its schedule does the world run?',
+    description:
+      'How late the tick runs now, as each serving process sees it (GET /world lagMs). Near zero when healthy. Past OVERLOAD_MAX_TICK_LAG_MS, placements and new WebSocket connections are refused (see "Is the server shedding load?"): pause or reset the world, or give the sim more CPU (docs/operations.md, "Overload").',
+    kind: 'timeseries',
+    unit: 's',
+    queries: [{ expr: `max by (instance) (lifemmo_tick_behind_seconds{${SERVING}})`, legend: '{{instance}}' }],
+  },
+  {
     title: 'How much work is in a tick?',
     description: 'Mean cells decided (candidates) and cell I/O calls per tick. Growth here explains slower ticks: a denser world, or players placing a lot.',
     kind: 'timeseries',
@@ -145,6 +153,14 @@ export const PANELS: readonly PanelSpec[] = [
     kind: 'timeseries',
     unit: 'ops',
     queries: [{ expr: `sum by (result, code) (${r('lifemmo_placements_total', SERVING)})`, legend: '{{result}} {{code}}' }],
+  },
+  {
+    title: 'Is the server shedding load?',
+    description:
+      'Work refused per second because a process is overloaded, by surface (http: any request but the operators\'; placement; ws_connect: new WebSocket connections) and reason (event_loop_delay, heap, tick_lag). Anything above zero: clients get 503 LIFE_ERR_OVERLOADED or close 4008 and retry later; docs/operations.md, "Overload", says what to do.',
+    kind: 'timeseries',
+    unit: 'ops',
+    queries: [{ expr: `sum by (instance, surface, reason) (${r('lifemmo_overload_shed_total', SERVING)})`, legend: '{{surface}} {{reason}} {{instance}}' }],
   },
   {
     title: 'Do the gateways hear from the sim?',

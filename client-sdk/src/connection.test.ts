@@ -1,7 +1,7 @@
 /**
  * Connection's numeric states against a socket the test drives by hand: a whole life
- * (IDLE to CLOSED), an unexpected close moving on to the next URL through BACKOFF, and
- * events of a socket given up being ignored.
+ * (IDLE to CLOSED), an unexpected close moving on to the next URL through BACKOFF, events of
+ * a socket given up being ignored, and an overloaded server (4008) waited out by connect().
  */
 import { expect, test } from 'vitest';
 import { PROTOCOL_VERSION, type ServerHello } from '@lifemmo/shared/client';
@@ -156,5 +156,54 @@ test('close() during BACKOFF stops reconnecting at once', async () => {
   await c.close();
   expect(c.state).toBe(ConnectionStates.CLOSED);
   expect(calls.at(-1)).toBe('closed LIFE_ERR_DISCONNECTED');
+  expect(HandSocket.all).toHaveLength(1);
+});
+
+test('connect() waits out an overloaded server (4008) with the backoff, and gives up after maxAttempts rounds', async () => {
+  HandSocket.all = [];
+  const { host, calls } = recorder();
+  const c = connection(host);
+  const connected = c.connect();
+  // Two refusals: accepted, then closed with 4008 at once, before any hello.
+  for (let i = 0; i < 2; i++) {
+    await until(() => HandSocket.all.length === i + 1);
+    HandSocket.all[i]!.open();
+    HandSocket.all[i]!.closed(4008, 'LIFE_ERR_WS_OVERLOADED');
+  }
+  await until(() => HandSocket.all.length === 3);
+  const third = HandSocket.all[2]!;
+  third.open();
+  third.hello();
+  await expect(connected).resolves.toMatchObject({ type: 'hello' });
+  expect(c.state).toBe(ConnectionStates.OPEN);
+  expect(calls.filter((call) => call.startsWith('error') || call.startsWith('closed'))).toEqual([]);
+  const closing = c.close();
+  third.closed(1000);
+  await closing;
+
+  // Always overloaded: connect() rejects with the refusal after maxAttempts (5) rounds.
+  HandSocket.all = [];
+  const always = connection(recorder().host);
+  const refused = always.connect();
+  refused.catch(() => undefined);
+  for (let i = 0; i < 5; i++) {
+    await until(() => HandSocket.all.length === i + 1);
+    HandSocket.all[i]!.open();
+    HandSocket.all[i]!.closed(4008, 'LIFE_ERR_WS_OVERLOADED');
+  }
+  await expect(refused).rejects.toMatchObject({ code: 'LIFE_ERR_WS_OVERLOADED' });
+  expect(HandSocket.all).toHaveLength(5);
+  expect(always.state).toBe(ConnectionStates.CLOSED);
+});
+
+test('connect() without reconnecting fails at once on 4008', async () => {
+  HandSocket.all = [];
+  const c = new Connection({ urls: ['ws://a/ws'], WebSocket: HandSocket, backoff: null, connectTimeoutMs: 60_000, protocolVersion: PROTOCOL_VERSION }, recorder().host);
+  const connected = c.connect();
+  connected.catch(() => undefined);
+  await until(() => HandSocket.all.length === 1);
+  HandSocket.all[0]!.open();
+  HandSocket.all[0]!.closed(4008, 'LIFE_ERR_WS_OVERLOADED');
+  await expect(connected).rejects.toMatchObject({ code: 'LIFE_ERR_WS_OVERLOADED' });
   expect(HandSocket.all).toHaveLength(1);
 });

@@ -16,8 +16,9 @@
  *                          BACKOFF -> OPENING -> HANDSHAKE
  *
  * `connect()` tries each URL once and fails fast (no backoff) so a wrong URL or token is
- * reported at once. Close codes that would fail again (4001 bad protocol, 4002 version,
- * 4003 token) are not retried.
+ * reported at once, except when the server is overloaded (4008): busy, not wrong, so with
+ * reconnecting on it waits that out with the backoff. Close codes that would fail again
+ * (4001 bad protocol, 4002 version, 4003 token) are not retried.
  */
 import { LifeError, PROTOCOL_VERSION, parseServerMessage, type ClientMessage, type ServerHello, type ServerMessage } from '@lifemmo/shared/client';
 import type { DisconnectEvent } from './client-events.js';
@@ -82,6 +83,11 @@ export interface ConnectionOptions {
 
 /** Errors a reconnect attempt gets that would come again: stop retrying. */
 const FATAL_ERRORS: ReadonlySet<string> = new Set(['LIFE_ERR_WS_UNAUTHORIZED', 'LIFE_ERR_WS_PROTOCOL_VERSION', 'LIFE_ERR_WS_HELLO_REQUIRED']);
+/**
+ * Refusals that say "busy, come back later" (4008: the server is overloaded): `connect()`
+ * waits them out with the reconnect backoff instead of failing at once.
+ */
+const BUSY_ERRORS: ReadonlySet<string> = new Set(['LIFE_ERR_WS_OVERLOADED']);
 
 /** How long close() waits for the server's close frame before dropping the socket, ms. */
 const CLOSE_TIMEOUT_MS = 2000;
@@ -162,23 +168,30 @@ export class Connection {
   /**
    * Open and say hello; resolves with the server's hello. Each URL is tried once, in
    * order from the current one; rejects with the last error when none answers, at once on
-   * a refusal that every server would repeat (token, protocol version).
+   * a refusal that every server would repeat (token, protocol version). When the last
+   * server tried was overloaded (4008) and reconnecting is on, every URL is tried again
+   * after a backoff delay, up to the backoff's `maxAttempts` rounds.
    */
   async connect(): Promise<ServerHello> {
     if (this.#state !== ConnectionStates.IDLE && this.#state !== ConnectionStates.CLOSED) {
       throw new LifeError('VALIDATION', `connect() called while ${this.#state === ConnectionStates.BACKOFF ? 'reconnecting' : 'connected'}`);
     }
     this.#reconnectAttempt = 0;
+    const backoff = this.#options.backoff;
     let error: LifeError = new LifeError('CONNECT_FAILED');
-    for (let tried = 0; tried < this.#options.urls.length; tried++) {
-      if (tried > 0) this.#nextUrl();
-      try {
-        return await this.#open();
-      } catch (err) {
-        error = err as LifeError;
-        // close() was called, or every server would refuse the same hello.
-        if (this.#state === ConnectionStates.CLOSED || FATAL_ERRORS.has(error.code)) break;
+    for (let round = 0; ; round++) {
+      for (let tried = 0; tried < this.#options.urls.length; tried++) {
+        if (tried > 0 || round > 0) this.#nextUrl();
+        try {
+          return await this.#open();
+        } catch (err) {
+          error = err as LifeError;
+          // close() was called, or every server would refuse the same hello.
+          if (this.#isClosed() || FATAL_ERRORS.has(error.code)) break;
+        }
       }
+      if (backoff === null || this.#isClosed() || !BUSY_ERRORS.has(error.code) || round + 1 >= backoff.maxAttempts) break;
+      if (!(await this.#sleep(backoffDelay(round, backoff)))) break;
     }
     // After close(), #finish has run already.
     if (this.#state !== ConnectionStates.CLOSED) this.#finish(error);
@@ -408,12 +421,7 @@ export class Connection {
         this.#host.onError(err);
         return this.#finish(err);
       }
-      this.#state = ConnectionStates.BACKOFF;
-      await new Promise<void>((wake) => {
-        this.#backoffSleep = { timer: setTimeout(wake, backoffDelay(attempt, backoff)), wake };
-      });
-      this.#backoffSleep = null;
-      if (this.#isClosed()) return; // close() during the sleep
+      if (!(await this.#sleep(backoffDelay(attempt, backoff)))) return; // close() during the sleep
       this.#nextUrl();
       this.#reconnectAttempt = attempt + 1;
       try {
@@ -428,6 +436,16 @@ export class Connection {
         }
       }
     }
+  }
+
+  /** Wait `ms` in state BACKOFF; false when close() came meanwhile (it ends the wait at once). */
+  async #sleep(ms: number): Promise<boolean> {
+    this.#state = ConnectionStates.BACKOFF;
+    await new Promise<void>((wake) => {
+      this.#backoffSleep = { timer: setTimeout(wake, ms), wake };
+    });
+    this.#backoffSleep = null;
+    return !this.#isClosed();
   }
 
   /** A method, not an inline comparison: TypeScript would keep the state narrowed across awaits. */

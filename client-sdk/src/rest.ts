@@ -96,7 +96,7 @@ function parseUrl(url: string): URL {
 
 /**
  * One JSON request. Error replies become the LifeError of their catalogue code with
- * `details.status` (and `details.retryAfterS` on 429); a network failure is
+ * `details.status` (and `details.retryAfterS` when the reply has Retry-After: 429, 503 overloaded); a network failure is
  * LIFE_ERR_CONNECT_FAILED.
  */
 export async function requestJson<T>(url: string, method: string, path: string, body?: unknown, options: RestOptions = {}): Promise<T> {

@@ -54,6 +54,7 @@ export const Errors = {
   STORE_FAILED: { code: 'LIFE_ERR_STORE_FAILED', status: 503, message: 'The server could not make the change durable; it was not acknowledged' },
   CONFIG_INVALID: { code: 'LIFE_ERR_CONFIG_INVALID', status: 500, message: 'The configuration is not valid' },
   SIM_UNAVAILABLE: { code: 'LIFE_ERR_SIM_UNAVAILABLE', status: 503, message: 'The simulation is not reachable now; nothing was changed or acknowledged. Retry shortly' },
+  OVERLOADED: { code: 'LIFE_ERR_OVERLOADED', status: 503, message: 'The server is overloaded: nothing was done. Retry after the Retry-After delay' },
 
   // WebSocket (docs/protocol.md). `closeCode` mirrors CloseCodes in protocol.ts; it is
   // repeated here so this module stays a leaf.
@@ -73,6 +74,7 @@ export const Errors = {
   WS_HELLO_TIMEOUT: { code: 'LIFE_ERR_WS_HELLO_TIMEOUT', status: 408, message: 'No hello arrived in time', closeCode: 4007 },
   WS_UNAUTHORIZED: { code: 'LIFE_ERR_WS_UNAUTHORIZED', status: 401, message: 'The bearer token is not known', closeCode: 4003 },
   WS_SHUTTING_DOWN: { code: 'LIFE_ERR_WS_SHUTTING_DOWN', status: 503, message: 'The server is shutting down', closeCode: 4000 },
+  WS_OVERLOADED: { code: 'LIFE_ERR_WS_OVERLOADED', status: 503, message: 'The server is overloaded and admits no new connections now; reconnect with backoff', closeCode: 4008 },
   WS_UPGRADE_REQUIRED: { code: 'LIFE_ERR_WS_UPGRADE_REQUIRED', status: 426, message: 'GET /ws is the WebSocket endpoint: open it with a WebSocket client (Upgrade: websocket), see docs/protocol.md' },
 
   // Raised by clients (the SDK), never sent by the server: what went wrong on the client's

@@ -39,6 +39,8 @@ export const CloseCodes = {
   TOO_MANY_CONNECTIONS: 4006,
   /** No hello arrived within the heartbeat interval (LIFE_ERR_WS_HELLO_TIMEOUT). */
   HELLO_TIMEOUT: 4007,
+  /** The server is overloaded and admits no new connections now; retry with backoff (LIFE_ERR_WS_OVERLOADED). */
+  OVERLOADED: 4008,
 } as const;
 
 /** One of the close codes above. */

@@ -24,8 +24,8 @@ import type { BotsOptions } from './args.js';
 import { BOT_PATTERNS } from './patterns.js';
 import { NOT_JOINED, joinCause, type BotStats } from './stats.js';
 
-/** Placement refusals that are the game saying no, not failures. */
-const REFUSALS: ReadonlySet<string> = new Set(['LIFE_ERR_BUDGET_EXCEEDED', 'LIFE_ERR_CELL_OCCUPIED', 'LIFE_ERR_RATE_LIMITED']);
+/** Placement refusals that are the game (or an overloaded server) saying no, not failures. */
+const REFUSALS: ReadonlySet<string> = new Set(['LIFE_ERR_BUDGET_EXCEEDED', 'LIFE_ERR_CELL_OCCUPIED', 'LIFE_ERR_RATE_LIMITED', 'LIFE_ERR_OVERLOADED']);
 const ROTATIONS = [0, 90, 180, 270] as const;
 /** Connect failures that would come again on retry. */
 const FATAL_JOIN_ERRORS: ReadonlySet<string> = new Set(['LIFE_ERR_WS_UNAUTHORIZED', 'LIFE_ERR_WS_PROTOCOL_VERSION', 'LIFE_ERR_WS_VIEWPORT_TOO_LARGE']);

@@ -133,6 +133,24 @@ export interface Config {
     readonly maxLagMs: number;
     readonly permessageDeflate: boolean;
   };
+  /**
+   * Overload protection (docs/operations.md, "Overload"): past any of these limits the
+   * gateway refuses work it cannot do, explicitly (503 LIFE_ERR_OVERLOADED, close 4008),
+   * while /health, /ready, /metrics, /status and the admin routes always answer. 0 turns a
+   * limit off.
+   */
+  readonly overload: {
+    /** Mean event-loop delay of the gateway's thread over one sample above which HTTP requests are shed, ms. */
+    readonly maxEventLoopDelayMs: number;
+    /** Share of V8's heap limit in use above which HTTP requests are shed, 0..1. */
+    readonly maxHeapFraction: number;
+    /** How far the sim's tick may run behind its schedule before placements and new WebSocket connections are refused, ms. */
+    readonly maxTickLagMs: number;
+    /** How often the event-loop delay and the heap are sampled, ms. */
+    readonly sampleMs: number;
+    /** The `Retry-After` of a shed request, seconds. */
+    readonly retryAfterS: number;
+  };
 }
 
 const blankToUndefined = (v: unknown): unknown => (typeof v === 'string' && v.trim() === '' ? undefined : v);
@@ -194,6 +212,11 @@ const EXPECT: Record<string, string> = {
   WS_HEARTBEAT_MS: 'an integer from 100 to 3600000 (milliseconds)',
   WS_MAX_LAG_MS: 'an integer from 200 to 600000 (milliseconds)',
   WS_PERMESSAGE_DEFLATE: 'true or false',
+  OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: 'an integer from 0 (off) to 60000 (milliseconds)',
+  OVERLOAD_MAX_HEAP_FRACTION: 'a number from 0 (off) to 1 (a share of the heap limit)',
+  OVERLOAD_MAX_TICK_LAG_MS: 'an integer from 0 (off) to 600000 (milliseconds)',
+  OVERLOAD_SAMPLE_MS: 'an integer from 100 to 10000 (milliseconds)',
+  OVERLOAD_RETRY_AFTER_S: 'an integer from 1 to 3600 (seconds)',
 };
 
 const side = num(MIN_WORLD_SIDE, MAX_WORLD_SIDE, 4096).refine((v) => v % CHUNK_SIZE === 0, {
@@ -289,6 +312,11 @@ const EnvSchema = z.object({
   WS_HEARTBEAT_MS: num(100, 3_600_000, 15_000),
   WS_MAX_LAG_MS: num(200, 600_000, 1_000),
   WS_PERMESSAGE_DEFLATE: z.preprocess(blankToUndefined, z.enum(['true', 'false', '1', '0']).default('false')),
+  OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: num(0, 60_000, 500),
+  OVERLOAD_MAX_HEAP_FRACTION: num(0, 1, 0.9, false),
+  OVERLOAD_MAX_TICK_LAG_MS: num(0, 600_000, 2_000),
+  OVERLOAD_SAMPLE_MS: num(100, 10_000, 500),
+  OVERLOAD_RETRY_AFTER_S: num(1, 3600, 5),
 });
 
 /** Names of every variable the server reads (for docs and tests). */
@@ -378,6 +406,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       heartbeatMs: e.WS_HEARTBEAT_MS,
       maxLagMs: e.WS_MAX_LAG_MS,
       permessageDeflate: e.WS_PERMESSAGE_DEFLATE === 'true' || e.WS_PERMESSAGE_DEFLATE === '1',
+    },
+    overload: {
+      maxEventLoopDelayMs: e.OVERLOAD_MAX_EVENT_LOOP_DELAY_MS,
+      maxHeapFraction: e.OVERLOAD_MAX_HEAP_FRACTION,
+      maxTickLagMs: e.OVERLOAD_MAX_TICK_LAG_MS,
+      sampleMs: e.OVERLOAD_SAMPLE_MS,
+      retryAfterS: e.OVERLOAD_RETRY_AFTER_S,
     },
   };
   return deepFreeze(config);

@@ -5,6 +5,7 @@
  */
 import type { Config } from '../config/config.js';
 import type { Metrics } from '../metrics/metrics.js';
+import type { Admission } from './admission.js';
 import type { ChunkReplica } from './chunk-replica.js';
 import type { GatewayPlayers } from './gateway-players.js';
 import type { GatewayRoster } from './gateway-roster.js';
@@ -23,6 +24,8 @@ export interface GatewayContext {
   readonly gatewayId: string;
   readonly config: Config;
   readonly sim: SimLink;
+  /** Whether placements and new connections are taken on now (overload protection). */
+  readonly admission: Admission;
   readonly players: GatewayPlayers;
   readonly replica: ChunkReplica;
   readonly feed: ReplicaFeed;

@@ -20,6 +20,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import { observeTick } from '../metrics/metrics.js';
 import { playerTag, type Player } from '../players/player-registry.js';
 import { PlacementBatcher } from './placement-batcher.js';
+import { TickPace } from './tick-pace.js';
 import {
   Revocations,
   TickKinds,
@@ -51,6 +52,10 @@ export interface WorldView {
   readonly tickMs: number;
   readonly rule: string;
   readonly seed: number;
+  /** How far the tick runs behind its schedule now, ms (tick-pace.ts). */
+  readonly lagMs: number;
+  /** Ticks per second the sim actually managed lately. */
+  readonly ticksPerSecond: number;
 }
 
 export type { PlacementResult };
@@ -102,6 +107,7 @@ export class SimLink implements WorldView {
   readonly #o: SimLinkOptions;
   readonly #listeners = new Set<Partial<SimLinkListeners>>();
   readonly #placements: PlacementBatcher;
+  readonly #pace = new TickPace();
   #sub: BusSubscription | null = null;
   #revokedSub: BusSubscription | null = null;
   /** Revocations.seq of the last revocation message of this sim instance accounted for. */
@@ -133,6 +139,16 @@ export class SimLink implements WorldView {
     return this.#simInstance;
   }
 
+  /** How far the tick runs behind its schedule now, ms (0 while paused). */
+  get lagMs(): number {
+    return this.#pace.lagMs(Date.now(), this.tickMs);
+  }
+
+  /** Ticks per second the sim managed over the last few seconds. */
+  get ticksPerSecond(): number {
+    return this.#pace.ticksPerSecond(Date.now());
+  }
+
   /** Date.now() when the latest summary arrived, 0 before any. */
   get lastHeardAt(): number {
     return this.#lastSeen;
@@ -153,6 +169,8 @@ export class SimLink implements WorldView {
     });
     this.#watchdog = setInterval(() => {
       if (this.#up && Date.now() - this.#lastSeen > simTimeoutMs) this.#setUp(false);
+      // Between summaries too: a tick that takes seconds shows as growing lag.
+      this.#observePace();
     }, Math.min(500, simTimeoutMs));
   }
 
@@ -220,6 +238,9 @@ export class SimLink implements WorldView {
     const reply = (await callJson(this.#o.bus, this.#o.subjects.admin, encodeJson(command), timeout)) as AdminReply;
     this.generation = Math.max(this.generation, reply.generation);
     this.paused = reply.paused;
+    // Resumed, paused or reset: the schedule starts afresh now, not at the next summary.
+    if (command.op === 'reset') this.#pace.restart(Date.now());
+    this.#pace.state(reply.paused, Date.now());
     this.rule = reply.rule;
     this.seed = reply.seed;
     return reply;
@@ -341,6 +362,10 @@ export class SimLink implements WorldView {
     this.#simInstance = m.simInstance;
     this.population = m.population;
     this.paused = m.paused;
+    if (restarted || m.kind === TickKinds.RESET) this.#pace.restart(this.#lastSeen);
+    if (m.kind === TickKinds.TICK && m.stats !== null) this.#pace.tick(m.stats.lagMs, this.#lastSeen);
+    this.#pace.state(m.paused, this.#lastSeen);
+    this.#observePace();
     this.tickMs = m.tickMs;
     this.rule = m.rule;
     this.seed = m.seed;
@@ -358,6 +383,12 @@ export class SimLink implements WorldView {
     } else if (m.kind === TickKinds.RESET) {
       for (const l of this.#listeners) l.reset?.();
     }
+  }
+
+  #observePace(): void {
+    const now = Date.now();
+    this.#o.metrics.tickBehind.set(this.#pace.lagMs(now, this.tickMs) / 1000);
+    this.#o.metrics.ticksPerSecond.set(this.#pace.ticksPerSecond(now));
   }
 
   #setUp(up: boolean): void {

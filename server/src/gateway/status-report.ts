@@ -17,7 +17,7 @@ export interface PublicStatus {
   readonly at: number;
   /** `standalone` (the sim on a thread of this process) or `gateway` (a cluster's). */
   readonly role: 'standalone' | 'gateway';
-  readonly world: { readonly generation: number; readonly population: number; readonly paused: boolean; readonly tickMs: number };
+  readonly world: { readonly generation: number; readonly population: number; readonly paused: boolean; readonly tickMs: number; readonly lagMs: number };
   /** Ticks whose summary reached this gateway, and the sums of their durations and lags. */
   readonly ticks: { readonly count: number; readonly durationSeconds: number; readonly lagSeconds: number };
   /** WebSocket clients connected to this gateway now. */
@@ -110,7 +110,7 @@ export async function publicStatus(ctx: GatewayContext): Promise<PublicStatus> {
   return {
     at: now,
     role: own.role,
-    world: { generation: sim.generation, population: sim.population, paused: sim.paused, tickMs: sim.tickMs },
+    world: { generation: sim.generation, population: sim.population, paused: sim.paused, tickMs: sim.tickMs, lagMs: Math.round(sim.lagMs) },
     ticks: {
       count: await total(m.tickDuration, '_count'),
       durationSeconds: await total(m.tickDuration, '_sum'),

@@ -60,6 +60,9 @@ export function installErrorHandlers(app: ZodApp): void {
   app.setErrorHandler((err: unknown, request: FastifyRequest, res: FastifyReply) => {
     const { status, body } = toErrorReply(err);
     request.replyError = { ...body.error, err: status >= 500 ? err : undefined };
+    // A refusal that says when to come back (LIFE_ERR_OVERLOADED) says it in the standard header.
+    const retryAfterS = err instanceof LifeError ? err.details?.retryAfterS : undefined;
+    if (typeof retryAfterS === 'number') res.header('retry-after', String(retryAfterS));
     return res.code(status).send(body);
   });
   app.setNotFoundHandler((request: FastifyRequest, res: FastifyReply) => {

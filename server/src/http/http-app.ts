@@ -17,6 +17,7 @@ import { drainOversizedBodies } from './body-limit.js';
 import { registerCors } from './cors.js';
 import { installErrorHandlers } from './error-handler.js';
 import { DOCS_PREFIX, registerOpenApi } from './openapi.js';
+import { registerOverloadProtection } from './overload.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerAdminPlayerRoutes } from './routes/admin-players.js';
 import { registerCellRoutes } from './routes/cells.js';
@@ -80,6 +81,8 @@ export async function buildHttpApp(ctx: GatewayContext, logger: FastifyBaseLogge
 
   // Before the rate limit: its 429s carry CORS headers too, and preflights never count.
   await registerCors(app, config.cors);
+  // Before the rate limit too: a shed request costs nothing more and counts against no one.
+  await registerOverloadProtection(app, config.overload, ctx.admission);
   const { rateLimitPerMinute, playerCreatePerMinute } = config.limits;
   if (rateLimitPerMinute > 0 || playerCreatePerMinute > 0) {
     const admin = config.adminToken === undefined ? undefined : new AdminGuard(config.adminToken);

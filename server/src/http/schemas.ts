@@ -49,6 +49,11 @@ export const BODY_ERRORS: readonly ErrorName[] = ['VALIDATION', 'BODY_TOO_LARGE'
 /** Errors of a route under the rate limit (429; `retry-after` says when to retry). */
 export const LIMITED: readonly ErrorName[] = ['RATE_LIMITED'];
 /**
+ * Errors of a route shed under overload (503; `retry-after` says when to retry): every
+ * route but the operators' (/health, /ready, /metrics, /status, admin: http/overload.ts).
+ */
+export const SHED: readonly ErrorName[] = ['OVERLOADED'];
+/**
  * Errors of a route that asks the sim (placements, players, admin commands, most reads):
  * 503 when the sim is out of reach; nothing was changed or acknowledged.
  */

@@ -53,6 +53,16 @@ export interface Metrics extends TickMetrics {
   readonly busBytes: Counter<'kind'>;
   /** Whether the sim is heard from (1) or not (0). */
   readonly simUp: Gauge;
+  /** How far the sim's tick runs behind its schedule now, as this gateway sees it (`GET /world` lagMs). */
+  readonly tickBehind: Gauge;
+  /** Ticks per second the sim managed lately, as this gateway counts its summaries. */
+  readonly ticksPerSecond: Gauge;
+  /**
+   * Work refused because the server is overloaded, by surface (`http`: any shed request,
+   * `placement`: REST or WebSocket placements, `ws_connect`: new WebSocket connections) and
+   * reason (`event_loop_delay`, `heap`, `tick_lag`).
+   */
+  readonly shed: Counter<'surface' | 'reason'>;
   /** For the WebSocket transport. */
   readonly wsClients: Gauge;
   readonly wsFramesSent: Counter;
@@ -112,11 +122,22 @@ export function createTickMetrics(options: MetricsOptions = {}, registry = newRe
   };
 }
 
+/**
+ * What can be shed, and why (gateway/admission.ts): each series starts at 0, so rates and
+ * alerts see "nothing shed" rather than no data. HTTP is shed on the gateway's own load
+ * only; the tick's lag refuses placements and connections, not reads.
+ */
+const SHED_SERIES = [
+  { surface: 'http', reason: 'event_loop_delay' },
+  { surface: 'http', reason: 'heap' },
+  ...['placement', 'ws_connect'].flatMap((surface) => ['event_loop_delay', 'heap', 'tick_lag'].map((reason) => ({ surface, reason }))),
+] as const;
+
 /** A fresh registry with every metric of a gateway (or standalone server) registered. */
 export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registry = newRegistry(options);
   const { histogram, counter, gauge } = makers(registry);
-  return {
+  const metrics: Metrics = {
     ...createTickMetrics(options, registry),
     placements: counter('lifemmo_placements_total', 'Placement requests by result and error code', [
       'transport',
@@ -139,12 +160,20 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     busMessages: counter('lifemmo_bus_messages_received_total', 'Bus messages received from the sim, by kind (tick, diff)', ['kind']),
     busBytes: counter('lifemmo_bus_bytes_received_total', 'Bus bytes received from the sim, by kind (tick, diff)', ['kind']),
     simUp: gauge('lifemmo_sim_up', 'Whether this gateway hears from its sim (1) or not (0)'),
+    tickBehind: gauge('lifemmo_tick_behind_seconds', "How far the sim's tick runs behind its schedule now (GET /world lagMs)"),
+    ticksPerSecond: gauge('lifemmo_ticks_per_second', 'Ticks per second the sim managed over the last few seconds'),
+    shed: counter('lifemmo_overload_shed_total', 'Work refused because the server is overloaded, by surface (http, placement, ws_connect) and reason', [
+      'surface',
+      'reason',
+    ]),
     wsClients: gauge('lifemmo_ws_clients', 'Connected WebSocket clients'),
     wsFramesSent: counter('lifemmo_ws_frames_sent_total', 'WebSocket frames sent'),
     wsBytesSent: counter('lifemmo_ws_bytes_sent_total', 'WebSocket bytes sent'),
     wsResyncs: counter('lifemmo_ws_slow_client_resyncs_total', 'Slow clients sent a fresh snapshot after draining'),
     wsDrops: counter('lifemmo_ws_slow_client_drops_total', 'Slow clients disconnected past the hard limit'),
   };
+  for (const labels of SHED_SERIES) metrics.shed.inc(labels, 0);
+  return metrics;
 }
 
 /** Record one tick's statistics. */

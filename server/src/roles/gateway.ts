@@ -9,6 +9,7 @@ import type { DestinationStream } from 'pino';
 import { Geometry } from '@lifemmo/shared';
 import type { Bus } from '../bus/index.js';
 import type { Config } from '../config/config.js';
+import { Admission } from '../gateway/admission.js';
 import { ChunkReplica } from '../gateway/chunk-replica.js';
 import type { GatewayContext } from '../gateway/gateway-context.js';
 import { GatewayPlayers } from '../gateway/gateway-players.js';
@@ -17,6 +18,7 @@ import { ReplicaFeed } from '../gateway/replica-feed.js';
 import { SimLink } from '../gateway/sim-link.js';
 import { gatewayAnnouncement } from '../gateway/status-report.js';
 import { buildHttpApp, type HttpAppOptions } from '../http/http-app.js';
+import { heapLimitBytes } from '../http/overload.js';
 import type { ZodApp } from '../http/server-context.js';
 import { createLogger } from '../log/logger.js';
 import { createMetrics, type Metrics } from '../metrics/metrics.js';
@@ -72,6 +74,7 @@ export async function buildGateway(config: Config, bus: Bus, start: GatewayStart
     gatewayId,
     config,
     sim,
+    admission: new Admission({ sim, limits: config.overload, heapLimitBytes: heapLimitBytes(), metrics }),
     players: new GatewayPlayers(sim),
     replica,
     feed,

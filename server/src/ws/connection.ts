@@ -342,10 +342,14 @@ export class WsConnection {
       case 'resync':
         if (this.#viewport === null) throw new LifeError('WS_NOT_SUBSCRIBED');
         return this.sendSnapshot(SnapshotReasons.RESYNC);
-      case 'place':
-        return this.#placed(message.id, this.#ctx.sim.place(this.#requirePlayer(), message.cells, 'ws'));
+      case 'place': {
+        const player = this.#requirePlayer();
+        this.#ctx.admission.admitPlacement('ws');
+        return this.#placed(message.id, this.#ctx.sim.place(player, message.cells, 'ws'));
+      }
       case 'placePattern': {
         const player = this.#requirePlayer();
+        this.#ctx.admission.admitPlacement('ws');
         const cells = patternCells(this.#ctx.sim.geometry, message, this.#ctx.maxCellsPerMessage);
         return this.#placed(message.id, this.#ctx.sim.place(player, cells, 'ws'));
       }

@@ -5,6 +5,7 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config/config.js';
+import type { Admission } from '../gateway/admission.js';
 import type { ChunkReplica } from '../gateway/chunk-replica.js';
 import type { GatewayPlayers } from '../gateway/gateway-players.js';
 import type { SimLink } from '../gateway/sim-link.js';
@@ -23,6 +24,8 @@ export interface WsContext {
   readonly maxCellsPerMessage: number;
   /** The world as the gateway sees it, and where placements go. */
   readonly sim: SimLink;
+  /** Whether placements are taken on now (overload protection). */
+  readonly admission: Admission;
   readonly players: GatewayPlayers;
   readonly replica: ChunkReplica;
   readonly metrics: Metrics;

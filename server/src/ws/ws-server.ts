@@ -12,7 +12,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { CloseCodes, Errors, WS_PATH } from '@lifemmo/shared';
+import { Errors, WS_PATH } from '@lifemmo/shared';
 import { bearerOf } from '../gateway/bearer-token.js';
 import type { GatewayContext } from '../gateway/gateway-context.js';
 import { Broadcaster } from './broadcaster.js';
@@ -71,6 +71,7 @@ export function attachWebSocket(app: FastifyInstance<any, any, any, any, any>, s
     options,
     maxCellsPerMessage: server.config.limits.maxCellsPerRequest,
     sim,
+    admission: server.admission,
     players: server.players,
     replica: server.replica,
     metrics: server.metrics,
@@ -131,19 +132,28 @@ export function attachWebSocket(app: FastifyInstance<any, any, any, any, any>, s
   };
 
   const admit = (ws: WebSocket, socket: Duplex, req: IncomingMessage, url: URL): void => {
-    if (ctx.connections.size >= options.maxConnections) {
-      // Accept, then close with a code: a browser cannot read an HTTP status on a failed upgrade.
-      ws.on('error', () => undefined);
-      ws.close(CloseCodes.TOO_MANY_CONNECTIONS, Errors.WS_TOO_MANY_CONNECTIONS.code);
-      setTimeout(() => ws.terminate(), 1000).unref();
-      ctx.wsMetrics.closes.inc({ code: String(CloseCodes.TOO_MANY_CONNECTIONS) });
-      return;
+    if (ctx.connections.size >= options.maxConnections) return refuseConnection(ws, 'WS_TOO_MANY_CONNECTIONS');
+    // Overloaded (the tick runs behind, or this thread is busy): a new client would only add
+    // to it. Refused explicitly, so its SDK retries with backoff (docs/protocol.md, 4008).
+    const overload = server.admission.refusal();
+    if (overload !== null) {
+      server.admission.shed('ws_connect', overload);
+      return refuseConnection(ws, 'WS_OVERLOADED');
     }
     // The query token is for clients that cannot set headers; the hello token wins over both.
     const token = url.searchParams.get('token') ?? bearerOf(req.headers.authorization) ?? undefined;
     const conn = new WsConnection(ctx, ws, socket, token === '' ? undefined : token, req.socket.remoteAddress);
     ctx.connections.add(conn);
     server.metrics.wsClients.inc();
+  };
+
+  /** Accept, then close with a code: a browser cannot read an HTTP status on a failed upgrade. */
+  const refuseConnection = (ws: WebSocket, name: 'WS_TOO_MANY_CONNECTIONS' | 'WS_OVERLOADED'): void => {
+    const { code, closeCode } = Errors[name];
+    ws.on('error', () => undefined);
+    ws.close(closeCode, code);
+    setTimeout(() => ws.terminate(), 1000).unref();
+    ctx.wsMetrics.closes.inc({ code: String(closeCode) });
   };
 
   app.server.on('upgrade', onUpgrade);

@@ -5,11 +5,13 @@
 import { z } from 'zod';
 import { LifeError, mod, writeRle, type PatternCell } from '@lifemmo/shared';
 import { currentPlayer, playerAuth } from '../auth.js';
+import { admitPlacements } from '../overload.js';
 import {
   ASKS_SIM,
   BODY_ERRORS,
   CellXY,
   LIMITED,
+  SHED,
   PLACEMENT_ERRORS,
   PLAYER_AUTH,
   PLAYER_SECURITY,
@@ -44,6 +46,8 @@ export function registerCellRoutes(app: ZodApp, ctx: ServerContext): void {
   app.post(
     '/cells',
     {
+      // Refused while overloaded before the body is even read (then authenticated).
+      onRequest: admitPlacements(ctx.admission),
       preParsing: playerAuth(ctx.players),
       schema: {
         operationId: 'placeCells',
@@ -54,7 +58,7 @@ export function registerCellRoutes(app: ZodApp, ctx: ServerContext): void {
         body: PlaceCellsBody,
         response: {
           202: replyOf('Placed: the cells are live at `generation`', PlacementReply),
-          ...errorReplies(PLAYER_AUTH, BODY_ERRORS, PLACEMENT_ERRORS, LIMITED, ASKS_SIM),
+          ...errorReplies(PLAYER_AUTH, BODY_ERRORS, PLACEMENT_ERRORS, LIMITED, SHED, ASKS_SIM),
         },
       },
     },
@@ -82,7 +86,7 @@ export function registerCellRoutes(app: ZodApp, ctx: ServerContext): void {
               'text/plain': { schema: z.string() },
             },
           },
-          ...errorReplies(['VALIDATION', 'REGION_TOO_LARGE'], LIMITED, ASKS_SIM),
+          ...errorReplies(['VALIDATION', 'REGION_TOO_LARGE'], LIMITED, SHED, ASKS_SIM),
         },
       },
     },

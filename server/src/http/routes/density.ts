@@ -5,7 +5,7 @@
  * at most MAX_BINS^2 entries (~50 KB).
  */
 import { z } from 'zod';
-import { ASKS_SIM, LIMITED, errorReplies, replyOf } from '../schemas.js';
+import { ASKS_SIM, LIMITED, SHED, errorReplies, replyOf } from '../schemas.js';
 import type { ServerContext, ZodApp } from '../server-context.js';
 
 /** Most bins per side: 64 keeps the reply small and is a pixel-or-more on a 200 px minimap. */
@@ -33,7 +33,7 @@ export function registerDensityRoute(app: ZodApp, ctx: ServerContext): void {
         tags: ['world'],
         summary: 'Live cells per bin of the world (for minimaps)',
         description: `At most ${MAX_BINS} x ${MAX_BINS} square bins of whole chunks; only non-empty bins are listed.`,
-        response: { 200: replyOf('Live cells per bin', DensityReply), ...errorReplies(LIMITED, ASKS_SIM) },
+        response: { 200: replyOf('Live cells per bin', DensityReply), ...errorReplies(LIMITED, SHED, ASKS_SIM) },
       },
     },
     async () => ctx.sim.density(MAX_BINS),

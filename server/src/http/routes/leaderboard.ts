@@ -1,6 +1,6 @@
 /** `GET /leaderboard`: players with live cells, most cells first. */
 import { z } from 'zod';
-import { ASKS_SIM, LIMITED, errorReplies, replyOf } from '../schemas.js';
+import { ASKS_SIM, LIMITED, SHED, errorReplies, replyOf } from '../schemas.js';
 import type { ServerContext, ZodApp } from '../server-context.js';
 
 const LeaderboardQuery = z.object({
@@ -27,7 +27,7 @@ export function registerLeaderboardRoutes(app: ZodApp, ctx: ServerContext): void
         summary: 'Players by live cells (players without cells are left out)',
         description: 'Most cells first; ties go to the lower id. Neutral cells (owner 0) are not counted.',
         querystring: LeaderboardQuery,
-        response: { 200: replyOf('The leading players', LeaderboardReply), ...errorReplies(['VALIDATION'], LIMITED, ASKS_SIM) },
+        response: { 200: replyOf('The leading players', LeaderboardReply), ...errorReplies(['VALIDATION'], LIMITED, SHED, ASKS_SIM) },
       },
     },
     // Most cells first; ties go to the older player (lower id), so the order is stable.

@@ -7,10 +7,12 @@
 import { z } from 'zod';
 import { patternCells } from '../../placement/pattern-cells.js';
 import { currentPlayer, playerAuth } from '../auth.js';
+import { admitPlacements } from '../overload.js';
 import {
   ASKS_SIM,
   BODY_ERRORS,
   LIMITED,
+  SHED,
   PLACEMENT_ERRORS,
   PLAYER_AUTH,
   PLAYER_SECURITY,
@@ -33,6 +35,7 @@ export function registerPatternRoutes(app: ZodApp, ctx: ServerContext): void {
   app.post(
     '/patterns',
     {
+      onRequest: admitPlacements(ctx.admission),
       preParsing: playerAuth(ctx.players),
       schema: {
         operationId: 'placePattern',
@@ -43,7 +46,7 @@ export function registerPatternRoutes(app: ZodApp, ctx: ServerContext): void {
         body: PlacePatternBody,
         response: {
           202: replyOf("Placed: the pattern's cells are live at `generation`", PlacementReply),
-          ...errorReplies(PLAYER_AUTH, BODY_ERRORS, ['RLE_INVALID', 'RLE_TOO_LARGE'], PLACEMENT_ERRORS, LIMITED, ASKS_SIM),
+          ...errorReplies(PLAYER_AUTH, BODY_ERRORS, ['RLE_INVALID', 'RLE_TOO_LARGE'], PLACEMENT_ERRORS, LIMITED, SHED, ASKS_SIM),
         },
       },
     },

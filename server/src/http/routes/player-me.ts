@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { currentPlayer, playerAuth } from '../auth.js';
-import { ASKS_SIM, LIMITED, PLAYER_AUTH, PLAYER_SECURITY, errorReplies, replyOf } from '../schemas.js';
+import { ASKS_SIM, LIMITED, SHED, PLAYER_AUTH, PLAYER_SECURITY, errorReplies, replyOf } from '../schemas.js';
 import type { ServerContext, ZodApp } from '../server-context.js';
 
 const MeReply = z
@@ -33,7 +33,7 @@ export function registerPlayerMeRoute(app: ZodApp, ctx: ServerContext): void {
         summary: 'The calling player and its remaining placement budget',
         description: 'Costs no budget; also a way to check a stored token.',
         security: PLAYER_SECURITY,
-        response: { 200: replyOf('The player and its budget now', MeReply), ...errorReplies(PLAYER_AUTH, LIMITED, ASKS_SIM) },
+        response: { 200: replyOf('The player and its budget now', MeReply), ...errorReplies(PLAYER_AUTH, LIMITED, SHED, ASKS_SIM) },
       },
     },
     async (request) => {

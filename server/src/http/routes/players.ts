@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { MAX_NAME_LENGTH } from '../../players/player-name.js';
 import { playerCreateRateLimit } from '../player-create-limit.js';
-import { ASKS_SIM, BODY_ERRORS, LIMITED, errorReplies, replyOf } from '../schemas.js';
+import { ASKS_SIM, BODY_ERRORS, LIMITED, SHED, errorReplies, replyOf } from '../schemas.js';
 import type { ServerContext, ZodApp } from '../server-context.js';
 
 export const CreatePlayerBody = z.object({
@@ -34,7 +34,7 @@ export function registerPlayerRoutes(app: ZodApp, ctx: ServerContext): void {
         body: CreatePlayerBody,
         response: {
           201: replyOf('The new player and its bearer token, once it is durable', NewPlayerReply),
-          ...errorReplies(BODY_ERRORS, ['BAD_NAME', 'TOO_MANY_PLAYERS', 'STORE_FAILED', 'PLAYER_CREATE_RATE_LIMITED'], LIMITED, ASKS_SIM),
+          ...errorReplies(BODY_ERRORS, ['BAD_NAME', 'TOO_MANY_PLAYERS', 'STORE_FAILED', 'PLAYER_CREATE_RATE_LIMITED'], LIMITED, SHED, ASKS_SIM),
         },
       },
     },

@@ -18,7 +18,13 @@ const StatusReply = z
   .object({
     at: z.int().describe('When the report was made, ms since the epoch'),
     role: z.enum(['standalone', 'gateway']).describe('standalone: the sim runs on a thread of this process; gateway: a cluster gateway'),
-    world: z.object({ generation: z.int(), population: z.int(), paused: z.boolean(), tickMs: z.int().describe('Target time between generations, ms') }),
+    world: z.object({
+      generation: z.int(),
+      population: z.int(),
+      paused: z.boolean(),
+      tickMs: z.int().describe('Target time between generations, ms'),
+      lagMs: z.int().describe('How far the tick runs behind its schedule now, ms (as GET /world)'),
+    }),
     ticks: z
       .object({ count: z.int(), durationSeconds: seconds('Sum of tick durations'), lagSeconds: seconds('Sum of tick start lags') })
       .describe("Running totals over the ticks whose summary reached this gateway: two reports' differences give ticks/s, mean tick time and lag"),

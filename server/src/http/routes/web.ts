@@ -24,7 +24,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { LifeError } from '@lifemmo/shared';
-import { FileContent, errorReplies, replyOf } from '../schemas.js';
+import { FileContent, SHED, errorReplies, replyOf } from '../schemas.js';
 import type { ServerContext, ZodApp } from '../server-context.js';
 import { registerDensityRoute } from './density.js';
 import { registerPlayerMeRoute } from './player-me.js';
@@ -98,7 +98,7 @@ export function registerWebRoutes(app: ZodApp, ctx: ServerContext, options: WebR
         tags: ['web'],
         summary: 'The web client page (docs/web-client.md)',
         description: 'From web/dist/ (built by `npm run build`). Not rate limited.',
-        response: { 200: replyOf('The page', FileContent, 'text/html'), ...errorReplies(NOT_BUILT) },
+        response: { 200: replyOf('The page', FileContent, 'text/html'), ...errorReplies(NOT_BUILT, SHED) },
       },
     },
     async (_request, reply) => send('index.html', reply),
@@ -132,7 +132,7 @@ export function registerWebRoutes(app: ZodApp, ctx: ServerContext, options: WebR
             description: 'The file, by its extension',
             content: { 'text/javascript': { schema: FileContent }, 'text/css': { schema: FileContent }, 'application/json': { schema: FileContent } },
           },
-          ...errorReplies(NOT_BUILT),
+          ...errorReplies(NOT_BUILT, SHED),
         },
       },
     },
@@ -153,7 +153,7 @@ export function registerWebRoutes(app: ZodApp, ctx: ServerContext, options: WebR
       tags: ['web'],
       summary: what,
       description: 'For pages on any origin (Access-Control-Allow-Origin: *, whatever CORS_ORIGINS says); client-sdk/README.md, "In a browser". Not rate limited.',
-      response: { 200: replyOf(what, FileContent, type), ...errorReplies(NOT_BUILT) },
+      response: { 200: replyOf(what, FileContent, type), ...errorReplies(NOT_BUILT, SHED) },
     };
     app.get(`/sdk/${file}`, { config: { rateLimit: false }, schema }, async (_request, reply) => {
       // Pages on other origins load it with <script type="module"> or import(), which

@@ -1,7 +1,7 @@
 /** `GET /world`: the shape, rule and state of the world. */
 import { z } from 'zod';
 import { CHUNK_SIZE, TOPOLOGIES } from '@lifemmo/shared';
-import { LIMITED, errorReplies, replyOf } from '../schemas.js';
+import { LIMITED, SHED, errorReplies, replyOf } from '../schemas.js';
 import type { ServerContext, ZodApp } from '../server-context.js';
 
 const WorldReply = z
@@ -16,6 +16,8 @@ const WorldReply = z
     population: z.int().describe('Live cells'),
     tickMs: z.int().describe('Target time between generations, ms'),
     paused: z.boolean(),
+    lagMs: z.int().describe('How far the tick runs behind its schedule now, ms: 0 when the world keeps its tick rate (and while paused)'),
+    ticksPerSecond: z.number().describe('Ticks per second the world managed over the last few seconds (1000 / tickMs when it keeps up)'),
   })
   .meta({ id: 'World' });
 
@@ -28,8 +30,8 @@ export function registerWorldRoutes(app: ZodApp, ctx: ServerContext): void {
         operationId: 'getWorld',
         tags: ['world'],
         summary: 'World shape and state',
-        description: "From the sim's latest summary: answers even while the sim is busy or out of reach (then with the last state seen).",
-        response: { 200: replyOf('The world', WorldReply), ...errorReplies(LIMITED) },
+        description: "From the sim's latest summary: answers even while the sim is busy or out of reach (then with the last state seen). A world too busy for its tick rate shows here: `lagMs` grows and `ticksPerSecond` falls below 1000 / `tickMs`.",
+        response: { 200: replyOf('The world', WorldReply), ...errorReplies(LIMITED, SHED) },
       },
     },
     async () => {
@@ -47,6 +49,8 @@ export function registerWorldRoutes(app: ZodApp, ctx: ServerContext): void {
         population: sim.population,
         tickMs: sim.tickMs,
         paused: sim.paused,
+        lagMs: Math.round(sim.lagMs),
+        ticksPerSecond: Math.round(sim.ticksPerSecond * 100) / 100,
       };
     },
   );

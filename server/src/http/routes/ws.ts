@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { LifeError, WS_PATH } from '@lifemmo/shared';
-import { LIMITED, errorReplies } from '../schemas.js';
+import { LIMITED, SHED, errorReplies } from '../schemas.js';
 import type { ZodApp } from '../server-context.js';
 
 /** Register `GET /ws` for requests without a WebSocket upgrade. */
@@ -28,7 +28,7 @@ export function registerWsRoute(app: ZodApp): void {
         querystring: z.object({ token: z.string().optional().describe("A player's bearer token (prefer the hello message's token)") }),
         response: {
           101: z.null().describe('Switching Protocols: the connection is a WebSocket speaking docs/protocol.md'),
-          ...errorReplies(['WS_UPGRADE_REQUIRED'], LIMITED),
+          ...errorReplies(['WS_UPGRADE_REQUIRED'], LIMITED, SHED),
           503: z.null().describe('The server is shutting down: the upgrade is refused with a bare 503 (no body)'),
         },
       },
