@@ -3,7 +3,7 @@
  * date, the machine, Node's version and the exact command.
  *
  *   npm run bench                      # every section
- *   npm run bench -- --only engine     # some sections (comma-separated): engine, rest, ws, bots, busy, cluster
+ *   npm run bench -- --only engine     # some sections (comma-separated): engine, rest, ws, bots, busy, cluster, soak, slow-client
  *   npm run bench -- --runs 5 --quick  # more runs; --quick skips the 1M-candidate runs
  *
  * With --only, the other sections already in docs/benchmarks.md are kept.
@@ -13,6 +13,9 @@
  *   BENCH_LOAD_NODE_FLAGS    extra node flags of the WebSocket load generator, e.g. --cpu-prof
  *   BENCH_WS_CLIENTS         client counts of the WebSocket section (default 1000,5000)
  *   BENCH_WS_CLIENT=ws       the WebSocket load generator's clients use `ws` instead of bench/ws-raw-client.ts
+ *   SOAK_SECONDS             length of the soak, s (default 600; 60 with --quick), e.g. SOAK_SECONDS=60 for a smoke run
+ *   SOAK_BOTS                bots of the soak (default: bench/soak.ts's SOAK_DEFAULT_BOTS, measured)
+ *   SLOW_CLIENT_STALLS       stall lengths of the slow-client section, s (default 10,30)
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -42,6 +45,8 @@ const sections: Array<[string, string, () => Promise<SectionRunner | null>]> = [
   ['bots', 'Bots (load generator cost)', async () => loadOptional('./bots.js', 'runBotsBench')],
   ['busy', 'A world too busy for its tick rate: does the server still answer?', async () => loadOptional('./busy.js', 'runBusyBench')],
   ['cluster', 'Cluster: nats-server, one sim, two gateways', async () => loadOptional('./cluster.js', 'runClusterBench')],
+  ['soak', 'Soak: bots placing for ten minutes', async () => loadOptional('./soak.js', 'runSoakBench')],
+  ['slow-client', 'Slow client: a stalled reader resumes', async () => loadOptional('./slow-client.js', 'runSlowClientBench')],
 ];
 
 async function loadOptional(path: string, name: string): Promise<SectionRunner | null> {
