@@ -18,7 +18,7 @@
  * - Errors by cause: the bots' (failed joins, refused connections, closes, timeouts), the
  *   probes' and the metric scrapes' failures, and the server exiting.
  *
- * SOAK_BOTS picks the bot count; its default, SOAK_DEFAULT_BOTS, is the largest count measured
+ * SOAK_BOTS picks the bot count (SOAK_PLACE_RATE the bots' placements per second); its default, SOAK_DEFAULT_BOTS, is the largest count measured
  * on the benchmark machine with a tick-to-client p99 within TARGET_P99_MS.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -42,6 +42,12 @@ const SAMPLE_MS = 5000;
 const PROBE_EVERY_MS = 1000;
 /** The part of the run left out of the slope: joining, the world filling up, the JIT. */
 const WARMUP_FRACTION = 0.2;
+/**
+ * The world counts as steady when its population changed by less than this factor over the
+ * measured window. Memory follows the world's size (live chunks, candidates, frames), so
+ * when the world grows a memory slope is its growth as much as any leak, and no verdict is given.
+ */
+const STEADY_POPULATION_FACTOR = 1.25;
 const ADMIN_TOKEN = 'bench-soak-admin-token-0123456789';
 const MB = 2 ** 20;
 
@@ -87,6 +93,8 @@ function count(errors: Record<string, number>, cause: string, n = 1): void {
 export async function runSoakBench(options: { runs?: number; quick?: boolean } = {}): Promise<string> {
   const seconds = Number(process.env.SOAK_SECONDS ?? (options.quick ? 60 : 600));
   const bots = Number(process.env.SOAK_BOTS ?? SOAK_DEFAULT_BOTS);
+  // The bots' default (1/s) unless SOAK_PLACE_RATE says otherwise, e.g. to study a world that stays steady.
+  const placeRate = process.env.SOAK_PLACE_RATE;
   if (!(seconds >= 10) || !Number.isInteger(bots) || bots < 1) throw new Error('SOAK_SECONDS must be >= 10 and SOAK_BOTS a positive integer');
   const dataDir = await mkdtemp(join(tmpdir(), 'lifemmo-soak-bench-'));
   // The defaults, with the admin routes on: the bots create their players through
@@ -123,7 +131,7 @@ export async function runSoakBench(options: { runs?: number; quick?: boolean } =
       }
     };
     // The command's own parsing, so the bots get exactly its defaults (rate, viewport, ramp, threads); null only for --help.
-    const options = parseBotsArgs(['--url', url, '--bots', String(bots), '--duration', String(seconds), '--admin-token', ADMIN_TOKEN, '--quiet'])!;
+    const options = parseBotsArgs(['--url', url, '--bots', String(bots), '--duration', String(seconds), '--admin-token', ADMIN_TOKEN, '--quiet', ...(placeRate === undefined ? [] : ['--place-rate', placeRate])])!;
     console.log(`  soak: ${bots} bots placing ${options.placeRate}/s for ${seconds} s against ${url}`);
     result = await runBots(options, {
       onSecond(elapsed, connected, window) {
@@ -163,6 +171,8 @@ export async function runSoakBench(options: { runs?: number; quick?: boolean } =
   const warmupS = seconds * WARMUP_FRACTION;
   const measured = samples.filter((s) => s.t >= warmupS);
   if (measured.length < 3) throw new Error(`soak: only ${measured.length} /metrics samples after the warm-up`);
+  const growthFactor = Math.max(measured.at(-1)!.population, 1) / Math.max(measured[0]!.population, 1);
+  const steady = growthFactor < STEADY_POPULATION_FACTOR && growthFactor > 1 / STEADY_POPULATION_FACTOR;
   const rss = trend(measured, (s) => s.rss);
   const heap = trend(measured, (s) => s.heap);
   const first = measured[0]!;
@@ -180,16 +190,21 @@ export async function runSoakBench(options: { runs?: number; quick?: boolean } =
 
   const w = result.server.world;
   const memoryRow = (label: string, t: Trend) =>
-    `| ${label} | ${fmt(t.first)} → ${fmt(t.last)} | ${fmt(t.fit.slope, 2)} ± ${fmt(2 * t.fit.slopeSe, 2)} | ${fmt(t.fit.slope * 60)} | ${fmt(t.growth, 1)} | ${fmt(t.noise, 1)} | ${t.flat ? 'flat' : t.growth > 0 ? '**growing**' : 'falling'} |`;
+    `| ${label} | ${fmt(t.first)} → ${fmt(t.last)} | ${fmt(t.fit.slope, 2)} ± ${fmt(2 * t.fit.slopeSe, 2)} | ${fmt(t.fit.slope * 60)} | ${fmt(t.growth, 1)} | ${fmt(t.noise, 1)} | ${!steady ? 'no verdict: the world was not steady' : t.flat ? 'flat' : t.growth > 0 ? '**growing**' : 'falling'} |`;
   const met = (ok: boolean, text: string) => (ok ? `met (${text})` : `**missed** (${text})`);
+  const memoryVerdict = steady
+    ? `RSS ${met(rss.flat, `${fmt(rss.growth, 1)} MB fitted growth against ${fmt(rss.noise, 1)} MB of noise`)}; heap ${met(heap.flat, `${fmt(heap.growth, 1)} MB against ${fmt(heap.noise, 1)} MB`)}`
+    : `**not judged**: the population went from ${fmt(first.population)} to ${fmt(last.population)} (x${fmt(growthFactor, 2)}) over the measured window, ` +
+      `so the world's own growth is in the slopes (RSS ${fmt(rss.growth, 1)} MB, heap ${fmt(heap.growth, 1)} MB); a steady world is one whose population changes by less than x${STEADY_POPULATION_FACTOR}`;
   return [
     `The real server entry point in a child process with its defaults (standalone: the sim on a worker thread; ${w.width}x${w.height} ${w.topology}, ${w.rule}, ${fmt(1000 / w.tickMs)} ticks/s, ` +
       `simulated cell I/O, file store), the admin routes on so the bots create their players through POST /admin/players. ` +
-      `${fmt(bots)} bots (client-sdk/src/bots, in the benchmark process: they share the machine's cores with the server) placing one small pattern ` +
-      `per bot per second (the default) with 256x256 viewports, for ${seconds} s. The server's /metrics every ${SAMPLE_MS / 1000} s, ` +
+      `${fmt(bots)} bots (client-sdk/src/bots, in the benchmark process: they share the machine's cores with the server) placing a small pattern ` +
+      `(glider, blinker, block, R-pentomino or beehive) ${result.options.placeRate} time(s) per bot per second${placeRate === undefined ? ' (the default)' : ''} with ` +
+      `${result.options.viewport.w}x${result.options.viewport.h} viewports, for ${seconds} s. The server's /metrics every ${SAMPLE_MS / 1000} s, ` +
       `\`GET /health\` every ${PROBE_EVERY_MS / 1000} s. Memory slopes are fitted after a ${fmt(warmupS)} s warm-up (the first ` +
       `${WARMUP_FRACTION * 100}% of the run) over ${measured.length} samples. One run, whatever --runs: the soak is long enough to be its own repeat. ` +
-      `SOAK_SECONDS and SOAK_BOTS change the length and the bot count.`,
+      `SOAK_SECONDS, SOAK_BOTS and SOAK_PLACE_RATE change the length, the bot count and the placement rate.`,
     '',
     '| bots joined | placements sent / ok / refused | tick→client p50 / p99 / max (ms) | worst one-second p99 after warm-up (ms) | ticks/s | tick duration p99 (ms) | population after warm-up → end | errors |',
     '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -206,7 +221,7 @@ export async function runSoakBench(options: { runs?: number; quick?: boolean } =
     '',
     'Targets (issue 16):',
     `- tick-to-client p99 <= ${TARGET_P99_MS} ms with ${fmt(bots)} bots placing: ${met(p99 <= TARGET_P99_MS, p99 <= TARGET_P99_MS ? `${fmt(p99, 1)} ms` : `${fmt(p99, 1)} ms, over by ${fmt(p99 - TARGET_P99_MS, 1)} ms`)};`,
-    `- memory flat within noise after warm-up: RSS ${met(rss.flat, `${fmt(rss.growth, 1)} MB fitted growth against ${fmt(rss.noise, 1)} MB of noise`)}; heap ${met(heap.flat, `${fmt(heap.growth, 1)} MB against ${fmt(heap.noise, 1)} MB`)};`,
+    `- memory flat within noise after warm-up: ${memoryVerdict};`,
     `- errors 0: ${met(errorTotal === 0, `${fmt(errorTotal)}`)};`,
     `- \`/health\` answered every probe within 1 s: ${met(probesSlow === 0, probesSlow === 0 ? `max ${fmt(probeMax)} ms` : `${fmt(probesSlow)} of ${fmt(probes.probes)} probes not answered within 1 s, max ${fmt(probeMax)} ms`)}.`,
     '',
