@@ -34,7 +34,7 @@ import { fmt, linearFit, percentile, type LinearFit } from './stats.js';
 import { histogramQuantile, metric } from './ws.js';
 
 /** Bots of the soak when SOAK_BOTS is not set: see the module comment. */
-export const SOAK_DEFAULT_BOTS = 1000;
+export const SOAK_DEFAULT_BOTS = 250;
 /** The targets. */
 const TARGET_P99_MS = 100;
 const TARGET_PROBE_MS = 1000;
