@@ -45,7 +45,7 @@ const sections: Array<[string, string, () => Promise<SectionRunner | null>]> = [
   ['bots', 'Bots (load generator cost)', async () => loadOptional('./bots.js', 'runBotsBench')],
   ['busy', 'A world too busy for its tick rate: does the server still answer?', async () => loadOptional('./busy.js', 'runBusyBench')],
   ['cluster', 'Cluster: nats-server, one sim, two gateways', async () => loadOptional('./cluster.js', 'runClusterBench')],
-  ['soak', 'Soak: bots placing for ten minutes', async () => loadOptional('./soak.js', 'runSoakBench')],
+  ['soak', 'Soak: bots placing, memory and /health over time', async () => loadOptional('./soak.js', 'runSoakBench')],
   ['slow-client', 'Slow client: a stalled reader resumes', async () => loadOptional('./slow-client.js', 'runSlowClientBench')],
 ];
 
