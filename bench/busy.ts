@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SINGLE_THREAD_COMMIT, singleThreadRoot, startServerProcess } from './child.js';
+import { PROBE_TIMEOUT_MS, probesOver, startHealthProbes } from './health-probe.js';
 import { median } from './stats.js';
 
 const WORLD = 2048;
@@ -20,8 +21,6 @@ const DENSITY = 0.25;
 const BLOCK = 256;
 const PROBE_EVERY_MS = 100;
 const MEASURE_S = 20;
-/** Probes still waiting after this long count as unanswered (and as > 1 s). */
-const PROBE_TIMEOUT_MS = 10_000;
 const ADMIN_TOKEN = 'bench-admin-token-0123456789';
 const TARGET_P99_MS = 250;
 const TARGET_MAX_MS = 1000;
@@ -79,36 +78,21 @@ async function runOnce(root: string | undefined, seed: number): Promise<Figures>
     const generationAt = async () => ((await (await fetch(`${url}/world`)).json()) as { generation: number }).generation;
     const g0 = await generationAt();
     const started = performance.now();
-    const latencies: number[] = [];
-    let probes = 0;
-    const pending: Array<Promise<void>> = [];
-    // Probes go out on a fixed schedule whether or not the previous one was answered, as
-    // an orchestrator's would.
-    while (performance.now() - started < MEASURE_S * 1000) {
-      probes++;
-      const sent = performance.now();
-      pending.push(
-        fetch(`${url}/health`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) }).then(
-          async (r) => {
-            await r.text();
-            if (r.ok) latencies.push(performance.now() - sent);
-          },
-          () => undefined,
-        ),
-      );
-      await new Promise((r) => setTimeout(r, PROBE_EVERY_MS));
-    }
+    const prober = startHealthProbes(url, PROBE_EVERY_MS);
+    // The measured window itself: probes go out on their own schedule meanwhile.
+    await new Promise((r) => setTimeout(r, MEASURE_S * 1000));
     const seconds = (performance.now() - started) / 1000;
-    await Promise.all(pending);
+    const probed = await prober.stop();
     const g1 = await generationAt();
+    const latencies = probed.latencies;
     const sorted = [...latencies].sort((a, b) => a - b);
     return {
-      probes,
+      probes: probed.probes,
       answered: latencies.length,
       p50: quantile(sorted, 0.5),
       p99: quantile(sorted, 0.99),
       max: sorted.at(-1) ?? NaN,
-      overOneSecond: probes - latencies.filter((l) => l <= TARGET_MAX_MS).length,
+      overOneSecond: probesOver(probed, TARGET_MAX_MS),
       ticksPerSecond: (g1 - g0) / seconds,
     };
   } finally {

@@ -16,8 +16,6 @@ import { startNats } from '../test/support/nats-server.js';
 import { startServerProcess, type ServerProcess } from './child.js';
 import { median } from './stats.js';
 import {
-  RESEED_MS,
-  RESEED_SIDE,
   TICK_MS,
   WORLD,
   admin,
@@ -27,9 +25,8 @@ import {
   f,
   histogramQuantile,
   metric,
-  place,
   procSample,
-  soupCells,
+  seedBusyWorld,
   type Drive,
 } from './ws.js';
 
@@ -105,19 +102,10 @@ interface Figures {
 async function runOnce(deploy: (dataDir: string) => Promise<Deployment>, seed: number, loadScript: string): Promise<Figures> {
   const dataDir = await mkdtemp(join(tmpdir(), 'lifemmo-cluster-bench-'));
   const d = await deploy(dataDir);
-  let reseed: NodeJS.Timeout | undefined;
+  let busy: { stop(): void } | undefined;
   try {
     const url = d.urls[0]!;
-    const created = await fetch(`${url}/players`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"bench"}' });
-    const { token } = (await created.json()) as { token: string };
-    let s = seed;
-    const random = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296);
-    await admin(url, 'pause');
-    for (let y = 0; y < WORLD; y += 256) for (let x = 0; x < WORLD; x += 256) await place(url, token, soupCells(random, x, y, 256));
-    await admin(url, 'resume');
-    reseed = setInterval(() => {
-      void place(url, token, soupCells(random, Math.floor(random() * WORLD), Math.floor(random() * WORLD), RESEED_SIDE)).catch(() => undefined);
-    }, RESEED_MS);
+    busy = await seedBusyWorld(url, seed);
     await new Promise((r) => setTimeout(r, 2000));
     await admin(url, 'pause');
 
@@ -177,7 +165,7 @@ async function runOnce(deploy: (dataDir: string) => Promise<Deployment>, seed: n
       natsCpu: d.natsPid === null ? NaN : ((other.nats.t1 - other.nats.t0) / other.seconds) * 100,
     };
   } finally {
-    if (reseed) clearInterval(reseed);
+    busy?.stop();
     await d.stop();
     await rm(dataDir, { recursive: true, force: true });
   }

@@ -3,7 +3,7 @@
  * date, the machine, Node's version and the exact command.
  *
  *   npm run bench                      # every section
- *   npm run bench -- --only engine     # some sections (comma-separated): engine, rest, ws, bots, busy, cluster, overload
+ *   npm run bench -- --only engine     # some sections (comma-separated): engine, rest, ws, bots, busy, cluster, overload, soak, slow-client
  *   npm run bench -- --runs 5 --quick  # more runs; --quick skips the 1M-candidate runs
  *
  * With --only, the other sections already in docs/benchmarks.md are kept.
@@ -15,6 +15,9 @@
  *   BENCH_WS_CLIENT=ws       the WebSocket load generator's clients use `ws` instead of bench/ws-raw-client.ts
  *   BENCH_OVERLOAD_S, BENCH_OVERLOAD_BOTS, BENCH_OVERLOAD_HTTP_CONNECTIONS
  *                            the overload section's flood (default 120 s, 1500 bots, 50 connections; bench/overload.ts)
+ *   SOAK_SECONDS             length of the soak, s (default 600; 60 with --quick), e.g. SOAK_SECONDS=60 for a smoke run
+ *   SOAK_BOTS                bots of the soak (default: bench/soak.ts's SOAK_DEFAULT_BOTS, measured)
+ *   SLOW_CLIENT_STALLS       stall lengths of the slow-client section, s (default 10,30)
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -45,6 +48,8 @@ const sections: Array<[string, string, () => Promise<SectionRunner | null>]> = [
   ['busy', 'A world too busy for its tick rate: does the server still answer?', async () => loadOptional('./busy.js', 'runBusyBench')],
   ['cluster', 'Cluster: nats-server, one sim, two gateways', async () => loadOptional('./cluster.js', 'runClusterBench')],
   ['overload', 'Overload: a flood past what the server can do', async () => loadOptional('./overload.js', 'runOverloadBench')],
+  ['soak', 'Soak: bots placing, memory and /health over time', async () => loadOptional('./soak.js', 'runSoakBench')],
+  ['slow-client', 'Slow client: a stalled reader resumes', async () => loadOptional('./slow-client.js', 'runSlowClientBench')],
 ];
 
 async function loadOptional(path: string, name: string): Promise<SectionRunner | null> {

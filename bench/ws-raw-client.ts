@@ -38,7 +38,8 @@ export interface RawWsHandlers {
   open(): void;
   /** A binary message of `length` bytes; `bytes` holds at least its first `prefix` bytes (fewer only if the message is shorter) from `offset`. */
   binary(bytes: Buffer, offset: number, length: number): void;
-  close(): void;
+  /** The connection ended: `code` is the close frame's status code, absent when the socket ended without one. */
+  close(code?: number): void;
   error(err: Error): void;
 }
 
@@ -81,6 +82,24 @@ export class RawWsClient {
   /** Send a text message (masked, as clients must). */
   sendText(text: string): void {
     this.sendFrame(OP_TEXT, Buffer.from(text, 'utf8'));
+  }
+
+  /**
+   * Stop reading from the socket (the kernel's buffers then fill, as with a stalled
+   * client); frames already read were reported. `resumeReading` reads on.
+   */
+  pauseReading(): void {
+    this.socket.pause();
+  }
+
+  /** Read again after `pauseReading`. */
+  resumeReading(): void {
+    this.socket.resume();
+  }
+
+  /** The local TCP port of the connection (undefined before it is connected): names its socket in /proc/net/tcp. */
+  get localPort(): number | undefined {
+    return this.socket.localPort;
   }
 
   /** Drop the connection at once. */
@@ -181,7 +200,8 @@ export class RawWsClient {
         this.sendFrame(OP_CLOSE, Buffer.from(bytes.subarray(payloadAt, payloadAt + Math.min(length, 2))));
         this.closed = true;
         this.socket.end();
-        this.handlers.close();
+        // 1005: "no status code present" (RFC 6455, 7.1.5).
+        this.handlers.close(length >= 2 ? bytes.readUInt16BE(payloadAt) : 1005);
         break;
       case OP_TEXT:
       case OP_PONG:

@@ -151,6 +151,31 @@ export async function admin(url: string, action: 'pause' | 'resume'): Promise<vo
   if (!reply.ok) throw new Error(`admin ${action}: ${reply.status}`);
 }
 
+/**
+ * Make the benchmark world busy: create a player, seed the whole WORLD x WORLD torus with a
+ * DENSITY soup while paused (a running world grows into the next block before it is placed),
+ * resume, and place a RESEED_SIDE patch at a random place every RESEED_MS to keep it active.
+ * `stop()` ends the re-seeding. `url`: a server with benchServerEnv's limits.
+ */
+export async function seedBusyWorld(url: string, seed: number): Promise<{ stop(): void }> {
+  const created = await fetch(`${url}/players`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"bench"}' });
+  const { token } = (await created.json()) as { token: string };
+  let s = seed;
+  const random = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296);
+  await admin(url, 'pause');
+  for (let y = 0; y < WORLD; y += 256) {
+    for (let x = 0; x < WORLD; x += 256) {
+      const status = await place(url, token, soupCells(random, x, y, 256));
+      if (status !== 202) throw new Error(`seeding the world at (${x}, ${y}): POST /cells answered ${status}`);
+    }
+  }
+  await admin(url, 'resume');
+  const reseed = setInterval(() => {
+    void place(url, token, soupCells(random, Math.floor(random() * WORLD), Math.floor(random() * WORLD), RESEED_SIDE)).catch(() => undefined);
+  }, RESEED_MS);
+  return { stop: () => clearInterval(reseed) };
+}
+
 /** Sum of the samples of a Prometheus metric (all label sets). */
 export function metric(text: string, name: string): number {
   let sum = 0;
@@ -203,31 +228,9 @@ async function runOnce(clients: number, seed: number, loadScript: string, root?:
   const dataDir = await mkdtemp(join(tmpdir(), 'lifemmo-ws-bench-'));
   const server = await startServer(dataDir, root);
   const url = server.url;
-  let reseed: NodeJS.Timeout | undefined;
+  let busy: { stop(): void } | undefined;
   try {
-    const created = await fetch(`${url}/players`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'bench' }),
-    });
-    const { token } = (await created.json()) as { token: string };
-    let s = seed;
-    const random = () => {
-      s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-      return s / 4294967296;
-    };
-    // Seed while paused: a running world grows into the next block before it is placed.
-    await admin(url, 'pause');
-    for (let y = 0; y < WORLD; y += 256) {
-      for (let x = 0; x < WORLD; x += 256) {
-        const status = await place(url, token, soupCells(random, x, y, 256));
-        if (status !== 202) throw new Error(`seeding the world at (${x}, ${y}): POST /cells answered ${status}`);
-      }
-    }
-    await admin(url, 'resume');
-    reseed = setInterval(() => {
-      void place(url, token, soupCells(random, Math.floor(random() * WORLD), Math.floor(random() * WORLD), RESEED_SIDE)).catch(() => undefined);
-    }, RESEED_MS);
+    busy = await seedBusyWorld(url, seed);
     await new Promise((r) => setTimeout(r, 2000));
     const pid = server.child.pid!;
     const idle = procSample(pid);
@@ -271,7 +274,7 @@ async function runOnce(clients: number, seed: number, loadScript: string, root?:
       resyncs: metric(metricsAfter, 'lifemmo_ws_slow_client_resyncs_total'),
     };
   } finally {
-    if (reseed) clearInterval(reseed);
+    busy?.stop();
     await server.stop();
     await rm(dataDir, { recursive: true, force: true });
   }

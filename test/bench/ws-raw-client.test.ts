@@ -4,7 +4,9 @@ import { createHash } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { tcpQueues } from '../../bench/tcp-queues.js';
 import { RawWsClient, type RawWsHandlers } from '../../bench/ws-raw-client.js';
+import { waitFor } from '../support/wait.js';
 
 interface Seen {
   opened: boolean;
@@ -159,6 +161,47 @@ describe('RawWsClient (bench load generator)', () => {
       { prefix: Array.from(pattern(20, 5)), length: 300 },
       { prefix: Array.from(pattern(3, 6)), length: 3 },
     ]);
+  });
+
+  it('stalls while paused (bytes wait in the kernel), reads them all on resume, and reports the close code', async () => {
+    const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    closers.push(
+      () =>
+        new Promise((resolve) => {
+          for (const ws of server.clients) ws.terminate();
+          server.close(() => resolve());
+        }),
+    );
+    await new Promise((resolve) => server.once('listening', resolve));
+    const port = (server.address() as { port: number }).port;
+    let peer: WebSocket | undefined;
+    server.on('connection', (ws) => (peer = ws));
+    const lengths: number[] = [];
+    let closeCode: number | undefined;
+    let opened = false;
+    const client = new RawWsClient(`ws://127.0.0.1:${port}/ws`, 20, {
+      open: () => (opened = true),
+      binary: (_bytes, _at, length) => lengths.push(length),
+      close: (code) => (closeCode = code),
+      error: (err) => {
+        throw err;
+      },
+    });
+    closers.push(async () => client.terminate());
+    await waitFor(() => opened && peer !== undefined, 'the connection');
+
+    client.pauseReading();
+    for (let i = 0; i < 10; i++) peer!.send(pattern(10_000, i));
+    // Everything sent is in the client's receive queue, and nothing was reported.
+    await waitFor(() => (tcpQueues(client.localPort!, port)?.receiveQueue ?? 0) >= 100_000, 'the bytes in the kernel');
+    expect(lengths).toEqual([]);
+
+    client.resumeReading();
+    await waitFor(() => lengths.length === 10, 'ten messages after resuming');
+    expect(lengths).toEqual(new Array(10).fill(10_000));
+    peer!.close(4005, 'LIFE_ERR_WS_HEARTBEAT_MISSED');
+    await waitFor(() => closeCode !== undefined, 'the close');
+    expect(closeCode).toBe(4005);
   });
 
   it('reports a refused upgrade as an error', async () => {
