@@ -51,5 +51,10 @@ describe('GET /leaderboard', () => {
     expect(me.status).toBe(200);
     expect(me.body).toMatchObject({ id: dan.id, population: 3, births: 6 });
     expect((await call(server, 'GET', '/players/me', { token: eve.token })).body).toMatchObject({ population: 0, births: 0 });
+
+    // A reset empties the world and the counts (not the count of a generation read before it).
+    expect((await admin(server, 'reset', {})).status).toBe(200);
+    expect((await call(server, 'GET', '/players/me', { token: dan.token })).body).toMatchObject({ population: 0, births: 0 });
+    expect((await call(server, 'GET', '/leaderboard')).body.players).toEqual([]);
   });
 });
