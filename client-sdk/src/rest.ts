@@ -33,7 +33,8 @@ export interface WorldInfo {
 /** Reply of GET /leaderboard. */
 export interface Leaderboard {
   readonly generation: number;
-  readonly players: ReadonlyArray<{ id: number; name: string; color: string; population: number }>;
+  /** `births`: cells born by the rule that took the player as owner (docs/api.md). */
+  readonly players: ReadonlyArray<{ id: number; name: string; color: string; population: number; births: number }>;
 }
 
 /** Reply of GET /cells: [x, y, owner] in world coordinates. */

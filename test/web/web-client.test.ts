@@ -245,9 +245,15 @@ describe('in the browser', () => {
     const page = await openPage();
     await screenshotOnFailure('spectator', () => [page], async () => {
       await waitConnected(page, false);
-      expect(await page.getAttribute('[data-tool="pan"]', 'aria-pressed')).toBe('true');
+      // A wide screen with a mouse: the whole panel, no drawer button, the help of the mouse and keys.
+      expect(await page.evaluate(() => window.lifemmo!.layout)).toMatchObject({ compact: false, input: 'mouse' });
+      expect(await page.isVisible('#drawer-toggle')).toBe(false);
+      expect(await page.isVisible('#leaderboard')).toBe(true);
+      expect(await page.isVisible('footer .help-mouse')).toBe(true);
+      expect(await page.isVisible('footer .help-touch')).toBe(false);
+      expect(await page.getAttribute('#tools [data-tool="pan"]', 'aria-pressed')).toBe('true');
       await page.keyboard.press('2'); // the glider, and with it the Place tool
-      expect(await page.getAttribute('[data-tool="place"]', 'aria-pressed')).toBe('true');
+      expect(await page.getAttribute('#tools [data-tool="place"]', 'aria-pressed')).toBe('true');
       await clickCell(page, 70, 85);
       await expect.poll(() => page.evaluate(() => window.lifemmo!.messages.join('\n'))).toContain('Join with a name');
       expect(await serverCells({ x: 60, y: 75, w: 20, h: 20 })).toEqual([]);

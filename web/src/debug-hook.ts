@@ -29,6 +29,10 @@ export interface DebugView {
   readonly frames: number;
   /** Messages shown to the user (toasts), oldest first, at most 50. */
   readonly messages: readonly string[];
+  /** The "Your cells" section: samples kept, the last live cells and births credited (null before one), births within the window. */
+  readonly glance: { readonly samples: number; readonly cells: number | null; readonly births: number | null; readonly birthsInWindow: number };
+  /** Compact (small screen) layout, drawer open, input the page adapts to. */
+  readonly layout: { readonly compact: boolean; readonly drawer: boolean; readonly input: 'touch' | 'mouse' };
   /** Live cells of the replica as [x, y, owner], only those in `rect` when given (a copy). */
   cells(rect?: Rect): Array<[number, number, number]>;
   /** CSS-pixel position (relative to the canvas) of the top-left corner of cell (x, y); null before the camera exists. */

@@ -16,6 +16,10 @@ export interface Me {
   readonly id: number;
   readonly name: string;
   readonly color: string;
+  /** Live cells the player owns. */
+  readonly population: number;
+  /** Cells born by the rule that took the player as owner (a running count; docs/api.md). */
+  readonly births: number;
   readonly budget: BudgetReading;
 }
 

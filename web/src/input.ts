@@ -6,10 +6,14 @@
  * - arrows / WASD: pan by an eighth of the view;
  * - with the Place tool: click places the selected pattern; with the Cell pattern a drag
  *   paints a stroke of cells, sent as one placement when the button is released;
- * - `R`: rotate the pattern; `Esc`: back to single cells; `1`-`5`: pick a pattern.
+ * - `R`: rotate the pattern; `Esc`: back to single cells; `1`-`5`: pick a pattern;
+ * - touch (touch.ts): one finger pans, two pinch to zoom; with the Place tool a tap places
+ *   the pattern, and a long press places it too, or with the Cell pattern starts a
+ *   stroke that the finger paints until it lifts.
  *
  * The module turns events into intents (camera changes, hover, place); main.ts acts on them.
  */
+import { LONG_PRESS_MS, TouchGestures, type TouchIntent } from './touch.js';
 
 /** What the controls ask for. */
 export interface InputHandlers {
@@ -38,13 +42,79 @@ const CLICK_SLOP_PX = 4;
 export function attachInput(canvas: HTMLCanvasElement, h: InputHandlers): () => void {
   let spaceHeld = false;
   let drag: { kind: 'pan' | 'stroke' | 'click'; id: number; x: number; y: number; moved: boolean } | null = null;
+  const touches = new TouchGestures();
+  let holdTimer: ReturnType<typeof setTimeout> | null = null;
+  /** A touch hold is painting a stroke (Cell pattern). */
+  let touchStroke = false;
 
   const local = (e: PointerEvent | WheelEvent): { px: number; py: number } => {
     const r = canvas.getBoundingClientRect();
     return { px: e.clientX - r.left, py: e.clientY - r.top };
   };
 
+  const disarmHold = (): void => {
+    if (holdTimer !== null) clearTimeout(holdTimer);
+    holdTimer = null;
+  };
+
+  /** Act on what a touch gesture asks for. */
+  const onTouch = (intents: TouchIntent[]): void => {
+    for (const i of intents) {
+      if (i.kind !== 'press') disarmHold();
+      switch (i.kind) {
+        case 'press':
+          if (h.mode().tool === 'place') h.hover(i);
+          disarmHold();
+          holdTimer = setTimeout(() => {
+            holdTimer = null;
+            onTouch(touches.hold());
+          }, LONG_PRESS_MS);
+          break;
+        case 'pan':
+          h.hover(null);
+          h.pan(i.dx, i.dy);
+          break;
+        case 'pinch':
+          h.hover(null);
+          h.pan(i.dx, i.dy);
+          h.zoom(i.factor, i.px, i.py);
+          break;
+        case 'tap':
+          if (h.mode().tool === 'place') h.click(i.px, i.py);
+          h.hover(null);
+          break;
+        case 'hold': {
+          const { tool, paints } = h.mode();
+          if (tool !== 'place') break;
+          if (paints) {
+            touchStroke = true;
+            canvas.dataset.dragging = 'stroke';
+            h.strokeStart(i.px, i.py);
+          } else {
+            h.click(i.px, i.py);
+          }
+          break;
+        }
+        case 'drag':
+          if (touchStroke) h.strokeMove(i.px, i.py);
+          else if (h.mode().tool === 'place') h.hover(i);
+          break;
+        case 'release':
+          if (touchStroke) h.strokeEnd(i.commit);
+          touchStroke = false;
+          delete canvas.dataset.dragging;
+          h.hover(null);
+          break;
+      }
+    }
+  };
+
   const onDown = (e: PointerEvent): void => {
+    if (e.pointerType === 'touch') {
+      onTouch(touches.down(e.pointerId, local(e)));
+      e.preventDefault();
+      return;
+    }
     if (drag !== null) return;
     const { px, py } = local(e);
     const { tool, paints } = h.mode();
@@ -59,6 +129,7 @@ export function attachInput(canvas: HTMLCanvasElement, h: InputHandlers): () => 
   };
 
   const onMove = (e: PointerEvent): void => {
+    if (e.pointerType === 'touch') return onTouch(touches.move(e.pointerId, local(e)));
     const { px, py } = local(e);
     h.hover({ px, py });
     if (drag === null || e.pointerId !== drag.id) return;
@@ -73,6 +144,7 @@ export function attachInput(canvas: HTMLCanvasElement, h: InputHandlers): () => 
   };
 
   const onUp = (e: PointerEvent): void => {
+    if (e.pointerType === 'touch') return onTouch(touches.up(e.pointerId, local(e), e.type === 'pointercancel'));
     if (drag === null || e.pointerId !== drag.id) return;
     const { px, py } = local(e);
     if (drag.kind === 'stroke') h.strokeEnd(e.type === 'pointerup');
@@ -134,6 +206,7 @@ export function attachInput(canvas: HTMLCanvasElement, h: InputHandlers): () => 
   window.addEventListener('keydown', onKey);
   window.addEventListener('keyup', onKeyUp);
   return () => {
+    disarmHold();
     canvas.removeEventListener('pointerdown', onDown);
     canvas.removeEventListener('pointermove', onMove);
     canvas.removeEventListener('pointerup', onUp);

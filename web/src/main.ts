@@ -15,7 +15,9 @@ import * as cam from './camera.js';
 import { OwnerColours } from './colours.js';
 import { installDebugHook } from './debug-hook.js';
 import { FeedError, POLL_MS, getDensity, getMe, getRanking } from './feeds.js';
+import { Glance } from './glance.js';
 import { attachInput } from './input.js';
+import { Layout } from './layout.js';
 import { Minimap } from './minimap.js';
 import { BUILT_IN, nextRotation, patternCells, placeAt } from './palette.js';
 import { Panel, type ConnectionView } from './panel.js';
@@ -33,6 +35,12 @@ const minimap = new Minimap(document.getElementById('minimap') as HTMLCanvasElem
 const session = new Session(localStorage);
 const meter = new RateMeter();
 const renderer = new Renderer(canvas, colours);
+const glance = new Glance();
+const layout = new Layout(() => {
+  // Compact or full: the minimap's size changes with it.
+  if (app.hello !== null) minimap.fit(app.hello.world, layout.minimapSide());
+  app.dirty = true;
+});
 
 /** Mutable state of the page, in one place. */
 const app = {
@@ -132,7 +140,7 @@ function onHello(hello: ServerHello): void {
   panel.setPlayer(app.player);
   renderer.resize();
   app.camera = app.camera === null ? cam.centred(hello.world, renderer.view) : cam.normalize(app.camera, hello.world, renderer.view);
-  minimap.fit(hello.world, 200);
+  minimap.fit(hello.world, layout.minimapSide());
   setTool(app.player === null ? 'pan' : 'place');
   app.dirty = true;
   void poll();
@@ -207,7 +215,10 @@ async function poll(): Promise<void> {
     if (changed) renderer.invalidateCells();
     panel.setLeaderboard(board.value, app.player?.id ?? null);
   }
-  if (me.status === 'fulfilled' && me.value !== null && app.player === player) app.budget = me.value.budget;
+  if (me.status === 'fulfilled' && me.value !== null && app.player === player) {
+    app.budget = me.value.budget;
+    glance.sample(performance.now(), me.value);
+  }
   if (me.status === 'rejected' && me.reason instanceof FeedError && me.reason.status === 401) app.budget = null;
   app.dirty = true;
   pollTimer = setTimeout(() => void poll(), POLL_MS);
@@ -339,7 +350,7 @@ function zoomBy(factor: number, px = renderer.view.width / 2, py = renderer.view
 function setTool(tool: 'pan' | 'place'): void {
   app.tool = tool;
   document.body.dataset.tool = tool;
-  for (const b of document.querySelectorAll<HTMLButtonElement>('[data-tool]')) b.setAttribute('aria-pressed', String(b.dataset.tool === tool));
+  for (const b of document.querySelectorAll<HTMLButtonElement>('button[data-tool]')) b.setAttribute('aria-pressed', String(b.dataset.tool === tool));
   app.dirty = true;
 }
 
@@ -380,7 +391,7 @@ function buildPalette(): void {
 
 function wireButtons(): void {
   const byId = (id: string) => document.getElementById(id)!;
-  for (const b of document.querySelectorAll<HTMLButtonElement>('[data-tool]')) {
+  for (const b of document.querySelectorAll<HTMLButtonElement>('button[data-tool]')) {
     b.addEventListener('click', () => setTool(b.dataset.tool === 'place' ? 'place' : 'pan'));
   }
   byId('rotate').addEventListener('click', rotate);
@@ -440,10 +451,11 @@ async function join(name: string): Promise<void> {
   } catch (err) {
     return panel.toast(`Could not join: ${(err as Error).message}`, 'error', 6000);
   }
-  panel.toast(`Welcome, ${app.player.name}! Click the world to place cells.`, 'success');
+  panel.toast(`Welcome, ${app.player.name}! ${layout.input === 'touch' ? 'Tap' : 'Click'} the world to place cells.`, 'success');
   panel.setPlayer(app.player);
   colours.set(app.player.id, app.player.color);
   app.budget = null;
+  glance.clear();
   await connect();
 }
 
@@ -452,6 +464,7 @@ function leave(): void {
   session.clear();
   app.player = null;
   app.budget = null;
+  glance.clear();
   panel.setPlayer(null);
   panel.setBudget(null, null);
   setTool('pan');
@@ -494,6 +507,7 @@ function refreshPanel(): void {
     tickRate: meter.rate(now),
     targetRate: app.hello === null ? 0 : 1000 / app.hello.tickMs,
   });
+  if (app.player !== null) glance.draw(now, app.player.color);
   if (app.player !== null && app.budget !== null && client !== null) {
     panel.setBudget(projectBudget(app.budget, Math.max(client.generation, app.budget.generation)), app.budget.capacity);
   } else {
@@ -538,6 +552,13 @@ installDebugHook({
   },
   get messages() {
     return [...panel.messages];
+  },
+  get glance() {
+    const last = glance.history.last;
+    return { samples: glance.history.samples.length, cells: last?.cells ?? null, births: last?.births ?? null, birthsInWindow: glance.history.birthsInWindow() };
+  },
+  get layout() {
+    return { compact: layout.compact, drawer: layout.drawerOpen, input: layout.input };
   },
   cells(rect) {
     return [...(app.client?.cells(rect) ?? [])].map(([x, y, o]): [number, number, number] => [x, y, o]);

@@ -11,7 +11,8 @@ export type ConnectionView = 'connecting' | 'open' | 'reconnecting' | 'closed' |
 /** A toast's kind: colours it. */
 export type ToastKind = 'info' | 'error' | 'success';
 
-function el<T extends HTMLElement>(id: string): T {
+/** The element of index.html with id `id`; throws when the page lacks it. */
+export function el<T extends HTMLElement>(id: string): T {
   const found = document.getElementById(id);
   if (found === null) throw new Error(`index.html has no #${id}`);
   return found as T;

@@ -13,6 +13,9 @@ import { CHUNK_CELLS } from '@lifemmo/shared';
 /** 32-bit words per chunk: 64 rows of 2 words. */
 export const CHUNK_WORDS = 128;
 
+/** Largest owner id: owners are stored in 16 bits (`Chunk.owners`). */
+export const MAX_OWNER = 65535;
+
 /** A chunk's state. Owned by the World; the engine mutates it only at commit. */
 export class Chunk {
   /** The current generation, as bits. */

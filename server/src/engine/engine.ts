@@ -4,13 +4,13 @@
  */
 import { DEFAULT_SHARD_CHUNKS, LifeError, type Geometry, type Rect, type Rule, type Topology } from '@lifemmo/shared';
 import { DEFAULT_CELL_LOGIC, createCellLogic, type CellLogicFactory, type CellLogicOptions } from './cell-logic/index.js';
+import { MAX_OWNER } from './chunk.js';
 import { PlacementQueue } from './intake.js';
 import { TickLoop, type PersistHook, type TickListener } from './tick-loop.js';
 import type { TickStats } from './types.js';
 import { World, forEachSetBit, type LiveCell, type SavedChunk } from './world.js';
 
-/** Largest owner id: owners are stored in 16 bits. */
-export const MAX_OWNER = 65535;
+export { MAX_OWNER } from './chunk.js';
 
 /** A world as saved: enough to rebuild it exactly. */
 export interface SavedWorld {
@@ -102,6 +102,19 @@ export class Engine {
   /** Live cells per owner id (0 = neutral). */
   populationByOwner(): Map<number, number> {
     return this.world.populationByOwner();
+  }
+
+  /**
+   * Cells born by the rule that took `owner`, since the world was created, reset or
+   * restored (not persisted: see owner-births.ts).
+   */
+  birthsOf(owner: number): number {
+    return this.world.births.of(owner);
+  }
+
+  /** Start `owner`'s births from zero: its id was given to a new player. */
+  forgetBirths(owner: number): void {
+    this.world.births.forget(owner);
   }
 
   /**

@@ -10,7 +10,7 @@
  * parents sit, so a pattern behaves the same in every orientation.
  */
 import { CHUNK_SIZE } from '@lifemmo/shared';
-import { CHUNK_WORDS, type Chunk } from './chunk.js';
+import { CHUNK_WORDS, popcount32, type Chunk } from './chunk.js';
 import type { World } from './world.js';
 
 /** Owner id of neutral cells. */
@@ -89,17 +89,19 @@ export function pluralityOwner(world: World, x: number, y: number): number {
 }
 
 /**
- * Give every cell born in `chunk` (live in `next`, dead in `cells`) its owner. Must run
- * before any chunk of the tick is committed: it reads parents from the previous generation.
+ * Give every cell born in `chunk` (live in `next`, dead in `cells`) its owner, and credit
+ * the births to their owners (`world.births`). Must run before any chunk of the tick is
+ * committed: it reads parents from the previous generation.
  */
 export function assignBirthOwners(world: World, chunk: Chunk): void {
   const cells = chunk.cells;
   const next = chunk.next;
-  let anyBirth = 0;
-  for (let i = 0; i < CHUNK_WORDS; i++) anyBirth |= next[i]! & ~cells[i]!;
-  if (anyBirth === 0) return;
+  let births = 0;
+  for (let i = 0; i < CHUNK_WORDS; i++) births += popcount32(next[i]! & ~cells[i]!);
+  if (births === 0) return;
 
   const uniform = uniformOwnerAround(world, chunk);
+  if (uniform >= 0) world.births.add(uniform, births);
   if (uniform >= 0 && chunk.owners === null) {
     // The chunk is empty or already all `uniform`: no per-cell owners needed.
     chunk.owner = uniform;
@@ -114,7 +116,13 @@ export function assignBirthOwners(world: World, chunk: Chunk): void {
       const low = born & -born;
       born ^= low;
       const cell = (i << 5) | (31 - Math.clz32(low));
-      owners[cell] = uniform >= 0 ? uniform : pluralityOwner(world, x0 + (cell & 63), y0 + (cell >> 6));
+      if (uniform >= 0) {
+        owners[cell] = uniform;
+      } else {
+        const owner = pluralityOwner(world, x0 + (cell & 63), y0 + (cell >> 6));
+        owners[cell] = owner;
+        world.births.add(owner, 1);
+      }
     }
   }
 }

@@ -6,6 +6,7 @@
 import { CHUNK_SHIFT, CHUNK_SIZE, Geometry, cellIndexInChunk, type Rect, type Rule, type WorldShape } from '@lifemmo/shared';
 import { Chunk, EMPTY_WORDS, popcountWords } from './chunk.js';
 import type { Neighbourhood } from './bit-kernel.js';
+import { OwnerBirths } from './owner-births.js';
 
 /** What a world is made of. */
 export interface WorldOptions extends WorldShape {
@@ -38,6 +39,8 @@ export class World {
   private readonly chunkByIndex: (Chunk | null)[];
   /** Every chunk that exists: after a commit, exactly those with live cells. */
   readonly chunks = new Set<Chunk>();
+  /** Births credited per owner since the world was created or last cleared (owner-births.ts). */
+  readonly births = new OwnerBirths();
   // Reused by neighbourhoodOf: the kernel reads it synchronously.
   private readonly hood: Neighbourhood = {
     c: EMPTY_WORDS, n: EMPTY_WORDS, s: EMPTY_WORDS, w: EMPTY_WORDS, e: EMPTY_WORDS,
@@ -74,10 +77,11 @@ export class World {
     this.chunks.delete(chunk);
   }
 
-  /** Remove every cell and return to generation 0. */
+  /** Remove every cell and return to generation 0; births credited start again from zero. */
   clear(): void {
     for (const chunk of this.chunks) this.chunkByIndex[chunk.index] = null;
     this.chunks.clear();
+    this.births.clear();
     this.generation = 0;
   }
 

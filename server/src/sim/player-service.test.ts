@@ -3,7 +3,7 @@
 // log, and a restart (log replay, then snapshot) rebuilds the same registry.
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { isLifeError } from '@lifemmo/shared';
+import { isLifeError, parseRle } from '@lifemmo/shared';
 import { loadConfig } from '../config/config.js';
 import { PlacementService } from '../placement/placement-service.js';
 import { MemoryPlayerRegistry, playerTag, type Player } from '../players/player-registry.js';
@@ -82,6 +82,22 @@ describe('PlayerService', () => {
     await engine.step(2);
     clock.now += 2_000;
     expect((await service.create('f', hash())).id).toBe(b.id);
+  });
+
+  it('a reused id starts with no births: those credited to it were the old player\'s', async () => {
+    const clock = { now: 5_000 };
+    const { engine, placement, service } = await boot({ records: [], snapshot: null }, 1, clock);
+    const old = await service.create('old', hash());
+    // Diehard: many births, and no cell left after 130 generations, so the id can be given again.
+    const diehard = parseRle('x = 8, y = 3\n6bob$2o6b$bo3b3o!').cells.map(([x, y]): [number, number] => [x + 60, y + 60]);
+    await placement.place(old.id, diehard);
+    await engine.step(131);
+    expect(engine.population).toBe(0);
+    expect(engine.birthsOf(old.id)).toBeGreaterThan(100);
+    await service.delete(old.id);
+    const reuser = await service.create('new', hash());
+    expect(reuser.id).toBe(old.id);
+    expect(engine.birthsOf(reuser.id)).toBe(0);
   });
 
   it('refuses a placement for a removed player, for a reused id with the old token, and for a banned player', async () => {

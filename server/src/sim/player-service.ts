@@ -95,7 +95,10 @@ export class PlayerService {
         placement.dropBudget(p.id);
       }
     }
-    return { player: registry.register(name, tokenHash, now, isFree), reclaimed };
+    const player = registry.register(name, tokenHash, now, isFree);
+    // The id may have been someone else's: the births credited to it were theirs.
+    engine.forgetBirths(player.id);
+    return { player, reclaimed };
   }
 
   #noRoom(): LifeError {

@@ -4,16 +4,19 @@ import type { Engine } from '../engine/index.js';
 import type { PlayerRegistry } from '../players/player-registry.js';
 import type { DensityReply, LeaderboardReply } from '../wire/index.js';
 
-/** Players with live cells, most cells first; ties go to the older player (lower id). */
-export function leaderboard(engine: Engine, players: PlayerRegistry, limit: number): LeaderboardReply {
-  const ranked = [...engine.populationByOwner()]
+/**
+ * Players with live cells, most cells first; ties go to the older player (lower id).
+ * `populations`: live cells per owner now (OwnerPopulations).
+ */
+export function leaderboard(engine: Engine, populations: ReadonlyMap<number, number>, players: PlayerRegistry, limit: number): LeaderboardReply {
+  const ranked = [...populations]
     .filter(([owner, population]) => owner !== 0 && population > 0)
     .sort((a, b) => b[1] - a[1] || a[0] - b[0]);
   const entries = [];
   for (const [id, population] of ranked) {
     const player = players.get(id);
     if (!player) continue;
-    entries.push({ id, name: player.name, color: player.color, population });
+    entries.push({ id, name: player.name, color: player.color, population, births: engine.birthsOf(id) });
     if (entries.length >= limit) break;
   }
   return { generation: engine.generation, players: entries };

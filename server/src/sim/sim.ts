@@ -39,6 +39,7 @@ import {
 import { snapshotFrame } from './chunk-records.js';
 import { ChunkInterest } from './interest.js';
 import { PlayerService } from './player-service.js';
+import { OwnerPopulations } from './owner-populations.js';
 import { density, leaderboard } from './queries.js';
 import { TickPublisher } from './tick-publisher.js';
 
@@ -81,6 +82,7 @@ export class Sim {
   readonly #subjects: Subjects;
   readonly #interest: ChunkInterest;
   readonly #publisher: TickPublisher;
+  readonly #populations: OwnerPopulations;
   readonly #subscriptions: BusSubscription[] = [];
   readonly #unlisten: Array<() => void> = [];
   #heartbeat: NodeJS.Timeout | null = null;
@@ -105,6 +107,7 @@ export class Sim {
       log: this.#log,
       snapshotEvery: config.store.snapshotEvery,
     });
+    this.#populations = new OwnerPopulations(this.engine);
     const g = this.engine.geometry;
     this.#interest = new ChunkInterest(g.chunksX * g.chunksY);
     this.#publisher = new TickPublisher(this.#bus, this.#subjects, this.engine, this.#interest, randomInt(1, 0xffff_ffff));
@@ -124,8 +127,14 @@ export class Sim {
     const recovered = await this.persistence.recover();
     const e = this.engine;
     this.#unlisten.push(
-      e.onTick((result) => this.#publisher.publish(result)),
-      e.onReset(() => this.#publisher.reset()),
+      e.onTick((result) => {
+        this.#populations.invalidate();
+        this.#publisher.publish(result);
+      }),
+      e.onReset(() => {
+        this.#populations.invalidate();
+        this.#publisher.reset();
+      }),
       e.onError((err) => this.#log.error({ err }, 'tick failed')),
     );
     this.#serve();
@@ -177,12 +186,19 @@ export class Sim {
       const query = QueryRequest.parse(decodeJson(request));
       switch (query.op) {
         case 'leaderboard':
-          return { json: leaderboard(this.engine, this.players, query.limit) };
+          return { json: leaderboard(this.engine, this.#populations.get(), this.players, query.limit) };
         case 'density':
           return { json: density(this.engine, query.maxBins) };
-        case 'budget':
+        case 'budget': {
           this.playerService.admit(query.owner, query.tag);
-          return { json: { available: this.placement.available(query.owner), generation: this.engine.generation } satisfies BudgetReply };
+          const reply: BudgetReply = {
+            available: this.placement.available(query.owner),
+            generation: this.engine.generation,
+            population: this.#populations.get().get(query.owner) ?? 0,
+            births: this.engine.birthsOf(query.owner),
+          };
+          return { json: reply };
+        }
       }
     });
     rpc(s.cells, (request) => {

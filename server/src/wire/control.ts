@@ -31,7 +31,8 @@ export type QueryRequest = z.infer<typeof QueryRequest>;
 
 export interface LeaderboardReply {
   readonly generation: number;
-  readonly players: Array<{ id: number; name: string; color: string; population: number }>;
+  /** `births`: cells born by the rule that took the player as owner (Engine.birthsOf). */
+  readonly players: Array<{ id: number; name: string; color: string; population: number; births: number }>;
 }
 
 export interface DensityReply {
@@ -44,9 +45,14 @@ export interface DensityReply {
   readonly bins: Array<[number, number, number]>;
 }
 
+/** Reply of the `budget` query: the player's budget and figures now (what GET /players/me shows). */
 export interface BudgetReply {
   readonly available: number;
   readonly generation: number;
+  /** Live cells the player owns. */
+  readonly population: number;
+  /** Cells born by the rule that took the player as owner (Engine.birthsOf). */
+  readonly births: number;
 }
 
 export const CellsRequest = z.object({ x: z.int(), y: z.int(), w: z.int().min(1), h: z.int().min(1) });

@@ -11,7 +11,13 @@ const LeaderboardReply = z
   .object({
     generation: z.int(),
     players: z.array(
-      z.object({ id: z.int(), name: z.string(), color: z.string(), population: z.int().describe('Live cells owned') }),
+      z.object({
+        id: z.int(),
+        name: z.string(),
+        color: z.string(),
+        population: z.int().describe('Live cells owned'),
+        births: z.int().describe('Cells born by the rule that took this player as owner (not persisted: since the sim started or the world was reset)'),
+      }),
     ),
   })
   .meta({ id: 'Leaderboard' });

@@ -1,6 +1,7 @@
 /**
- * `GET /players/me`: who a token belongs to and how many cells it may place now, so a
- * client can show the remaining budget (and check a stored token) without spending any.
+ * `GET /players/me`: who a token belongs to, how many cells it may place now, and its
+ * figures (live cells, births credited), so a client can show the remaining budget and
+ * what its patterns became (and check a stored token) without spending any.
  */
 import { z } from 'zod';
 import { currentPlayer, playerAuth } from '../auth.js';
@@ -12,6 +13,8 @@ const MeReply = z
     id: z.int(),
     name: z.string(),
     color: z.string(),
+    population: z.int().describe('Live cells the player owns'),
+    births: z.int().describe('Cells born by the rule that took the player as owner (not persisted: since the sim started or the world was reset)'),
     budget: z.object({
       available: z.int().describe('Cells the player may place now'),
       capacity: z.int().describe('Most cells the bucket holds (BUDGET_CELLS)'),
@@ -30,7 +33,7 @@ export function registerPlayerMeRoute(app: ZodApp, ctx: ServerContext): void {
       schema: {
         operationId: 'getMe',
         tags: ['players'],
-        summary: 'The calling player and its remaining placement budget',
+        summary: 'The calling player, its live cells and births, and its remaining placement budget',
         description: 'Costs no budget; also a way to check a stored token.',
         security: PLAYER_SECURITY,
         response: { 200: replyOf('The player and its budget now', MeReply), ...errorReplies(PLAYER_AUTH, LIMITED, SHED, ASKS_SIM) },
@@ -44,6 +47,8 @@ export function registerPlayerMeRoute(app: ZodApp, ctx: ServerContext): void {
         id: player.id,
         name: player.name,
         color: player.color,
+        population: now.population,
+        births: now.births,
         budget: {
           available: now.available,
           capacity: budget.cells,
