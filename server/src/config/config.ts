@@ -267,16 +267,16 @@ const seedPatternsVar = z.preprocess(blankToUndefined, z.string().optional()).tr
   const patterns: SeedPattern[] = [];
   for (const entry of text.split(';').map((e) => e.trim()).filter((e) => e !== '')) {
     const m = /^(-?\d+)\s*,\s*(-?\d+)\s*:\s*(\S+)$/.exec(entry);
-    let why = m === null ? 'not x,y:RLE' : '';
+    let why = m === null ? 'is not x,y:RLE' : '';
     if (m !== null) {
       try {
         parseRle(m[3]!);
       } catch (err) {
-        why = isLifeError(err) ? err.message : String(err);
+        why = `has bad RLE (${isLifeError(err) ? err.message : String(err)})`;
       }
     }
     if (m === null || why !== '') {
-      ctx.addIssue({ code: 'custom', message: `must be ${EXPECT.SEEDING_PATTERNS}: ${JSON.stringify(entry)} is ${why}` });
+      ctx.addIssue({ code: 'custom', message: `must be ${EXPECT.SEEDING_PATTERNS}: ${JSON.stringify(entry)} ${why}` });
       return z.NEVER;
     }
     patterns.push({ x: Number(m[1]), y: Number(m[2]), rle: m[3]! });
@@ -384,13 +384,17 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     patterns: e.SEEDING_PATTERNS,
   };
   if (e.SEEDING_SOUP_SPACING < e.SEEDING_SOUP_PATCH) {
-    throw new LifeError('CONFIG_INVALID', `SEEDING_SOUP_SPACING: must be ${EXPECT.SEEDING_SOUP_SPACING} (got ${e.SEEDING_SOUP_SPACING}, patch ${e.SEEDING_SOUP_PATCH})`);
+    throw new LifeError(
+      'CONFIG_INVALID',
+      `SEEDING_SOUP_SPACING: must be at least SEEDING_SOUP_PATCH (${e.SEEDING_SOUP_PATCH}) (got ${JSON.stringify(String(e.SEEDING_SOUP_SPACING))})`,
+    );
   }
   const bound = seededCellsBound(recipe, e.WORLD_WIDTH, e.WORLD_HEIGHT);
   if (bound > MAX_SEEDED_CELLS) {
     throw new LifeError(
       'CONFIG_INVALID',
-      `SEEDING_SOUP_SPACING: the seeding could make up to ${bound} cells in this world, more than ${MAX_SEEDED_CELLS}: space the patches further apart or make them smaller`,
+      `SEEDING_SOUP_SPACING: the seeding may make up to ${bound} cells in a ${e.WORLD_WIDTH}x${e.WORLD_HEIGHT} world, more than ` +
+        `${MAX_SEEDED_CELLS}: space the soup patches further apart or make them smaller (got ${JSON.stringify(String(e.SEEDING_SOUP_SPACING))})`,
     );
   }
   const config: Config = {
