@@ -2,7 +2,7 @@
  * Seeding: the life a world starts with at generation 0, owned by nobody (owner 0). A
  * recipe (random soup patches and RLE patterns) plus the world's seed give the same cells
  * on every run, so the log records the recipe, not the cells: replaying a seeded reset
- * rebuilds the same world (docs/engine.md, "A living world").
+ * rebuilds the same world (docs/configuration.md, "A living world").
  *
  * The soup is a grid: the world is cut into `spacing` x `spacing` blocks and each block
  * gets one `patch` x `patch` square of random cells, centred in it, each cell live with
