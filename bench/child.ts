@@ -67,7 +67,8 @@ export interface ServerProcess {
 export async function startServerProcess(env: Record<string, string> = {}, root = ROOT, ready?: RegExp): Promise<ServerProcess> {
   const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, '--import', 'tsx', 'server/src/main.ts'], {
     cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', LOG_FORMAT: 'json', ...env },
+    // SEEDING=off: each benchmark builds the world it measures.
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', LOG_FORMAT: 'json', SEEDING: 'off', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await listeningUrl(child, 'server', ready);

@@ -67,7 +67,7 @@ test('lifemmo --help / --version / a wrong command, as a user runs them', async 
 test('lifemmo serve starts the built server with the .env of its directory, and stops on SIGTERM', async () => {
   await promisify(execFile)(process.execPath, ['scripts/build.mjs', '--server-only'], { cwd: ROOT });
   const sub = mkdtempSync(join(dir, 'serve-'));
-  writeFileSync(join(sub, '.env'), 'PORT=0\nHOST=127.0.0.1\nWORLD_WIDTH=128\nWORLD_HEIGHT=192\nSTORE=memory\nLOG_LEVEL=warn\nLOG_FORMAT=json\n');
+  writeFileSync(join(sub, '.env'), 'PORT=0\nHOST=127.0.0.1\nWORLD_WIDTH=128\nWORLD_HEIGHT=192\nSTORE=memory\nSEEDING=off\nLOG_LEVEL=warn\nLOG_FORMAT=json\n');
   const child = spawn(BIN, ['serve'], { cwd: sub, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';

@@ -23,7 +23,7 @@ afterEach(async () => {
 });
 
 const WORLD = 256;
-const config = loadConfig({ WORLD_WIDTH: String(WORLD), WORLD_HEIGHT: String(WORLD) });
+const config = loadConfig({ WORLD_WIDTH: String(WORLD), WORLD_HEIGHT: String(WORLD), SEEDING: 'off' });
 const BASE: Record<string, string> = { ADMIN_TOKEN: ADMIN, RATE_LIMIT_PER_MINUTE: '0', BUDGET_CELLS: '1000000', MAX_CELLS_PER_REQUEST: '100000' };
 
 /** `n` random distinct cells in a square of side `side` at (x0, y0). */

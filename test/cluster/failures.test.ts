@@ -19,7 +19,7 @@ afterEach(async () => {
 });
 
 const WORLD = 256;
-const config = loadConfig({ WORLD_WIDTH: String(WORLD), WORLD_HEIGHT: String(WORLD) });
+const config = loadConfig({ WORLD_WIDTH: String(WORLD), WORLD_HEIGHT: String(WORLD), SEEDING: 'off' });
 const endpoint = (url: string) => ({ url, config });
 const BASE = { ADMIN_TOKEN: ADMIN, RATE_LIMIT_PER_MINUTE: '0', BUDGET_CELLS: '1000000', CELL_LOGIC: 'local', BUS_REQUEST_TIMEOUT_MS: '2000' };
 

@@ -20,6 +20,8 @@ export const SMALL_WORLD: Record<string, string> = {
   LOG_LEVEL: 'warn',
   // Tests that need files set STORE=file and a DATA_DIR of their own.
   STORE: 'memory',
+  // An empty world at generation 0, as most tests expect; tests of seeding turn it on.
+  SEEDING: 'off',
 };
 
 /** A listening test server. Always `await close()` (use afterEach/afterAll). */

@@ -42,6 +42,7 @@ const SAMPLES: Record<string, Sample> = {
   getCells: { method: 'GET', url: '/cells?x=0&y=0&w=16&h=16' },
   getLeaderboard: { method: 'GET', url: '/leaderboard?limit=5' },
   getDensity: { method: 'GET', url: '/density' },
+  getOwnerCells: { method: 'GET', url: '/players/1/cells?limit=10' },
   pauseWorld: { method: 'POST', url: '/admin/pause', auth: 'admin' },
   resumeWorld: { method: 'POST', url: '/admin/resume', auth: 'admin' },
   stepWorld: { method: 'POST', url: '/admin/step', body: { generations: 1 }, auth: 'admin' },
@@ -99,7 +100,8 @@ function operationOf(sample: Sample): Operation {
   const path = sample.url
     .split('?')[0]!
     .replace(/^\/assets\/[^/]+$/, '/assets/{name}')
-    .replace(/^\/admin\/players\/\d+/, '/admin/players/{id}');
+    .replace(/^\/admin\/players\/\d+/, '/admin/players/{id}')
+    .replace(/^\/players\/\d+\/cells$/, '/players/{id}/cells');
   const op = doc.paths?.[path]?.[sample.method.toLowerCase() as 'get' | 'post' | 'delete'];
   if (op === undefined) throw new Error(`no operation for ${sample.method} ${path}`);
   return op;

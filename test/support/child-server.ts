@@ -25,13 +25,13 @@ export interface Run {
 }
 
 /**
- * Start the server with a small world (256x256), JSON logs at warn, an in-memory store,
- * plus `env` (which wins).
+ * Start the server with a small, empty world (256x256, SEEDING=off), JSON logs at warn, an
+ * in-memory store, plus `env` (which wins).
  */
 export function run(env: Record<string, string>): Run {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json', LOG_LEVEL: 'warn', WORLD_WIDTH: '256', WORLD_HEIGHT: '256', STORE: 'memory', ...env },
+    env: { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json', LOG_LEVEL: 'warn', WORLD_WIDTH: '256', WORLD_HEIGHT: '256', STORE: 'memory', SEEDING: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);

@@ -148,6 +148,47 @@ describe('loadConfig', () => {
     expect(message).toContain(JSON.stringify(value));
   });
 
+  it('seeds a fresh world by default with the documented recipe; SEEDING_* change it', () => {
+    expect(loadConfig({}).seeding).toEqual({ atStart: true, recipe: { soup: { density: 0.3, patch: 64, spacing: 512 }, patterns: [] } });
+    const config = loadConfig({
+      SEEDING: 'off',
+      SEEDING_SOUP_DENSITY: '0',
+      SEEDING_SOUP_PATCH: '16',
+      SEEDING_SOUP_SPACING: '100',
+      SEEDING_PATTERNS: ' 10,20:bo$2bo$3o! ; -3, 4 : 2o$2o! ;',
+    });
+    expect(config.seeding).toEqual({
+      atStart: false,
+      recipe: {
+        soup: { density: 0, patch: 16, spacing: 100 },
+        patterns: [
+          { x: 10, y: 20, rle: 'bo$2bo$3o!' },
+          { x: -3, y: 4, rle: '2o$2o!' },
+        ],
+      },
+    });
+    expect(Object.isFrozen(config.seeding.recipe.patterns)).toBe(true);
+  });
+
+  it.each([
+    ['SEEDING', 'maybe', 'must be on or off'],
+    ['SEEDING_SOUP_DENSITY', '1.5', 'must be a probability'],
+    ['SEEDING_SOUP_PATCH', '0', 'must be an integer from 1 to 4096'],
+    ['SEEDING_PATTERNS', '10,10', 'is not x,y:RLE'],
+    ['SEEDING_PATTERNS', '10,10:3q!', `has bad RLE (line 1, column 2: unexpected 'q')`],
+    ['SEEDING_SOUP_SPACING', '32', 'must be at least SEEDING_SOUP_PATCH (64)'],
+    ['SEEDING_SOUP_SPACING', '64', 'more than 4194304'],
+  ])('refuses %s=%s, saying why', (name, value, why) => {
+    const env: Record<string, string> = { [name]: value };
+    // Spacing 64 with the default 64-cell patch: every cell of a 65536-wide world is soup.
+    if (value === '64') Object.assign(env, { WORLD_WIDTH: '65536', WORLD_HEIGHT: '65536' });
+    const message = failure(env);
+    expect(message.startsWith(`${name}: `), message).toBe(true);
+    expect(message).toContain(why);
+    expect(message).toContain(JSON.stringify(value));
+    expect(message).not.toContain('\n');
+  });
+
   it('has every variable in docs/configuration.md', () => {
     const docs = readFileSync(new URL('../../../docs/configuration.md', import.meta.url), 'utf8');
     for (const name of CONFIG_VARIABLES) expect(docs, name).toContain(`| \`${name}\` |`);

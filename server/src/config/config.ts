@@ -7,6 +7,7 @@
  * values count as unset (`ADMIN_TOKEN= npm start` means "no admin token").
  */
 import { z } from 'zod';
+import { MAX_SEEDED_CELLS, seededCellsBound, type SeedPattern, type Seeding } from '../engine/index.js';
 import {
   CHUNK_SIZE,
   LifeError,
@@ -14,6 +15,7 @@ import {
   MIN_WORLD_SIDE,
   TOPOLOGIES,
   isLifeError,
+  parseRle,
   parseRule,
   type Rule,
   type Topology,
@@ -67,6 +69,13 @@ export interface Config {
     readonly rule: Rule;
     readonly seed: number;
     readonly tickMs: number;
+  };
+  /** The life a world starts with (docs/configuration.md, "A living world"). */
+  readonly seeding: {
+    /** Seed a fresh world (empty storage) with `recipe` at generation 0. */
+    readonly atStart: boolean;
+    /** What a fresh world, or an admin reset that asks for seeding, is seeded with. */
+    readonly recipe: Seeding;
   };
   readonly cellLogic: {
     readonly kind: (typeof CELL_LOGIC_KINDS)[number];
@@ -182,6 +191,11 @@ const EXPECT: Record<string, string> = {
   RULE: 'a rule in B/S notation without B0, like B3/S23',
   TICK_MS: 'an integer from 1 to 60000 (milliseconds)',
   SEED: 'an integer from 0 to 4294967295',
+  SEEDING: 'on or off',
+  SEEDING_SOUP_DENSITY: 'a probability from 0 (no soup) to 1',
+  SEEDING_SOUP_PATCH: 'an integer from 1 to 4096 (cells)',
+  SEEDING_SOUP_SPACING: 'an integer from 1 to 65536 (cells), at least SEEDING_SOUP_PATCH',
+  SEEDING_PATTERNS: 'patterns x,y:RLE separated by ; (like 10,20:bo$2bo$3o!)',
   ADMIN_TOKEN: `at least ${MIN_ADMIN_TOKEN_LENGTH} characters without spaces`,
   DATA_DIR: 'a directory path',
   STORE: STORE_KINDS.join(' or '),
@@ -266,6 +280,33 @@ function httpOrigin(text: string): string | null {
   return (url.protocol === 'http:' || url.protocol === 'https:') && bare ? url.origin : null;
 }
 
+/**
+ * SEEDING_PATTERNS: `x,y:RLE` entries separated by `;`, the RLE a body on one line
+ * (`bo$2bo$3o!`; no header, since a header holds commas). Each is parsed here, so a bad
+ * one stops start-up instead of a reset.
+ */
+const seedPatternsVar = z.preprocess(blankToUndefined, z.string().optional()).transform((text, ctx): SeedPattern[] => {
+  if (text === undefined) return [];
+  const patterns: SeedPattern[] = [];
+  for (const entry of text.split(';').map((e) => e.trim()).filter((e) => e !== '')) {
+    const m = /^(-?\d+)\s*,\s*(-?\d+)\s*:\s*(\S+)$/.exec(entry);
+    let why = m === null ? 'is not x,y:RLE' : '';
+    if (m !== null) {
+      try {
+        parseRle(m[3]!);
+      } catch (err) {
+        why = `has bad RLE (${isLifeError(err) ? err.message : String(err)})`;
+      }
+    }
+    if (m === null || why !== '') {
+      ctx.addIssue({ code: 'custom', message: `must be ${EXPECT.SEEDING_PATTERNS}: ${JSON.stringify(entry)} ${why}` });
+      return z.NEVER;
+    }
+    patterns.push({ x: Number(m[1]), y: Number(m[2]), rle: m[3]! });
+  }
+  return patterns;
+});
+
 const EnvSchema = z.object({
   ROLE: oneOf(ROLES, 'standalone'),
   WORLD_NAME: z.preprocess(blankToUndefined, z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('main')),
@@ -282,6 +323,13 @@ const EnvSchema = z.object({
   RULE: ruleVar,
   TICK_MS: num(1, 60_000, 100),
   SEED: num(0, 0xffff_ffff, 1),
+  SEEDING: oneOf(['on', 'off'] as const, 'on'),
+  // 64 patches of 64x64 at 30% in the default 4096x4096 world: ~79,000 cells at generation
+  // 0, one patch per 512x512 block (one per default shard), as docs/configuration.md says.
+  SEEDING_SOUP_DENSITY: num(0, 1, 0.3, false),
+  SEEDING_SOUP_PATCH: num(1, 4096, 64),
+  SEEDING_SOUP_SPACING: num(1, MAX_WORLD_SIDE, 512),
+  SEEDING_PATTERNS: seedPatternsVar,
   ADMIN_TOKEN: z.preprocess(blankToUndefined, z.string().min(MIN_ADMIN_TOKEN_LENGTH).regex(/^\S+$/).optional()),
   DATA_DIR: z.preprocess(blankToUndefined, z.string().default('./data')),
   STORE: oneOf(STORE_KINDS, 'file'),
@@ -359,6 +407,24 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (e.ROLE !== 'standalone' && e.NATS_URL === undefined) {
     throw new LifeError('CONFIG_INVALID', `NATS_URL: must be set for ROLE=${e.ROLE} (the sim and the gateways meet on NATS), e.g. nats://127.0.0.1:4222`);
   }
+  const recipe: Seeding = {
+    soup: { density: e.SEEDING_SOUP_DENSITY, patch: e.SEEDING_SOUP_PATCH, spacing: e.SEEDING_SOUP_SPACING },
+    patterns: e.SEEDING_PATTERNS,
+  };
+  if (e.SEEDING_SOUP_SPACING < e.SEEDING_SOUP_PATCH) {
+    throw new LifeError(
+      'CONFIG_INVALID',
+      `SEEDING_SOUP_SPACING: must be at least SEEDING_SOUP_PATCH (${e.SEEDING_SOUP_PATCH}) (got ${JSON.stringify(String(e.SEEDING_SOUP_SPACING))})`,
+    );
+  }
+  const bound = seededCellsBound(recipe, e.WORLD_WIDTH, e.WORLD_HEIGHT);
+  if (bound > MAX_SEEDED_CELLS) {
+    throw new LifeError(
+      'CONFIG_INVALID',
+      `SEEDING_SOUP_SPACING: the seeding may make up to ${bound} cells in a ${e.WORLD_WIDTH}x${e.WORLD_HEIGHT} world, more than ` +
+        `${MAX_SEEDED_CELLS}: space the soup patches further apart or make them smaller (got ${JSON.stringify(String(e.SEEDING_SOUP_SPACING))})`,
+    );
+  }
   const config: Config = {
     role: e.ROLE,
     cluster: { worldName: e.WORLD_NAME, natsUrl: e.NATS_URL, simTimeoutMs: e.SIM_TIMEOUT_MS, requestTimeoutMs: e.BUS_REQUEST_TIMEOUT_MS },
@@ -374,6 +440,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       seed: e.SEED,
       tickMs: e.TICK_MS,
     },
+    seeding: { atStart: e.SEEDING === 'on', recipe },
     cellLogic: {
       kind: e.CELL_LOGIC,
       latencyModel: e.IO_LATENCY_MODEL,

@@ -6,7 +6,8 @@ import { DEFAULT_SHARD_CHUNKS, LifeError, type Geometry, type Rect, type Rule, t
 import { DEFAULT_CELL_LOGIC, createCellLogic, type CellLogicFactory, type CellLogicOptions } from './cell-logic/index.js';
 import { MAX_OWNER } from './chunk.js';
 import { PlacementQueue } from './intake.js';
-import { TickLoop, type PersistHook, type TickListener } from './tick-loop.js';
+import type { Seeding } from './seeding.js';
+import { TickLoop, type PersistHook, type ResetListener, type TickListener } from './tick-loop.js';
 import type { TickStats } from './types.js';
 import { World, forEachSetBit, type LiveCell, type SavedChunk } from './world.js';
 
@@ -185,8 +186,11 @@ export class Engine {
   step(generations: number): Promise<number> {
     return this.loop.step(generations);
   }
-  /** Empty world at generation 0, optionally with a new rule and seed. Queued placements are dropped. */
-  reset(options?: { rule?: Rule; seed?: number }): Promise<void> {
+  /**
+   * Empty world at generation 0, optionally with a new rule and seed, and seeded with
+   * `seeding`'s neutral cells (drawn from the seed) when given. Queued placements are dropped.
+   */
+  reset(options?: { rule?: Rule; seed?: number; seeding?: Seeding }): Promise<void> {
     return this.loop.reset(options);
   }
   /** Everything needed to rebuild the current world: see `restore`. */
@@ -234,8 +238,8 @@ export class Engine {
   onTick(listener: TickListener): () => void {
     return this.loop.onTick(listener);
   }
-  /** Listen to resets (called inside the tick queue, after the world is emptied). */
-  onReset(listener: () => void): () => void {
+  /** Listen to resets (called inside the tick queue, after the world is emptied and seeded). */
+  onReset(listener: ResetListener): () => void {
     return this.loop.onReset(listener);
   }
   /** Listen to errors of ticks and tick listeners. */

@@ -3,5 +3,6 @@ export { Engine, MAX_OWNER, type EngineOptions, type SavedWorld } from './engine
 export { World, type LiveCell, type SavedChunk, type WorldOptions } from './world.js';
 export { NEUTRAL } from './owners.js';
 export type { ChunkDiff, TickResult, TickStats } from './types.js';
-export type { TickListener, PersistHook } from './tick-loop.js';
+export type { TickListener, PersistHook, ResetListener } from './tick-loop.js';
+export { MAX_SEEDED_CELLS, forEachSeededCell, seededCellsBound, type SeedPattern, type Seeding } from './seeding.js';
 export * from './cell-logic/index.js';

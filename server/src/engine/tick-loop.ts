@@ -13,12 +13,15 @@ import type { CellLogic, CellLogicFactory } from './cell-logic/index.js';
 import { commitGeneration } from './commit.js';
 import { TickChanges } from './diff.js';
 import type { PlacementQueue } from './intake.js';
+import { plantSeeding, type Seeding } from './seeding.js';
 import { stepShard, type ShardContext, type ShardStep } from './shard.js';
 import type { TickResult, TickStats } from './types.js';
 import type { World } from './world.js';
 
 /** Called with every committed tick, synchronously, before the next tick can start. */
 export type TickListener = (result: TickResult) => void;
+/** Called after every reset with the recipe the world was seeded with, or null for an empty world. */
+export type ResetListener = (seeding: Seeding | null) => void;
 /** Awaited after publish: where a tick is made durable. */
 export type PersistHook = (result: TickResult) => Promise<void>;
 
@@ -28,7 +31,7 @@ export class TickLoop {
   private logic: CellLogic;
   private readonly listeners = new Set<TickListener>();
   private readonly errorListeners = new Set<(err: unknown) => void>();
-  private readonly resetListeners = new Set<() => void>();
+  private readonly resetListeners = new Set<ResetListener>();
   private persist: PersistHook | null = null;
   // Serialises ticks, steps and resets: each waits for the one before.
   private queue: Promise<unknown> = Promise.resolve();
@@ -255,8 +258,11 @@ export class TickLoop {
     return this.exclusive(async () => job());
   }
 
-  /** Empty the world at generation 0, optionally with a new rule and seed. */
-  reset(options: { rule?: World['rule']; seed?: number } = {}): Promise<void> {
+  /**
+   * Empty the world at generation 0, optionally with a new rule and seed, then plant
+   * `seeding` (drawn from the new seed) when given: listeners see the world it makes.
+   */
+  reset(options: { rule?: World['rule']; seed?: number; seeding?: Seeding } = {}): Promise<void> {
     return this.exclusive(async () => {
       const world = this.world;
       world.clear();
@@ -265,7 +271,8 @@ export class TickLoop {
       this.ruleChanged();
       this.intake.clear();
       this.lastStats = undefined;
-      for (const listener of this.resetListeners) listener();
+      if (options.seeding !== undefined) plantSeeding(world, options.seeding);
+      for (const listener of this.resetListeners) listener(options.seeding ?? null);
     });
   }
 
@@ -276,7 +283,7 @@ export class TickLoop {
   }
 
   /** Called after every reset, inside the tick queue (transports resync their clients). */
-  onReset(listener: () => void): () => void {
+  onReset(listener: ResetListener): () => void {
     this.resetListeners.add(listener);
     return () => this.resetListeners.delete(listener);
   }

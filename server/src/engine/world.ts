@@ -130,6 +130,27 @@ export class World {
   }
 
   /**
+   * Live cells of one owner, per chunk that has any, as [chunk index, count]. Single-owner
+   * chunks answer from their population; only mixed chunks are read cell by cell.
+   */
+  populationOfOwnerByChunk(owner: number): Array<[number, number]> {
+    const out: Array<[number, number]> = [];
+    for (const chunk of this.chunks) {
+      if (chunk.population === 0) continue;
+      const owners = chunk.owners;
+      let n = 0;
+      if (owners === null) n = chunk.owner === owner ? chunk.population : 0;
+      else {
+        forEachSetBit(chunk.cells, (cell) => {
+          if (owners[cell] === owner) n++;
+        });
+      }
+      if (n > 0) out.push([chunk.index, n]);
+    }
+    return out;
+  }
+
+  /**
    * The cell at (x, y), which must be inside the world: -1 when dead, else its owner.
    */
   cellAt(x: number, y: number): number {

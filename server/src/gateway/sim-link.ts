@@ -36,6 +36,7 @@ import {
   type CellsReply,
   type DensityReply,
   type LeaderboardReply,
+  type OwnerCellsReply,
   type PlacementResult,
   type PlayersPage,
   type Subjects,
@@ -67,9 +68,9 @@ export type PlaceTransport = 'rest' | 'ws';
 export interface SimLinkListeners {
   /** A TICK summary (after its shard diffs arrived). */
   tick(message: TickMessage): void;
-  /** The world was emptied at generation 0. */
+  /** The world was emptied at generation 0 (and left empty: a seeded reset calls `resync`). */
   reset(): void;
-  /** The sim restarted or came back: everything kept must be fetched again. */
+  /** The sim restarted or came back, or reset the world to a seeded one: everything kept must be fetched again. */
   resync(): void;
   /** The sim went away or came back. */
   availability(up: boolean): void;
@@ -259,6 +260,11 @@ export class SimLink implements WorldView {
     return this.#query({ op: 'density', maxBins }) as Promise<DensityReply>;
   }
 
+  /** Where `owner`'s live cells are: its `limit` most populated chunks. */
+  ownerCells(owner: number, limit: number): Promise<OwnerCellsReply> {
+    return this.#query({ op: 'owner-cells', owner, limit }) as Promise<OwnerCellsReply>;
+  }
+
   async budget(player: PlayerRef): Promise<BudgetReply> {
     try {
       return (await this.#query({ op: 'budget', owner: player.id, tag: playerTag(player.tokenHash) })) as BudgetReply;
@@ -381,7 +387,12 @@ export class SimLink implements WorldView {
       if (m.stats !== null) observeTick(this.#o.metrics, m.stats);
       for (const l of this.#listeners) l.tick?.(m);
     } else if (m.kind === TickKinds.RESET) {
-      for (const l of this.#listeners) l.reset?.();
+      // A seeded reset starts with life the replica must fetch; only an empty world is known without asking.
+      const seeded = m.population > 0;
+      for (const l of this.#listeners) {
+        if (seeded) l.resync?.();
+        else l.reset?.();
+      }
     }
   }
 

@@ -23,6 +23,7 @@ import { registerAdminPlayerRoutes } from './routes/admin-players.js';
 import { registerCellRoutes } from './routes/cells.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerLeaderboardRoutes } from './routes/leaderboard.js';
+import { registerOwnerCellsRoute } from './routes/owner-cells.js';
 import { registerPatternRoutes } from './routes/patterns.js';
 import { registerPlayerRoutes } from './routes/players.js';
 import { registerWebRoutes } from './routes/web.js';
@@ -111,6 +112,7 @@ export async function buildHttpApp(ctx: GatewayContext, logger: FastifyBaseLogge
   registerCellRoutes(app, ctx);
   registerPatternRoutes(app, ctx);
   registerLeaderboardRoutes(app, ctx);
+  registerOwnerCellsRoute(app, ctx);
   registerWebRoutes(app, ctx); // the page at /, its assets, and the reads it needs (docs/web-client.md)
   if (config.adminToken !== undefined) {
     registerAdminRoutes(app, ctx, config.adminToken);

@@ -20,7 +20,7 @@ const IDLE_MS = 60_000;
 
 /** A sim's player side on `shared` storage, its clock at `clock.now`. */
 async function boot(shared: { records: WalRecord[]; snapshot: Snapshot | null }, maxPlayers: number, clock: { now: number }) {
-  const config = loadConfig({ WORLD_WIDTH: '128', WORLD_HEIGHT: '128', CELL_LOGIC: 'local', MAX_PLAYERS: String(maxPlayers) });
+  const config = loadConfig({ WORLD_WIDTH: '128', WORLD_HEIGHT: '128', CELL_LOGIC: 'local', MAX_PLAYERS: String(maxPlayers), SEEDING: 'off' });
   const engine = createEngine(config);
   const registry = new MemoryPlayerRegistry(maxPlayers);
   const placement = new PlacementService(engine, { budget: { capacity: 100, refillPerGen: 1 }, maxCellsPerRequest: 100 });

@@ -1,8 +1,8 @@
-/** Read-only answers computed from the world: leaderboard and density (for minimaps). */
+/** Read-only answers computed from the world: leaderboard, density (for minimaps) and where an owner's cells are. */
 import { CHUNK_SIZE } from '@lifemmo/shared';
 import type { Engine } from '../engine/index.js';
 import type { PlayerRegistry } from '../players/player-registry.js';
-import type { DensityReply, LeaderboardReply } from '../wire/index.js';
+import type { DensityReply, LeaderboardReply, OwnerCellsReply } from '../wire/index.js';
 
 /**
  * Players with live cells, most cells first; ties go to the older player (lower id).
@@ -40,4 +40,21 @@ export function density(engine: Engine, maxBins: number): DensityReply {
   }
   const bins = [...counts].map(([key, n]): [number, number, number] => [key % cols, Math.floor(key / cols), n]);
   return { generation: engine.generation, width: g.width, height: g.height, binSize, cols, rows, bins };
+}
+
+/**
+ * Where `owner`'s live cells are: per chunk, most first (so the first entry is where to
+ * look), at most `limit` chunks. Cost follows the live chunks, like `density`.
+ */
+export function ownerCells(engine: Engine, owner: number, limit: number): OwnerCellsReply {
+  const g = engine.geometry;
+  const counts = engine.world.populationOfOwnerByChunk(owner).sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+  return {
+    generation: engine.generation,
+    owner,
+    population: counts.reduce((n, [, count]) => n + count, 0),
+    chunkCount: counts.length,
+    chunkSize: CHUNK_SIZE,
+    chunks: counts.slice(0, limit).map(([index, count]): [number, number, number] => [g.chunkX(index), g.chunkY(index), count]),
+  };
 }

@@ -40,7 +40,7 @@ import { snapshotFrame } from './chunk-records.js';
 import { ChunkInterest } from './interest.js';
 import { PlayerService } from './player-service.js';
 import { OwnerPopulations } from './owner-populations.js';
-import { density, leaderboard } from './queries.js';
+import { density, leaderboard, ownerCells } from './queries.js';
 import { TickPublisher } from './tick-publisher.js';
 
 /** How often a sim says it is alive, ms (gateways call it gone after SIM_TIMEOUT_MS). */
@@ -126,6 +126,12 @@ export class Sim {
   async start(): Promise<void> {
     const recovered = await this.persistence.recover();
     const e = this.engine;
+    if (this.#config.seeding.atStart && recovered.snapshotGeneration === null && recovered.replayedRecords === 0) {
+      // A fresh world starts with life: a logged, seeded reset, so a restart replays the same cells.
+      await e.reset({ seeding: this.#config.seeding.recipe });
+      await this.persistence.sync();
+      this.#log.info({ population: e.population, seed: e.seed }, 'fresh world seeded');
+    }
     this.#unlisten.push(
       e.onTick((result) => {
         this.#populations.invalidate();
@@ -189,6 +195,8 @@ export class Sim {
           return { json: leaderboard(this.engine, this.#populations.get(), this.players, query.limit) };
         case 'density':
           return { json: density(this.engine, query.maxBins) };
+        case 'owner-cells':
+          return { json: ownerCells(this.engine, query.owner, query.limit) };
         case 'budget': {
           this.playerService.admit(query.owner, query.tag);
           const reply: BudgetReply = {
@@ -264,9 +272,13 @@ export class Sim {
         await e.step(command.generations);
         break;
       case 'reset':
-        await e.reset({ rule: command.rule === undefined ? undefined : parseRule(command.rule), seed: command.seed });
+        await e.reset({
+          rule: command.rule === undefined ? undefined : parseRule(command.rule),
+          seed: command.seed,
+          ...(command.seeding === true && { seeding: this.#config.seeding.recipe }),
+        });
         await this.persistence.sync();
-        this.#log.warn({ rule: e.rule.text, seed: e.seed }, 'world reset by admin');
+        this.#log.warn({ rule: e.rule.text, seed: e.seed, seeded: command.seeding === true, population: e.population }, 'world reset by admin');
         break;
     }
     // A pause or resume is seen by gateways at once, not at the next heartbeat.

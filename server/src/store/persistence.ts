@@ -8,7 +8,7 @@
  * removes it, a ban bans it); a placement is
  * re-queued when the world reaches the generation before the one it was acknowledged
  * for, so it lands exactly there; a tick record steps the world to its generation; a
- * reset resets; a pause record says whether the tick loop is to run once started. Stepping uses the engine's replay mode (the same outcomes as the
+ * reset resets (and plants the seeding it names, drawn from its seed); a pause record says whether the tick loop is to run once started. Stepping uses the engine's replay mode (the same outcomes as the
  * simulated I/O, without waiting), so the rebuilt world is the one that was running.
  */
 import type { Logger } from 'pino';
@@ -76,9 +76,10 @@ export class Persistence implements PlacementJournal {
 
     placement.setJournal(this);
     this.unsubscribe.push(
-      engine.onReset(() => {
+      engine.onReset((seeding) => {
         // Inside the tick queue: the record's place in the log matches the reset's place in time.
-        this.appendLogged({ t: 'reset', rule: engine.rule.text, seed: engine.seed }, true);
+        // A seeded reset records its recipe, not its cells: the same recipe and seed plant the same cells.
+        this.appendLogged({ t: 'reset', rule: engine.rule.text, seed: engine.seed, ...(seeding !== null && { seeding }) }, true);
       }),
     );
     engine.setPersistHook((result) => this.afterTick(result));
@@ -254,7 +255,7 @@ export class Persistence implements PlacementJournal {
         if (engine.generation < record.generation) await engine.step(record.generation - engine.generation);
         return;
       case 'reset':
-        await engine.reset({ rule: parseRule(record.rule), seed: record.seed });
+        await engine.reset({ rule: parseRule(record.rule), seed: record.seed, ...(record.seeding !== undefined && { seeding: record.seeding }) });
         return;
       case 'pause':
         // Applied when the loop starts (RecoveryReport.paused).

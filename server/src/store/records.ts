@@ -6,6 +6,12 @@ import { z } from 'zod';
 
 const cell = z.tuple([z.number().int(), z.number().int()]);
 
+/** A seeding recipe (engine/seeding.ts) as a reset record holds it. */
+const seeding = z.object({
+  soup: z.object({ density: z.number().min(0).max(1), patch: z.number().int().positive(), spacing: z.number().int().positive() }),
+  patterns: z.array(z.object({ x: z.number().int(), y: z.number().int(), rle: z.string() })).readonly(),
+});
+
 /** The records, by type `t`. `lsn` is the log sequence number, 1, 2, 3... */
 export const WalRecordSchema = z.discriminatedUnion('t', [
   /**
@@ -31,8 +37,12 @@ export const WalRecordSchema = z.discriminatedUnion('t', [
   z.object({ t: z.literal('tick'), lsn: z.number().int().positive(), generation: z.number().int().min(0) }),
   /** An admin paused (true) or resumed (false) the tick loop (durable before the admin reply). */
   z.object({ t: z.literal('pause'), lsn: z.number().int().positive(), paused: z.boolean() }),
-  /** The world was reset to generation 0 with this rule and seed. */
-  z.object({ t: z.literal('reset'), lsn: z.number().int().positive(), rule: z.string(), seed: z.number().int().min(0) }),
+  /**
+   * The world was reset to generation 0 with this rule and seed, then seeded with
+   * `seeding`'s neutral cells drawn from the seed when present (a fresh world's first
+   * record, or an admin reset that asked for it).
+   */
+  z.object({ t: z.literal('reset'), lsn: z.number().int().positive(), rule: z.string(), seed: z.number().int().min(0), seeding: seeding.optional() }),
 ]);
 
 /** One record as stored. */

@@ -9,7 +9,8 @@ export const AdminRequest = z.discriminatedUnion('op', [
   z.object({ op: z.literal('pause') }),
   z.object({ op: z.literal('resume') }),
   z.object({ op: z.literal('step'), generations: z.int().min(1) }),
-  z.object({ op: z.literal('reset'), rule: z.string().optional(), seed: z.int().min(0).max(0xffff_ffff).optional() }),
+  /** `seeding`: seed the empty world with the sim's configured recipe (SEEDING_*), drawn from the (new) seed. */
+  z.object({ op: z.literal('reset'), rule: z.string().optional(), seed: z.int().min(0).max(0xffff_ffff).optional(), seeding: z.boolean().optional() }),
 ]);
 export type AdminRequest = z.infer<typeof AdminRequest>;
 
@@ -24,6 +25,8 @@ export interface AdminReply {
 export const QueryRequest = z.discriminatedUnion('op', [
   z.object({ op: z.literal('leaderboard'), limit: z.int().min(1).max(1000) }),
   z.object({ op: z.literal('density'), maxBins: z.int().min(1).max(1024) }),
+  /** Where `owner`'s live cells are: its `limit` most populated chunks (reply OwnerCellsReply). */
+  z.object({ op: z.literal('owner-cells'), owner: z.int().min(0).max(0xffff), limit: z.int().min(1).max(1_048_576) }),
   /** `tag`: playerTag of the asking player's token hash, so a reused id is not mistaken for it. */
   z.object({ op: z.literal('budget'), owner: z.int().min(0), tag: z.int().min(0).max(0xffff_ffff) }),
 ]);
@@ -43,6 +46,20 @@ export interface DensityReply {
   readonly cols: number;
   readonly rows: number;
   readonly bins: Array<[number, number, number]>;
+}
+
+/** Where one owner's live cells are, chunk by chunk. */
+export interface OwnerCellsReply {
+  readonly generation: number;
+  readonly owner: number;
+  /** Its live cells in the whole world. */
+  readonly population: number;
+  /** Chunks holding any of them (`chunks` lists at most the asked limit). */
+  readonly chunkCount: number;
+  /** Side of a chunk, cells. */
+  readonly chunkSize: number;
+  /** [cx, cy, live cells of the owner], most first, ties by chunk row then column. */
+  readonly chunks: Array<[number, number, number]>;
 }
 
 /** Reply of the `budget` query: the player's budget and figures now (what GET /players/me shows). */

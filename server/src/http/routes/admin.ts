@@ -1,6 +1,6 @@
 /**
  * Admin routes, registered only when ADMIN_TOKEN is set: pause, resume, step N
- * generations as fast as the engine can, reset (optionally with a new rule or seed).
+ * generations as fast as the engine can, reset (optionally with a new rule or seed, and seeded).
  */
 import { z } from 'zod';
 import { parseRule } from '@lifemmo/shared';
@@ -19,6 +19,10 @@ const ResetBody = z
   .object({
     rule: z.string().optional().describe('New rule in B/S notation; default: keep the current one'),
     seed: z.int().min(0).max(0xffff_ffff).optional().describe('New seed; default: keep the current one'),
+    seeding: z
+      .boolean()
+      .optional()
+      .describe("true: seed the empty world with the server's seeding recipe (SEEDING_* settings, neutral cells drawn from the seed); default false: an empty world"),
   })
   // A bare `curl -X POST` sends no body: that means "keep rule and seed".
   .nullish();
@@ -92,8 +96,10 @@ export function registerAdminRoutes(app: ZodApp, ctx: ServerContext, adminToken:
       schema: {
         ...common,
         operationId: 'resetWorld',
-        summary: 'Empty the world at generation 0, optionally with a new rule or seed',
-        description: 'Players and their tokens are kept; budgets refill. The body is optional.',
+        summary: 'Empty the world at generation 0, optionally with a new rule or seed, optionally seeded',
+        description:
+          'Players and their tokens are kept; budgets refill. The body is optional. With `seeding: true` the world starts ' +
+          'with the neutral life the server seeds a fresh world with, the same cells for the same seed.',
         body: ResetBody,
         response: {
           200: replyOf('Reset: generation 0 with this rule and seed', ResetReply),
@@ -105,8 +111,9 @@ export function registerAdminRoutes(app: ZodApp, ctx: ServerContext, adminToken:
       const body = request.body ?? {};
       // Checked here too, so a bad rule is a 400 from the gateway whatever the sim runs.
       const rule = body.rule === undefined ? undefined : parseRule(body.rule).text;
-      const state = await ctx.sim.admin({ op: 'reset', rule, seed: body.seed });
-      request.log.warn({ rule: state.rule, seed: state.seed }, 'world reset by admin');
+      const seeding = body.seeding === true;
+      const state = await ctx.sim.admin({ op: 'reset', rule, seed: body.seed, ...(seeding && { seeding }) });
+      request.log.warn({ rule: state.rule, seed: state.seed, seeding }, 'world reset by admin');
       return { generation: state.generation, rule: state.rule, seed: state.seed };
     },
   );
