@@ -12,10 +12,11 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import type { BotsResult } from '../client-sdk/src/bots/report.js';
 import { startServerProcess } from './child.js';
 import { fmt, median } from './stats.js';
+import { runIfMain } from './main-module.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BOTS_BIN = join(ROOT, 'client-sdk/bin/lifemmo-bots.mjs');
@@ -114,6 +115,4 @@ export async function runBotsBench(options: { runs: number; quick: boolean }): P
   ].join('\n');
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  console.log(await runBotsBench({ runs: 1, quick: process.argv.includes('--quick') }));
-}
+runIfMain(import.meta.url, (runs) => runBotsBench({ runs, quick: process.argv.includes('--quick') }));

@@ -11,10 +11,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { SINGLE_THREAD_COMMIT, singleThreadRoot, startServerProcess } from './child.js';
 import { PROBE_TIMEOUT_MS, probesOver, startHealthProbes } from './health-probe.js';
 import { median } from './stats.js';
+import { runIfMain } from './main-module.js';
 
 const WORLD = 2048;
 const DENSITY = 0.25;
@@ -139,12 +139,4 @@ export async function runBusyBench(options: { runs?: number } = {}): Promise<str
   ].join('\n');
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  runBusyBench({ runs: Number(process.argv[2] ?? '1') }).then(
-    (markdown) => console.log(markdown),
-    (err: unknown) => {
-      console.error(err);
-      process.exitCode = 1;
-    },
-  );
-}
+runIfMain(import.meta.url, (runs) => runBusyBench({ runs }));

@@ -11,7 +11,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { startNats } from '../test/support/nats-server.js';
 import { startServerProcess, type ServerProcess } from './child.js';
 import { median } from './stats.js';
@@ -29,6 +28,7 @@ import {
   seedBusyWorld,
   type Drive,
 } from './ws.js';
+import { runIfMain } from './main-module.js';
 
 /** Clients in all, half on each gateway (standalone gets them all). */
 const CLIENTS = Number(process.env.BENCH_CLUSTER_CLIENTS ?? '2000');
@@ -225,12 +225,4 @@ export async function runClusterBench(options: { runs?: number } = {}): Promise<
   ].join('\n');
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  runClusterBench({ runs: Number(process.argv[2] ?? '1') }).then(
-    (markdown) => console.log(markdown),
-    (err: unknown) => {
-      console.error(err);
-      process.exitCode = 1;
-    },
-  );
-}
+runIfMain(import.meta.url, (runs) => runClusterBench({ runs }));

@@ -27,12 +27,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { PROTOCOL_VERSION } from '@lifemmo/shared';
 import type { BotsResult } from '../client-sdk/src/bots/report.js';
 import { startServerProcess, stopChild } from './child.js';
 import { fmt, median, percentile } from './stats.js';
+import { runIfMain } from './main-module.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BOTS_BIN = join(ROOT, 'client-sdk/bin/lifemmo-bots.mjs');
@@ -283,12 +284,4 @@ export async function runOverloadBench(options: { runs?: number } = {}): Promise
   ].join('\n');
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  runOverloadBench({ runs: Number(process.argv[2] ?? '1') }).then(
-    (markdown) => console.log(markdown),
-    (err: unknown) => {
-      console.error(err);
-      process.exitCode = 1;
-    },
-  );
-}
+runIfMain(import.meta.url, (runs) => runOverloadBench({ runs }));

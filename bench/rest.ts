@@ -15,10 +15,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import autocannon, { type Client, type Request, type Result } from 'autocannon';
 import { SERVER_NODE_FLAGS, SINGLE_THREAD_COMMIT, listeningUrl, singleThreadRoot, startServerProcess, stopChild, type ServerProcess } from './child.js';
 import { median } from './stats.js';
+import { runIfMain } from './main-module.js';
 
 const CONNECTIONS = 100;
 /** Seconds per measured run. */
@@ -292,12 +293,4 @@ async function runRestFloor(): Promise<Measured> {
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  runRestBench().then(
-    (markdown) => console.log(markdown),
-    (err: unknown) => {
-      console.error(err);
-      process.exitCode = 1;
-    },
-  );
-}
+runIfMain(import.meta.url, () => runRestBench());

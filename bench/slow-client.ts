@@ -25,7 +25,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
 import { LifeClient, type LifeClientOptions } from '@lifemmo/client';
 import { FRAME_HEADER_BYTES, FrameTypes, PROTOCOL_VERSION, SnapshotReasons, readFrameHeader } from '@lifemmo/shared';
@@ -34,6 +33,7 @@ import { fmt, median } from './stats.js';
 import { tcpQueues } from './tcp-queues.js';
 import { RawWsClient } from './ws-raw-client.js';
 import { benchServerEnv, metric, procSample, seedBusyWorld } from './ws.js';
+import { runIfMain } from './main-module.js';
 
 /** Stall lengths, s; SLOW_CLIENT_STALLS (comma-separated) overrides them for a short smoke run. */
 const STALLS_S = (process.env.SLOW_CLIENT_STALLS ?? '10,30').split(',').map(Number);
@@ -340,12 +340,4 @@ export async function runSlowClientBench(options: { runs?: number } = {}): Promi
   ].join('\n');
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  runSlowClientBench({ runs: Number(process.argv[2] ?? '1') }).then(
-    (markdown) => console.log(markdown),
-    (err: unknown) => {
-      console.error(err);
-      process.exitCode = 1;
-    },
-  );
-}
+runIfMain(import.meta.url, (runs) => runSlowClientBench({ runs }));

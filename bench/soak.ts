@@ -24,7 +24,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseBotsArgs } from '../client-sdk/src/bots/args.js';
 import type { BotsResult } from '../client-sdk/src/bots/report.js';
 import { runBots } from '../client-sdk/src/bots/run.js';
@@ -32,6 +31,7 @@ import { startServerProcess } from './child.js';
 import { probesOver, startHealthProbes, type HealthProbeResult } from './health-probe.js';
 import { fmt, linearFit, percentile, type LinearFit } from './stats.js';
 import { histogramQuantile, metric } from './ws.js';
+import { runIfMain } from './main-module.js';
 
 /** Bots of the soak when SOAK_BOTS is not set: see the module comment. */
 export const SOAK_DEFAULT_BOTS = 250;
@@ -234,12 +234,4 @@ export async function runSoakBench(options: { runs?: number; quick?: boolean } =
   ].join('\n');
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  runSoakBench({ quick: process.argv.includes('--quick') }).then(
-    (markdown) => console.log(markdown),
-    (err: unknown) => {
-      console.error(err);
-      process.exitCode = 1;
-    },
-  );
-}
+runIfMain(import.meta.url, () => runSoakBench({ quick: process.argv.includes('--quick') }));

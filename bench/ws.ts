@@ -18,12 +18,13 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { PROTOCOL_VERSION } from '@lifemmo/shared';
 import { listeningUrl, singleThreadRoot, startServerProcess, stopChild, SINGLE_THREAD_COMMIT, type ServerProcess } from './child.js';
 import { median } from './stats.js';
 import type { FrameCounts } from './ws-load.js';
+import { runIfMain } from './main-module.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** World side: 16x16 chunks, so the 256x256 viewports overlap as players' would. */
@@ -606,13 +607,4 @@ export async function runWsBench(options: { runs?: number; quick?: boolean } = {
   return lines.join('\n');
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const runs = Number(process.argv[2] ?? '1');
-  runWsBench({ runs }).then(
-    (markdown) => console.log(markdown),
-    (err: unknown) => {
-      console.error(err);
-      process.exitCode = 1;
-    },
-  );
-}
+runIfMain(import.meta.url, (runs) => runWsBench({ runs }));
