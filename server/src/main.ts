@@ -28,7 +28,7 @@ function listeningText(address: string): string {
   return `lifemmo listening on ${address}  try: curl localhost:${port}/world`;
 }
 
-async function start(config: Config, logger: Logger, isTty: boolean): Promise<{ close(): Promise<void> }> {
+async function start(config: Config, logger: Logger, isTty: boolean, onSimLost: (err: Error) => void): Promise<{ close(): Promise<void> }> {
   if (config.role === 'sim') {
     const sim = await startSimProcess(config, logger);
     const probes = `http://${config.host}:${sim.port}/health`;
@@ -43,7 +43,7 @@ async function start(config: Config, logger: Logger, isTty: boolean): Promise<{ 
     const bus = await connectNatsBus({ servers: config.cluster.natsUrl!, name: `lifemmo-gateway-${config.cluster.worldName}` });
     app = await buildGateway(config, bus, { waitForSimMs: 0, afterClose: () => bus.close() }, { logger });
   } else {
-    app = await buildServer(config, { logger, isTty });
+    app = await buildServer(config, { logger, isTty, onSimLost });
   }
   // Fastify logs this line at info, once per address (every interface for 0.0.0.0); when
   // LOG_LEVEL hides info, it is written once all the same (startupLogger).
@@ -64,31 +64,24 @@ async function main(): Promise<void> {
   // From here on everything is logged through pino: in JSON mode stdout holds JSON lines only.
   const isTty = process.stdout.isTTY === true;
   const logger = createLogger(config, { isTty });
-  let running: { close(): Promise<void> };
-  try {
-    running = await start(config, logger, isTty);
-  } catch (err) {
-    logger.fatal({ err }, `lifemmo failed to start: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
-  }
-
+  let running: { close(): Promise<void> } | undefined;
   let closing = false;
-  const shutdown = (signal: string): void => {
+  /** Close what runs, then exit with `exitCode` (a second call, or a stuck close, exits at once). */
+  const shutdown = (why: string, exitCode: 0 | 1): void => {
     if (closing) {
-      logger.warn({ signal }, `${signal} again: exiting now`);
+      logger.warn({ why }, `${why} again: exiting now`);
       process.exit(1);
     }
     closing = true;
-    logger.info({ signal }, `${signal}: shutting down`);
     const timer = setTimeout(() => {
       logger.error({ timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'shutdown took too long: exiting');
       process.exit(1);
     }, SHUTDOWN_TIMEOUT_MS);
     timer.unref();
-    running.close().then(
+    (running?.close() ?? Promise.resolve()).then(
       () => {
         logger.info('shut down');
-        process.exit(0);
+        process.exit(exitCode);
       },
       (err: unknown) => {
         logger.error({ err }, 'error while shutting down');
@@ -96,8 +89,25 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  // Standalone: a sim thread that died leaves nothing to serve; exit so a supervisor
+  // restarts the server and the new sim recovers the world from DATA_DIR (docs/operations.md).
+  const onSimLost = (err: Error): void => {
+    logger.fatal({ err }, 'the sim thread died: closing and exiting 1 so the server can be restarted');
+    shutdown('sim thread lost', 1);
+  };
+  try {
+    running = await start(config, logger, isTty, onSimLost);
+  } catch (err) {
+    logger.fatal({ err }, `lifemmo failed to start: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  }
+
+  const onSignal = (signal: string): void => {
+    if (!closing) logger.info({ signal }, `${signal}: shutting down`);
+    shutdown(signal, 0);
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
 }
 
 main().catch((err: unknown) => {

@@ -50,9 +50,9 @@ export interface Server {
   url: string;
 }
 
-/** Start a server and wait until it listens. */
-export async function start(e: Record<string, string>): Promise<Server> {
-  const r = run(e);
+/** Start a server and wait until it listens (`nodeArgs`: see run). */
+export async function start(e: Record<string, string>, nodeArgs: readonly string[] = []): Promise<Server> {
+  const r = run(e, nodeArgs);
   const port = await listening(r);
   return { run: r, url: `http://127.0.0.1:${port}` };
 }

@@ -26,10 +26,11 @@ export interface Run {
 
 /**
  * Start the server with a small, empty world (256x256, SEEDING=off), JSON logs at warn, an
- * in-memory store, plus `env` (which wins).
+ * in-memory store, plus `env` (which wins); `nodeArgs` go to node before the script (a
+ * test's `--import` preload).
  */
-export function run(env: Record<string, string>): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
+export function run(env: Record<string, string>, nodeArgs: readonly string[] = []): Run {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, 'server/src/main.ts'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json', LOG_LEVEL: 'warn', WORLD_WIDTH: '256', WORLD_HEIGHT: '256', STORE: 'memory', SEEDING: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

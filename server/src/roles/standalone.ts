@@ -30,16 +30,28 @@ function simWorkerUrl(): URL {
 }
 
 /** Optional collaborators of a standalone server (see GatewayDeps). */
-export type ServerDeps = GatewayDeps;
+export interface ServerDeps extends GatewayDeps {
+  /**
+   * Called once if the sim thread dies while the server runs (a bug, out of memory): the
+   * world is no longer served. main.ts closes the server and exits 1, so that a supervisor
+   * (compose's restart policy, systemd) starts it again and the new sim recovers the world
+   * from DATA_DIR; without it the gateway stays up, `/ready` 503.
+   */
+  readonly onSimLost?: (err: Error) => void;
+  /** The sim thread's script (tests run one that crashes). */
+  readonly simWorkerUrl?: URL;
+}
 
 /** The standalone server of `config`: await `app.listen()` (or `ready()`), then `app.close()`. */
 export async function buildServer(config: Config, deps: ServerDeps = {}): Promise<ZodApp> {
   const { port1, port2 } = new MessageChannel();
   const input: SimWorkerInput = { config, port: port2, logToParent: deps.logStream !== undefined, isTty: deps.isTty === true };
-  const worker = new Worker(simWorkerUrl(), { workerData: input, transferList: [port2] });
+  const worker = new Worker(deps.simWorkerUrl ?? simWorkerUrl(), { workerData: input, transferList: [port2] });
   const bus = new LocalBus(port1);
 
   let exited = false;
+  let running = false; // started, and not closing
+  let crash: Error | undefined;
   const events = new Set<(m: FromSimWorker) => void>();
   const next = (type: FromSimWorker['type'] | 'failed', timeoutMs: number): Promise<FromSimWorker> =>
     new Promise((resolve, reject) => {
@@ -60,17 +72,23 @@ export async function buildServer(config: Config, deps: ServerDeps = {}): Promis
 
   const logSink = deps.logStream as Writable | undefined;
   worker.on('message', (m: FromSimWorker) => {
+    if (m.type === 'started') running = true;
     if (m.type === 'log') logSink?.write(m.line.endsWith('\n') ? m.line : `${m.line}\n`);
     for (const on of [...events]) on(m);
   });
   worker.on('error', (err) => {
+    crash = err;
     app.log.fatal({ err }, 'the sim thread crashed: the world is not served until the server restarts');
     bus.setState('down');
   });
-  worker.on('exit', () => {
+  worker.on('exit', (exitCode) => {
     exited = true;
     bus.setState('down');
     for (const on of [...events]) on({ type: 'failed', message: 'the sim thread exited', code: undefined });
+    if (running) {
+      running = false;
+      deps.onSimLost?.(crash ?? new LifeError('INTERNAL', `The sim thread exited (code ${exitCode})`));
+    }
   });
 
   const app: ZodApp = await buildGateway(
@@ -83,6 +101,7 @@ export async function buildServer(config: Config, deps: ServerDeps = {}): Promis
         if (m.type === 'failed') throw m.code !== undefined ? errorFromCode(m.code, m.message) : new LifeError('INTERNAL', m.message);
       },
       afterClose: async () => {
+        running = false;
         if (!exited) {
           const stopped = next('stopped', SIM_STOP_TIMEOUT_MS);
           worker.postMessage({ type: 'stop' } satisfies ToSimWorker);
