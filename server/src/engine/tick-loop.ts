@@ -8,6 +8,7 @@
  * previous one's due time, not after it ended); a tick that overruns makes the next one
  * start at once, late, and the lateness is counted as lag.
  */
+import { dropOutside, type EngineArea } from './area.js';
 import { compileRule, type KernelRule } from './bit-kernel.js';
 import type { CellLogic, CellLogicFactory } from './cell-logic/index.js';
 import { commitGeneration } from './commit.js';
@@ -60,6 +61,8 @@ export class TickLoop {
     private readonly makeCellLogic: CellLogicFactory,
     /** Target time between ticks, ms. */
     readonly tickMs: number,
+    /** The region this loop steps, or null for the whole world (area.ts). */
+    private readonly area: EngineArea | null = null,
   ) {
     this.kernel = compileRule(world.rule);
     this.logic = makeCellLogic(world.rule, world.seed);
@@ -104,6 +107,17 @@ export class TickLoop {
     const startedAt = performance.now();
     const world = this.world;
 
+    // 0. Border (a region only): the neighbours' cells this step reads, laid in as ghosts;
+    //    waits for the neighbours to reach this generation.
+    if (this.area !== null) {
+      try {
+        await this.area.fillBorder(world, world.generation);
+      } catch (err) {
+        dropOutside(world, this.area.owned); // a border half laid must not outlive the tick
+        throw err;
+      }
+    }
+
     // 1. Intake: the placements accepted since the last tick, all at once.
     this.inTick = true;
     const batch = this.intake.take();
@@ -117,6 +131,7 @@ export class TickLoop {
       steps = await Promise.all(shards.map((chunks) => stepShard(context, chunks)));
     } catch (err) {
       // Cell logic must not reject; if one does anyway, the world stays as it was.
+      if (this.area !== null) dropOutside(world, this.area.owned);
       this.inTick = false;
       this.intake.restore(batch);
       throw err;
@@ -124,6 +139,8 @@ export class TickLoop {
 
     // 3. Commit: the new generation replaces the old one at once; placements on top.
     const commit = commitGeneration(world, steps.flatMap((s) => s.stepped), batch);
+    // The ghosts served this step only (the next one gets the neighbours' next border).
+    if (this.area !== null) dropOutside(world, this.area.owned);
     this.inTick = false;
     this.intake.settle();
 
@@ -186,13 +203,14 @@ export class TickLoop {
     const world = this.world;
     const g = world.geometry;
     const mark = this.visitMark;
+    const owned = this.area?.owned ?? null;
     const marked: number[] = [];
     const byShard = new Map<number, number[]>();
     for (const chunk of world.chunks) {
       for (let dy = -1; dy <= 1; dy++) {
         for (let dx = -1; dx <= 1; dx++) {
           const index = g.neighbourChunk(chunk.cx, chunk.cy, dx, dy);
-          if (index < 0 || mark[index] === 1) continue;
+          if (index < 0 || mark[index] === 1 || (owned !== null && owned[index] !== 1)) continue;
           mark[index] = 1;
           marked.push(index);
           const shard = g.shardOfChunk(g.chunkX(index), g.chunkY(index));
@@ -272,6 +290,8 @@ export class TickLoop {
       this.intake.clear();
       this.lastStats = undefined;
       if (options.seeding !== undefined) plantSeeding(world, options.seeding);
+      // A region keeps its own share of a world-wide seeding.
+      if (this.area !== null) dropOutside(world, this.area.owned);
       for (const listener of this.resetListeners) listener(options.seeding ?? null);
     });
   }

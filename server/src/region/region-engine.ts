@@ -1,0 +1,78 @@
+/**
+ * One region's engine: an Engine that owns only the region's chunks and steps with its
+ * neighbours' halos (docs/regions.md). No Life logic of its own: the engine's tick does
+ * the stepping, fan-out included (a Promise.all over the region's shards, and inside each
+ * over its candidates), and this class only feeds its border and publishes its halo.
+ *
+ * Lock-step without a clock: after committing generation g the region sends its halo of
+ * g; its tick to g + 1 starts by waiting for every neighbour's halo of g. So no region
+ * gets more than one generation ahead of a neighbour, and a region that stops stops its
+ * neighbours, then theirs.
+ */
+import { DEFAULT_SHARD_CHUNKS, Geometry, LifeError, type Rect } from '@lifemmo/shared';
+import { Engine, type EngineOptions, type LiveCell, type World } from '../engine/index.js';
+import { decodeHalo, encodeHalo } from '../wire/halo-message.js';
+import { GhostRing, extractHalo } from './halo.js';
+import type { HaloLink } from './halo-inbox.js';
+import { ringShapeOf, type RingShape } from './halo-ring.js';
+import { ownedChunkMask, type Region, type RegionLayout } from './layout.js';
+
+/** An engine stepping one region of a world; see the module comment. */
+export class RegionEngine {
+  readonly engine: Engine;
+  readonly region: Region;
+  readonly #ring: RingShape;
+  readonly #ghosts: GhostRing;
+  readonly #link: HaloLink;
+  /** The generation whose halo was last sent; -1 before the first. */
+  #sentGeneration = -1;
+
+  /**
+   * @param options the whole world's engine options (the engine keeps the world's geometry)
+   * @param layout the world's regions; `regionId` is the one this engine steps
+   */
+  constructor(options: Omit<EngineOptions, 'area'>, layout: RegionLayout, regionId: number, link: HaloLink) {
+    const region = layout.regions[regionId];
+    if (region === undefined) throw new LifeError('VALIDATION', `No region ${regionId} in a layout of ${layout.regions.length}`);
+    this.region = region;
+    this.#link = link;
+    const geometry = new Geometry({ ...options, shardChunks: options.shardChunks ?? DEFAULT_SHARD_CHUNKS });
+    const owned = ownedChunkMask(region, geometry);
+    this.engine = new Engine({ ...options, area: { owned, fillBorder: (world, generation) => this.#fillBorder(world, generation) } });
+    this.#ring = ringShapeOf(region, geometry);
+    this.#ghosts = new GhostRing(geometry, region.cells);
+    this.engine.onTick(() => this.#sendHalo());
+    // A reset starts the world again at generation 0: its halo is sent afresh.
+    this.engine.onReset(() => (this.#sentGeneration = -1));
+  }
+
+  /** The region's rectangle in cells. */
+  get cells(): Rect {
+    return this.region.cells;
+  }
+
+  /** The region's live cells as [x, y, owner], row by row. */
+  liveCells(): LiveCell[] {
+    return this.engine.liveCells(this.region.cells);
+  }
+
+  #sendHalo(): void {
+    const world = this.engine.world;
+    if (this.#sentGeneration === world.generation) return;
+    this.#sentGeneration = world.generation;
+    this.#link.send(encodeHalo(extractHalo(world, this.region.id, this.#ring)));
+  }
+
+  async #fillBorder(world: World, generation: number): Promise<void> {
+    // Generation 0, or a restored world: no commit has sent this generation's halo yet.
+    this.#sendHalo();
+    const halos = await Promise.all(this.region.neighbours.map((from) => this.#link.receive(from, generation)));
+    for (const bytes of halos) {
+      const halo = decodeHalo(bytes);
+      if (halo.generation !== generation || !this.region.neighbours.includes(halo.region)) {
+        throw new LifeError('VALIDATION', `Region ${this.region.id} at generation ${generation} got a halo of region ${halo.region} at ${halo.generation}`);
+      }
+      this.#ghosts.apply(world, halo);
+    }
+  }
+}
