@@ -22,7 +22,7 @@ describe('gliders across regions', () => {
   it('a glider crosses a border, a four-region corner and both seams intact, with its owner', async () => {
     const size = 256;
     const options: WorldOptions = { width: size, height: size, topology: 'torus', shardChunks: 1, rule: CONWAY, seed: 1, cellLogic: LOCAL };
-    const world = regionWorld(options, '2x2', undefined);
+    const world = regionWorld(options, '2x2');
     world.place(cellsOf(GLIDER, 100, 100, size), 9);
     await world.step(1);
     // Back to its phase every 4 generations, 1 cell further down and right; all the way round the torus.
@@ -42,7 +42,7 @@ describe('gliders across regions', () => {
     for (const topology of ['torus', 'bounded'] as const) {
       const options: WorldOptions = { width: size, height: size, topology, shardChunks: 1, rule: CONWAY, seed: 1, cellLogic: LOCAL };
       const reference = wholeWorld(options);
-      const split = regionWorld(options, '3', undefined); // 3x1: 128, 64 and 64 cells across
+      const split = regionWorld(options, '3'); // 3x1: 128, 64 and 64 cells across
       for (const w of [reference, split]) {
         w.place(cellsOf(GOSPER_GUN, 20, 30, size), 1); // its gliders head down and right, across x = 128 and 192
         w.place(cellsOf(GOSPER_GUN, 0, 10, size).map(([x, y]) => [mod(235 - x, size), y]), 2); // mirrored, at x 200..235: down and left

@@ -5,7 +5,7 @@
  * so callers place only what the reference accepted).
  */
 import { Engine, type EngineOptions, type LiveCell } from '@lifemmo/server/engine';
-import { RegionEngine, layoutRegions, linkInProcess, parseRegionSpec, regionOfCell, type RegionLayout } from '@lifemmo/server/region';
+import { RegionEngine, layoutRegions, linkInProcess, parseRegionSpec, regionOfCell, type HaloLink, type RegionLayout } from '@lifemmo/server/region';
 import { DEFAULT_SHARD_CHUNKS, Geometry } from '@lifemmo/shared';
 
 export type WorldOptions = Omit<EngineOptions, 'area'>;
@@ -51,17 +51,30 @@ export function wholeWorld(options: WorldOptions, setup?: (engine: Engine) => vo
   };
 }
 
+/** How the regions of a test world exchange halos: in memory by default. */
+export interface RegionWorldOptions {
+  readonly setup?: (engine: Engine) => void;
+  /** The links, one per region of `layout` (default: linkInProcess). */
+  readonly links?: (layout: RegionLayout) => HaloLink[];
+  /** RegionEngine's resendMs. */
+  readonly resendMs?: number;
+}
+
+/** The layout `regions` (a REGIONS value) gives a world of `options`. */
+export function layoutOf(options: WorldOptions, regions: string): RegionLayout {
+  return layoutRegions(parseRegionSpec(regions), new Geometry({ ...options, shardChunks: options.shardChunks ?? DEFAULT_SHARD_CHUNKS }));
+}
+
 /** A world split as `regions` (a REGIONS value), each region its own engine, stepped concurrently. */
 export function regionWorld(
   options: WorldOptions,
   regions: string,
-  setup?: (engine: Engine) => void,
-  deliver?: Parameters<typeof linkInProcess>[1],
+  { setup, links: makeLinks = (layout) => linkInProcess(layout), resendMs }: RegionWorldOptions = {},
 ): SteppedWorld & { readonly layout: RegionLayout; readonly engines: RegionEngine[] } {
   const geometry = new Geometry({ ...options, shardChunks: options.shardChunks ?? DEFAULT_SHARD_CHUNKS });
-  const layout = layoutRegions(parseRegionSpec(regions), geometry);
-  const links = linkInProcess(layout, deliver);
-  const engines = layout.regions.map((r) => new RegionEngine(options, layout, r.id, links[r.id]!));
+  const layout = layoutOf(options, regions);
+  const links = makeLinks(layout);
+  const engines = layout.regions.map((r) => new RegionEngine(options, layout, r.id, links[r.id]!, resendMs === undefined ? {} : { resendMs }));
   const totals = { candidates: 0, failures: 0, timeouts: 0 };
   for (const r of engines) {
     setup?.(r.engine);

@@ -114,7 +114,10 @@ describe('halo messages', () => {
             const halo = extractHalo(world, region.id, ringShapeOf(region, g));
             const bytes = encodeHalo(halo);
             expect(decodeHalo(bytes)).toEqual(halo);
-            expect(peekHalo(bytes)).toEqual({ region: region.id, generation });
+            expect(peekHalo(bytes)).toEqual({ region: region.id, generation, waiting: false });
+            const asking = encodeHalo(halo, true);
+            expect(peekHalo(asking)).toEqual({ region: region.id, generation, waiting: true });
+            expect(decodeHalo(asking)).toEqual(halo);
           }
         },
       ),
@@ -136,7 +139,7 @@ describe('halo messages', () => {
     expect(() => decodeHalo(wrongFormat)).toThrow(/format 9/);
     const tooFew = encodeHalo({ ...halo, owners: Uint16Array.of(7, 8) }).slice(0, -6);
     expect(() => decodeHalo(tooFew)).toThrow();
-    const liveCountAt = 1 + 2 + 4 + 8 + 16 + 1;
+    const liveCountAt = 1 + 2 + 1 + 4 + 8 + 16 + 1; // version, format, waiting, region, generation, rect, flags
     const lying = good.slice();
     lying[liveCountAt] = 3;
     expect(() => decodeHalo(lying)).toThrow(/count says 3/);
@@ -149,7 +152,7 @@ describe('halo messages', () => {
     const world = worldOf(g);
     for (let x = 0; x < 512; x += 2) world.setCell(x, 0, 3);
     const bytes = encodeHalo(extractHalo(world, 0, ringShapeOf(region, g)));
-    expect(bytes.length).toBe(1 + 2 + 4 + 8 + 16 + 1 + 4 + Math.ceil(2044 / 8) + 4 + 6);
+    expect(bytes.length).toBe(1 + 2 + 1 + 4 + 8 + 16 + 1 + 4 + Math.ceil(2044 / 8) + 4 + 6);
   });
 });
 

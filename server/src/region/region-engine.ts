@@ -8,11 +8,19 @@
  * g; its tick to g + 1 starts by waiting for every neighbour's halo of g. So no region
  * gets more than one generation ahead of a neighbour, and a region that stops stops its
  * neighbours, then theirs.
+ *
+ * A halo lost on the way (NATS core delivers at most once; a neighbour that subscribed
+ * late never saw it) would stop the world for good. So a region that has waited
+ * `resendMs` for halos of generation g sends its own halo of g again, marked waiting, and
+ * again every `resendMs` while it waits; a neighbour that gets a waiting halo of g answers
+ * with its own halo of g (unmarked, so answers never start answers). It still has it: a
+ * neighbour is at most one generation ahead, so it keeps its last two halos. The region
+ * that waits asks; one that is idle (done stepping, paused) only answers.
  */
 import { DEFAULT_SHARD_CHUNKS, Geometry, LifeError, type Rect } from '@lifemmo/shared';
 import { Engine, type EngineOptions, type LiveCell, type World } from '../engine/index.js';
 import { decodeHalo, encodeHalo } from '../wire/halo-message.js';
-import { GhostRing, extractHalo } from './halo.js';
+import { GhostRing, extractHalo, type Halo } from './halo.js';
 import type { HaloLink } from './halo-inbox.js';
 import { ringShapeOf, type RingShape } from './halo-ring.js';
 import { ownedChunkMask, type Region, type RegionLayout } from './layout.js';
@@ -26,24 +34,43 @@ export class RegionEngine {
   readonly #link: HaloLink;
   /** The generation whose halo was last sent; -1 before the first. */
   #sentGeneration = -1;
+  /** The last two halos sent, oldest first, to send again (see the module comment). */
+  #recent: Halo[] = [];
+  readonly #resendMs: number;
 
   /**
    * @param options the whole world's engine options (the engine keeps the world's geometry)
    * @param layout the world's regions; `regionId` is the one this engine steps
    */
-  constructor(options: Omit<EngineOptions, 'area'>, layout: RegionLayout, regionId: number, link: HaloLink) {
+  constructor(
+    options: Omit<EngineOptions, 'area'>,
+    layout: RegionLayout,
+    regionId: number,
+    link: HaloLink,
+    /** How long a tick waits for a halo before this region asks again (and again each time this passes), ms. */
+    { resendMs = 500 }: { resendMs?: number } = {},
+  ) {
     const region = layout.regions[regionId];
     if (region === undefined) throw new LifeError('VALIDATION', `No region ${regionId} in a layout of ${layout.regions.length}`);
     this.region = region;
     this.#link = link;
+    this.#resendMs = resendMs;
     const geometry = new Geometry({ ...options, shardChunks: options.shardChunks ?? DEFAULT_SHARD_CHUNKS });
     const owned = ownedChunkMask(region, geometry);
     this.engine = new Engine({ ...options, area: { owned, fillBorder: (world, generation) => this.#fillBorder(world, generation) } });
     this.#ring = ringShapeOf(region, geometry);
     this.#ghosts = new GhostRing(geometry, region.cells);
     this.engine.onTick(() => this.#sendHalo());
+    link.onNeighbourWaiting((_from, generation) => {
+      const halo = this.#recent.find((h) => h.generation === generation);
+      if (halo !== undefined) link.send(encodeHalo(halo));
+    });
     // A reset starts the world again at generation 0: its halo is sent afresh.
-    this.engine.onReset(() => (this.#sentGeneration = -1));
+    this.engine.onReset(() => {
+      this.#sentGeneration = -1;
+      this.#recent = [];
+      link.reset();
+    });
   }
 
   /** The region's rectangle in cells. */
@@ -60,13 +87,28 @@ export class RegionEngine {
     const world = this.engine.world;
     if (this.#sentGeneration === world.generation) return;
     this.#sentGeneration = world.generation;
-    this.#link.send(encodeHalo(extractHalo(world, this.region.id, this.#ring)));
+    const halo = extractHalo(world, this.region.id, this.#ring);
+    this.#recent = [...this.#recent.slice(-1), halo];
+    this.#link.send(encodeHalo(halo));
+  }
+
+  /** Stuck at `generation`: send its halo again, marked waiting, so neighbours answer with theirs. */
+  #askAgain(generation: number): void {
+    const halo = this.#recent.find((h) => h.generation === generation);
+    if (halo !== undefined) this.#link.send(encodeHalo(halo, true));
   }
 
   async #fillBorder(world: World, generation: number): Promise<void> {
     // Generation 0, or a restored world: no commit has sent this generation's halo yet.
     this.#sendHalo();
-    const halos = await Promise.all(this.region.neighbours.map((from) => this.#link.receive(from, generation)));
+    if (this.region.neighbours.length === 0) return;
+    const resender = setInterval(() => this.#askAgain(generation), this.#resendMs);
+    let halos: Uint8Array[];
+    try {
+      halos = await Promise.all(this.region.neighbours.map((from) => this.#link.receive(from, generation)));
+    } finally {
+      clearInterval(resender);
+    }
     for (const bytes of halos) {
       const halo = decodeHalo(bytes);
       if (halo.generation !== generation || !this.region.neighbours.includes(halo.region)) {

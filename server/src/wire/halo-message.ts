@@ -6,6 +6,9 @@
  * Layout after the wire version byte (little-endian):
  *
  *   u16 HALO_FORMAT   this message's own layout version, so halos can change alone
+ *   u8  waiting       1: the sender is stuck waiting for its neighbours' halos of this
+ *                     generation (a resend; each neighbour answers with its own halo of it),
+ *                     0: an ordinary send or an answer
  *   u32 region        the sender's id
  *   f64 generation    the committed generation the cells are of
  *   u32 x, y, w, h    the sender's rectangle in cells
@@ -30,8 +33,11 @@ export const HALO_FORMAT = 1;
 const ROWS = 1;
 const COLUMNS = 2;
 
-/** Encode a halo (see the module comment). */
-export function encodeHalo(halo: Halo): Uint8Array {
+/**
+ * Encode a halo (see the module comment). `waiting`: the sender is stuck waiting for its
+ * neighbours' halos of this generation and asks them to send theirs again.
+ */
+export function encodeHalo(halo: Halo, waiting = false): Uint8Array {
   const { shape, positions, owners } = halo;
   const bitmap = new Uint8Array(Math.ceil(ringLength(shape) / 8));
   for (let i = 0; i < positions.length; i++) bitmap[positions[i]! >> 3]! |= 1 << (positions[i]! & 7);
@@ -42,6 +48,7 @@ export function encodeHalo(halo: Halo): Uint8Array {
   }
   const w = new ByteWriter(48 + bitmap.length + 3 * runs.length)
     .u16(HALO_FORMAT)
+    .u8(waiting ? 1 : 0)
     .u32(halo.region)
     .f64(halo.generation)
     .u32(shape.rect.x)
@@ -56,11 +63,12 @@ export function encodeHalo(halo: Halo): Uint8Array {
   return w.finish();
 }
 
-/** The sender and generation of an encoded halo, without decoding the cells (for routing). */
-export function peekHalo(payload: Uint8Array): { region: number; generation: number } {
+/** The sender and generation of an encoded halo, and whether the sender waits, without decoding the cells (for routing). */
+export function peekHalo(payload: Uint8Array): { region: number; generation: number; waiting: boolean } {
   const r = new ByteReader(payload);
   checkFormat(r.u16());
-  return { region: r.u32(), generation: r.f64() };
+  const waiting = r.u8() === 1;
+  return { region: r.u32(), generation: r.f64(), waiting };
 }
 
 /**
@@ -71,6 +79,7 @@ export function peekHalo(payload: Uint8Array): { region: number; generation: num
 export function decodeHalo(payload: Uint8Array): Halo {
   const r = new ByteReader(payload);
   checkFormat(r.u16());
+  r.u8(); // waiting: for the link (peekHalo), not part of the halo
   const region = r.u32();
   const generation = r.f64();
   const rect = { x: r.u32(), y: r.u32(), w: r.u32(), h: r.u32() };
