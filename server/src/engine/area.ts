@@ -19,8 +19,10 @@ export interface EngineArea {
    * Lay into `world` the live cells outside the area that stepping from `generation` reads,
    * as they are at that generation, with their owners. Awaited at the start of every tick,
    * before intake: a tick waits here for its neighbours, so this is where lock-step happens.
+   * Must reject soon after `signal` aborts (the engine is stopping: a neighbour that is
+   * gone must not keep it from stopping).
    */
-  fillBorder(world: World, generation: number): Promise<void>;
+  fillBorder(world: World, generation: number, signal: AbortSignal): Promise<void>;
 }
 
 /** Drop every chunk outside the area: the ghosts of the last border, or cells planted world-wide. */

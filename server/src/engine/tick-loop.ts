@@ -8,6 +8,7 @@
  * previous one's due time, not after it ended); a tick that overruns makes the next one
  * start at once, late, and the lateness is counted as lag.
  */
+import { LifeError } from '@lifemmo/shared';
 import { dropOutside, type EngineArea } from './area.js';
 import { compileRule, type KernelRule } from './bit-kernel.js';
 import type { CellLogic, CellLogicFactory } from './cell-logic/index.js';
@@ -45,6 +46,8 @@ export class TickLoop {
   private pausedFlag = false;
   /** True between intake and commit of a tick. */
   private inTick = false;
+  /** Aborts the wait for the border of the tick in progress (a region's; see stop). */
+  private borderAbort: AbortController | null = null;
   /** Ticks that started late because the one before overran. */
   overruns = 0;
   /**
@@ -110,11 +113,14 @@ export class TickLoop {
     // 0. Border (a region only): the neighbours' cells this step reads, laid in as ghosts;
     //    waits for the neighbours to reach this generation.
     if (this.area !== null) {
+      const abort = (this.borderAbort = new AbortController());
       try {
-        await this.area.fillBorder(world, world.generation);
+        await this.area.fillBorder(world, world.generation, abort.signal);
       } catch (err) {
         dropOutside(world, this.area.owned); // a border half laid must not outlive the tick
-        throw err;
+        throw abort.signal.aborted ? new LifeError('SHUTTING_DOWN', 'Stopped while waiting for the neighbouring regions') : err;
+      } finally {
+        this.borderAbort = null;
       }
     }
 
@@ -244,10 +250,15 @@ export class TickLoop {
     this.schedule();
   }
 
-  /** Stop ticking; resolves once the tick in progress (if any) has finished. */
+  /**
+   * Stop ticking; resolves once the tick in progress (if any) has finished. A region's tick
+   * still waiting for its neighbours' halos is abandoned (the world stays at its
+   * generation; its step rejects with SHUTTING_DOWN).
+   */
   async stop(): Promise<void> {
     this.started = false;
     this.clearTimer();
+    this.borderAbort?.abort();
     await this.exclusive(async () => undefined);
   }
 
@@ -325,7 +336,8 @@ export class TickLoop {
     try {
       await this.exclusive(() => this.tick(lag));
     } catch (err) {
-      this.reportError(err);
+      // A tick abandoned by stop() is not an error.
+      if (this.started) this.reportError(err);
     }
     this.dueAt += this.tickMs;
     const now = performance.now();

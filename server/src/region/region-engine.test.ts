@@ -79,4 +79,22 @@ describe('RegionEngine', () => {
     await Promise.all([leftDone, right!.engine.step(3)]);
     expect([left!.engine.generation, right!.engine.generation]).toEqual([5, 5]);
   });
+
+  it('stops while waiting for a neighbour that never steps: the tick is abandoned, the world unchanged', async () => {
+    const [left] = twoRegions();
+    left!.engine.place([[127, 10], [127, 11], [127, 12]], 1);
+    const step = left!.engine.step(1);
+    const outcome = step.then(
+      () => 'stepped',
+      (err: unknown) => (err instanceof LifeError ? err.code : String(err)),
+    );
+    await settle();
+    await left!.engine.stop();
+    expect(await outcome).toBe('LIFE_ERR_SHUTTING_DOWN');
+    expect(left!.engine.generation).toBe(0);
+    // No ghost left behind, and the queued cells still wait for the next tick.
+    expect([...left!.engine.world.chunks].every((c) => c.cx < 2)).toBe(true);
+    expect(left!.liveCells()).toEqual([]);
+    expect(left!.engine.save().pending).toHaveLength(3);
+  });
 });

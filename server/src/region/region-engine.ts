@@ -57,7 +57,7 @@ export class RegionEngine {
     this.#resendMs = resendMs;
     const geometry = new Geometry({ ...options, shardChunks: options.shardChunks ?? DEFAULT_SHARD_CHUNKS });
     const owned = ownedChunkMask(region, geometry);
-    this.engine = new Engine({ ...options, area: { owned, fillBorder: (world, generation) => this.#fillBorder(world, generation) } });
+    this.engine = new Engine({ ...options, area: { owned, fillBorder: (world, generation, signal) => this.#fillBorder(world, generation, signal) } });
     this.#ring = ringShapeOf(region, geometry);
     this.#ghosts = new GhostRing(geometry, region.cells);
     this.engine.onTick(() => this.#sendHalo());
@@ -98,16 +98,24 @@ export class RegionEngine {
     if (halo !== undefined) this.#link.send(encodeHalo(halo, true));
   }
 
-  async #fillBorder(world: World, generation: number): Promise<void> {
+  async #fillBorder(world: World, generation: number, signal: AbortSignal): Promise<void> {
     // Generation 0, or a restored world: no commit has sent this generation's halo yet.
     this.#sendHalo();
     if (this.region.neighbours.length === 0) return;
     const resender = setInterval(() => this.#askAgain(generation), this.#resendMs);
     let halos: Uint8Array[];
+    let stopWaiting = (): void => undefined;
     try {
-      halos = await Promise.all(this.region.neighbours.map((from) => this.#link.receive(from, generation)));
+      // The engine is stopping: give up on neighbours that may never answer.
+      const stopped = new Promise<never>((_, reject) => {
+        stopWaiting = () => reject(new Error('stopped'));
+        signal.addEventListener('abort', stopWaiting, { once: true });
+      });
+      if (signal.aborted) stopWaiting();
+      halos = await Promise.race([Promise.all(this.region.neighbours.map((from) => this.#link.receive(from, generation))), stopped]);
     } finally {
       clearInterval(resender);
+      signal.removeEventListener('abort', stopWaiting);
     }
     for (const bytes of halos) {
       const halo = decodeHalo(bytes);
