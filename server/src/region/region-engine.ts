@@ -32,6 +32,7 @@ export class RegionEngine {
   readonly #ring: RingShape;
   readonly #ghosts: GhostRing;
   readonly #link: HaloLink;
+  readonly #layout: RegionLayout;
   /** The generation whose halo was last sent; -1 before the first. */
   #sentGeneration = -1;
   /** The last two halos sent, oldest first, to send again (see the module comment). */
@@ -53,6 +54,7 @@ export class RegionEngine {
     const region = layout.regions[regionId];
     if (region === undefined) throw new LifeError('VALIDATION', `No region ${regionId} in a layout of ${layout.regions.length}`);
     this.region = region;
+    this.#layout = layout;
     this.#link = link;
     this.#resendMs = resendMs;
     const geometry = new Geometry({ ...options, shardChunks: options.shardChunks ?? DEFAULT_SHARD_CHUNKS });
@@ -121,6 +123,12 @@ export class RegionEngine {
       const halo = decodeHalo(bytes);
       if (halo.generation !== generation || !this.region.neighbours.includes(halo.region)) {
         throw new LifeError('VALIDATION', `Region ${this.region.id} at generation ${generation} got a halo of region ${halo.region} at ${halo.generation}`);
+      }
+      // Sims configured with different splits (REGIONS) would corrupt each other's borders.
+      const expected = this.#layout.regions[halo.region]!.cells;
+      const got = halo.shape.rect;
+      if (got.x !== expected.x || got.y !== expected.y || got.w !== expected.w || got.h !== expected.h) {
+        throw new LifeError('VALIDATION', `Region ${halo.region} sent a halo of rectangle ${JSON.stringify(got)}; this layout has ${JSON.stringify(expected)}: REGIONS differs between sims`);
       }
       this.#ghosts.apply(world, halo);
     }
