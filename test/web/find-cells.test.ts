@@ -87,8 +87,7 @@ async function waitLookingAt(page: Page, at: { x: number; y: number }, owner: nu
     expect(apart(camera.cx, x)).toBeLessThanOrEqual(CHUNK);
     expect(apart(camera.cy, y)).toBeLessThanOrEqual(CHUNK);
   }
-  // The page re-subscribed there: its replica holds the cells. (25 s: on a loaded machine a
-  // subscription has been seen to get no snapshot; the page asks again after the SDK's 10 s.)
+  // The page re-subscribed there: its replica holds the cells.
   await page.waitForFunction(
     ([o, want]) => {
       const l = window.lifemmo!;
@@ -96,7 +95,7 @@ async function waitLookingAt(page: Page, at: { x: number; y: number }, owner: nu
       return r !== null && l.cells(r).filter((c) => c[2] === o).length >= want;
     },
     [owner, cells.length],
-    { timeout: 25_000 },
+    { timeout: 10_000 },
   );
 }
 
@@ -163,7 +162,7 @@ describe('find cells', () => {
       });
       expect(pageErrors).toEqual([]);
     });
-  }, 120_000);
+  }, 60_000);
 
   test('phone: the button is in the drawer, which folds to show the colony; leaderboard entries jump too', async () => {
     expect(me).toBeDefined();
