@@ -1,11 +1,13 @@
 /**
  * The polled reads behind the panel and the minimap: `GET /density` (minimap, world
  * population), `GET /leaderboard` (ranking and owner colours) and `GET /players/me`
- * (budget). One poll every POLL_MS keeps a page at a few requests per second at most,
+ * (budget). `GET /players/{id}/cells` is read on demand ("Go to my cells", a
+ * leaderboard entry), not polled. One poll every POLL_MS keeps a page at a few requests per second at most,
  * well inside the server's per-IP rate limit.
  */
 import { getLeaderboard, type Leaderboard } from '@lifemmo/client';
 import type { BudgetReading } from './budget.js';
+import type { OwnerCells } from './find-cells.js';
 import type { Density } from './minimap.js';
 
 /** Time between polls, ms. */
@@ -54,6 +56,11 @@ export function getDensity(base: string): Promise<Density> {
 /** GET /players/me with the player's token. */
 export function getMe(base: string, token: string): Promise<Me> {
   return getJson<Me>(`${base}/players/me`, token);
+}
+
+/** GET /players/{owner}/cells: where the owner's live cells are, per chunk, most first (open to everyone). */
+export function getOwnerCells(base: string, owner: number): Promise<OwnerCells> {
+  return getJson<OwnerCells>(`${base}/players/${owner}/cells`);
 }
 
 /** GET /leaderboard (top 100: enough rows for the panel and colours for most owners in view). */
