@@ -8,6 +8,7 @@ import { adminListPlayers, getWorld, isLifeError, LifeError } from '@lifemmo/cli
 import type { BotsOptions } from './args.js';
 import { buildResult, type BotsResult } from './report.js';
 import { BotStats } from './stats.js';
+import { Timeline } from './timeline.js';
 import type { FromWorker, ToWorker, WorkerInput } from './worker.js';
 
 /** Hooks of a run. */
@@ -43,6 +44,7 @@ export async function runBots(options: BotsOptions, hooks: RunHooks = {}): Promi
   const connectedByWorker: number[] = new Array(threads).fill(0);
   const totals = new BotStats();
   const window = new BotStats();
+  const timeline = new Timeline();
   let peakConnected = 0;
   let peakRss = process.memoryUsage.rss();
 
@@ -86,7 +88,9 @@ export async function runBots(options: BotsOptions, hooks: RunHooks = {}): Promi
       peakConnected = Math.max(peakConnected, connected);
       peakRss = Math.max(peakRss, process.memoryUsage.rss());
       totals.addStats(window);
-      hooks.onSecond?.((Date.now() - startAt) / 1000, connected, window, totals);
+      const elapsedS = (Date.now() - startAt) / 1000;
+      timeline.add(elapsedS, connected, window);
+      hooks.onSecond?.(elapsedS, connected, window, totals);
       window.reset();
     }, 1000);
     // A worker that crashes or does not finish in time is counted as an error and the
@@ -104,8 +108,10 @@ export async function runBots(options: BotsOptions, hooks: RunHooks = {}): Promi
       else if (state === 'running') window.error('worker thread did not finish in time');
     }
     totals.addStats(window);
-    peakConnected = Math.max(peakConnected, connectedByWorker.reduce((a, b) => a + b, 0));
+    const connected = connectedByWorker.reduce((a, b) => a + b, 0);
+    peakConnected = Math.max(peakConnected, connected);
     const wallS = (Date.now() - startAt) / 1000;
+    timeline.add(wallS, connected, window, true);
     return buildResult(totals, {
       options,
       world: { width: world.width, height: world.height, topology: world.topology, rule: world.rule, tickMs: world.tickMs },
@@ -115,6 +121,7 @@ export async function runBots(options: BotsOptions, hooks: RunHooks = {}): Promi
       peakConnected,
       cpu: process.cpuUsage(cpuStart),
       peakRssBytes: Math.max(peakRss, process.memoryUsage.rss()),
+      timeline: timeline.data(),
     });
   } finally {
     await terminateAll();
