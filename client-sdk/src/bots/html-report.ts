@@ -84,7 +84,7 @@ export const CHARTS = [
   ['placements', 'Placements per second (accepted, refused by the game)'],
   ['errors', 'Errors per second, by code'],
   ['connected', 'Bots connected'],
-  ['connect', 'Connect time (first connect and subscribe of each bot), bots per range of ms'],
+  ['connect', 'Connect time (from a bot starting to its first subscribe, player creation included), bots per range of ms'],
 ] as const;
 
 /** The options as rows of [name, value] (the admin token is already hidden in the result). */

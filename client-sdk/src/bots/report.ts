@@ -49,7 +49,7 @@ export interface BotsResult {
   readonly thresholds: { maxP99Ms: number | null; maxErrorRate: number; failures: string[]; passed: boolean };
   /** The run second by second (what --html plots). */
   readonly timeline: TimelineData;
-  /** Connect times (first connect and subscribe of each bot) as counts by range of ms. */
+  /** Connect times (from a bot starting to its first connect and subscribe, creating its player included) as counts by range of ms. */
   readonly connectHistogram: Buckets;
 }
 
