@@ -6,24 +6,10 @@
  * well inside the server's per-IP rate limit.
  */
 import { getLeaderboard, type Leaderboard } from '@lifemmo/client';
-import type { BudgetReading } from './budget.js';
-import type { OwnerCells } from './find-cells.js';
-import type { Density } from './minimap.js';
+import type { Density, OwnerCells, PlayerMe } from '@lifemmo/shared/client';
 
 /** Time between polls, ms. */
 export const POLL_MS = 2000;
-
-/** Reply of GET /players/me. */
-export interface Me {
-  readonly id: number;
-  readonly name: string;
-  readonly color: string;
-  /** Live cells the player owns. */
-  readonly population: number;
-  /** Cells born by the rule that took the player as owner (a running count; docs/api.md). */
-  readonly births: number;
-  readonly budget: BudgetReading;
-}
 
 /** A failed read: the HTTP status (0 for no answer) and the catalogue code when there was one. */
 export class FeedError extends Error {
@@ -54,8 +40,8 @@ export function getDensity(base: string): Promise<Density> {
 }
 
 /** GET /players/me with the player's token. */
-export function getMe(base: string, token: string): Promise<Me> {
-  return getJson<Me>(`${base}/players/me`, token);
+export function getMe(base: string, token: string): Promise<PlayerMe> {
+  return getJson<PlayerMe>(`${base}/players/me`, token);
 }
 
 /** GET /players/{owner}/cells: where the owner's live cells are, per chunk, most first (open to everyone). */

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { lookAt, type CameraWorld } from './camera.js';
-import { ColonyTour, chunkCentre, colonyLabel, type OwnerCells } from './find-cells.js';
+import type { OwnerCells } from '@lifemmo/shared/client';
+import { ColonyTour, chunkCentre, colonyLabel } from './find-cells.js';
 
 const world: CameraWorld = { width: 1024, height: 1024, topology: 'torus' };
 

@@ -11,20 +11,7 @@
  * chunk not shown yet; once all are shown it starts again from the first.
  */
 import type { CameraWorld } from './camera.js';
-
-/** Reply of GET /players/{id}/cells (OwnerCellsReply on the server; docs/api.md). */
-export interface OwnerCells {
-  readonly generation: number;
-  readonly owner: number;
-  /** The owner's live cells in the whole world. */
-  readonly population: number;
-  /** Chunks holding any of them (`chunks` lists at most the limit asked for). */
-  readonly chunkCount: number;
-  /** Side of a chunk, cells. */
-  readonly chunkSize: number;
-  /** [cx, cy, live cells of the owner], most first. */
-  readonly chunks: ReadonlyArray<readonly [number, number, number]>;
-}
+import type { OwnerCells } from '@lifemmo/shared/client';
 
 /** A chunk of an owner's cells to look at, and its place in the tour. */
 export interface Colony {

@@ -9,8 +9,8 @@
  * socket. The SDK reconnects by itself after a drop; the first connection is retried here.
  */
 import { LifeClient, isLifeError, type LifeError, type Rect, type ServerHello } from '@lifemmo/client';
-import type { PatternRotation } from '@lifemmo/shared/client';
-import { RateMeter, projectBudget, type BudgetReading } from './budget.js';
+import type { BudgetReading, PatternRotation } from '@lifemmo/shared/client';
+import { RateMeter, projectBudget } from './budget.js';
 import * as cam from './camera.js';
 import { OwnerColours } from './colours.js';
 import { installDebugHook } from './debug-hook.js';
