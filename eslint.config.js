@@ -22,6 +22,11 @@ export default tseslint.config(
     },
   },
   {
+    // The bots' HTML report script runs in a browser page, after uPlot's (html-report.ts).
+    files: ['client-sdk/assets/**'],
+    languageOptions: { sourceType: 'script', globals: { window: 'readonly', document: 'readonly', uPlot: 'readonly' } },
+  },
+  {
     // The examples are what users copy: Node programs that print, and a page's script.
     files: ['examples/**'],
     languageOptions: { globals: { setInterval: 'readonly', clearInterval: 'readonly' } },

@@ -29,6 +29,8 @@ export {
   httpBaseUrl,
   webSocketUrl,
   type Leaderboard,
+  type LeaderboardEntry,
+  type ListedPlayer,
   type NewPlayer,
   type PlayersPage,
   type Region,

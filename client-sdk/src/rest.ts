@@ -1,57 +1,13 @@
 /**
  * REST helpers over fetch (Node 20 and browsers both have it): players, world info,
- * leaderboard and region reads. docs/api.md is the contract; replies are typed here
- * because the SDK imports only from @lifemmo/shared, never from the server.
+ * leaderboard and region reads. docs/api.md is the contract; the replies' types come from
+ * @lifemmo/shared (the SDK never imports the server).
  */
-import { LifeError, type Rect, type Topology } from '@lifemmo/shared/client';
+import { LifeError, type Leaderboard, type NewPlayer, type PlayersPage, type Rect, type Region, type WorldInfo } from '@lifemmo/shared/client';
 import { errorFromCode } from './errors.js';
 
-/** Reply of POST /players. The token is shown once: keep it. */
-export interface NewPlayer {
-  readonly id: number;
-  readonly name: string;
-  /** "#rrggbb". */
-  readonly color: string;
-  /** Bearer token for placements (REST and WebSocket). */
-  readonly token: string;
-}
-
-/** Reply of GET /world. */
-export interface WorldInfo {
-  readonly width: number;
-  readonly height: number;
-  readonly topology: Topology;
-  readonly rule: string;
-  readonly chunkSize: number;
-  readonly shardSize: number;
-  readonly generation: number;
-  readonly population: number;
-  readonly tickMs: number;
-  readonly paused: boolean;
-}
-
-/** Reply of GET /leaderboard. */
-export interface Leaderboard {
-  readonly generation: number;
-  /** `births`: cells born by the rule that took the player as owner (docs/api.md). */
-  readonly players: ReadonlyArray<{ id: number; name: string; color: string; population: number; births: number }>;
-}
-
-/** Reply of GET /cells: [x, y, owner] in world coordinates. */
-export interface Region {
-  readonly generation: number;
-  readonly cells: ReadonlyArray<readonly [number, number, number]>;
-}
-
-/** Reply of GET /admin/players: one page of players, by id. */
-export interface PlayersPage {
-  readonly players: ReadonlyArray<{ id: number; name: string; color: string; banned: boolean; seenAt: string; cells: number }>;
-  /** `after` of the next page; null on the last page. */
-  readonly next: number | null;
-  readonly total: number;
-  /** Most players at once (the server's MAX_PLAYERS). */
-  readonly max: number;
-}
+// The replies' types are @lifemmo/shared's (the server's schemas are checked against them).
+export type { Leaderboard, LeaderboardEntry, NewPlayer, PlayersPage, ListedPlayer, Region, WorldInfo } from '@lifemmo/shared/client';
 
 /** Options of every REST helper. */
 export interface RestOptions {

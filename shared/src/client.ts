@@ -12,6 +12,7 @@ export * from './protocol-constants.js';
 export * from './server-message.js';
 export * from './codec.js';
 export * from './random.js';
+export type * from './rest-replies.js';
 export type {
   ClientHello,
   ClientMessage,

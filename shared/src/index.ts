@@ -6,3 +6,4 @@ export * from './rle.js';
 export * from './protocol.js';
 export * from './codec.js';
 export * from './random.js';
+export type * from './rest-replies.js';

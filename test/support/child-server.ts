@@ -26,13 +26,14 @@ export interface Run {
 
 /**
  * Start the server with a small, empty world (256x256, SEEDING=off), JSON logs at warn, an
- * in-memory store, plus `env` (which wins); `nodeArgs` go to node before the script (a
- * test's `--import` preload).
+ * in-memory store, no overload shedding by event-loop delay or tick lag (a loaded CI
+ * machine passes those limits now and then; test/overload tests them), plus `env` (which
+ * wins); `nodeArgs` go to node before the script (a test's `--import` preload).
  */
 export function run(env: Record<string, string>, nodeArgs: readonly string[] = []): Run {
   const child = spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, 'server/src/main.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json', LOG_LEVEL: 'warn', WORLD_WIDTH: '256', WORLD_HEIGHT: '256', STORE: 'memory', SEEDING: 'off', ...env },
+    env: { PATH: process.env.PATH ?? '', LOG_FORMAT: 'json', LOG_LEVEL: 'warn', WORLD_WIDTH: '256', WORLD_HEIGHT: '256', STORE: 'memory', SEEDING: 'off', OVERLOAD_MAX_EVENT_LOOP_DELAY_MS: '0', OVERLOAD_MAX_TICK_LAG_MS: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);

@@ -145,4 +145,20 @@ describe('a client that stops reading', () => {
     await client.closed;
     expect(client.closeCode).toBe(CloseCodes.HEARTBEAT_MISSED);
   }, 30_000);
+
+  it('in a paused world, a new subscription gets its snapshot however long after the last acknowledged frame', async () => {
+    // The SDK acknowledges by generation: a second snapshot of a generation already
+    // acknowledged is never acknowledged. Frames of an old viewport must not count against
+    // a new one, or a page that pans in a paused world would wait for the next tick.
+    server = await startServer({ ...ENV, TICK_MS: '60000' });
+    const client = new LifeClient({ url: server.url });
+    sdkClients.push(client);
+    await client.connect();
+    await admin(server, 'step', { generations: 1 });
+    await client.subscribe({ x: 0, y: 0, w: 64, h: 64 });
+    await client.subscribe({ x: 128, y: 0, w: 64, h: 64 }); // a snapshot of the same generation: never acknowledged
+    await stall(MAX_LAG_MS + 200); // that frame is now older than the bound
+    await client.subscribe({ x: 0, y: 128, w: 64, h: 64 });
+    expect(client.viewport).toEqual({ x: 0, y: 128, w: 64, h: 64 });
+  }, 30_000);
 });

@@ -4,14 +4,7 @@
  * rule of docs/api.md (refillPerGen per generation, up to capacity), so the number moves
  * every tick without a request per tick.
  */
-
-/** `budget` of GET /players/me. */
-export interface BudgetReading {
-  readonly available: number;
-  readonly capacity: number;
-  readonly refillPerGen: number;
-  readonly generation: number;
-}
+import type { BudgetReading } from '@lifemmo/shared/client';
 
 /** Cells the player may place at `generation`, projected from `reading` (whole cells). */
 export function projectBudget(reading: BudgetReading, generation: number): number {

@@ -4,6 +4,7 @@ import {
   cellAt,
   centred,
   contains,
+  lookAt,
   minScale,
   nearest,
   normalize,
@@ -43,6 +44,13 @@ describe('camera', () => {
     expect(pan(cam, torus, view, 80, 0).cx).toBe(4086);
     // A bounded world clamps the centre to the world.
     expect(pan({ cx: 10, cy: 10, scale: 4 }, bounded, view, 4000, 0).cx).toBe(0);
+  });
+
+  test('lookAt centres on a point at the same zoom, wrapped on a torus, clamped in a bounded world', () => {
+    const cam = { cx: 10, cy: 10, scale: 6 };
+    expect(lookAt(cam, torus, view, 2000.5, 32)).toEqual({ cx: 2000.5, cy: 32, scale: 6 });
+    expect(lookAt(cam, torus, view, 4096 + 32, -32)).toEqual({ cx: 32, cy: 4096 - 32, scale: 6 });
+    expect(lookAt(cam, bounded, view, 300, -5)).toEqual({ cx: 256, cy: 0, scale: 6 });
   });
 
   test('zoom keeps the point under the pointer fixed and respects the limits', () => {

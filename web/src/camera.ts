@@ -60,6 +60,14 @@ export function centred(world: CameraWorld, view: ViewSize, scale = 8): Camera {
   return normalize({ cx: world.width / 2, cy: world.height / 2, scale }, world, view);
 }
 
+/**
+ * The camera moved to look at world point (x, y) at the same zoom: the one way the page
+ * jumps somewhere (a click on the minimap, "Go to my cells", a leaderboard entry).
+ */
+export function lookAt(camera: Camera, world: CameraWorld, view: ViewSize, x: number, y: number): Camera {
+  return normalize({ ...camera, cx: x, cy: y }, world, view);
+}
+
 /** The world point (fractional cells) under screen pixel (px, py). */
 export function screenToWorld(camera: Camera, view: ViewSize, px: number, py: number): { x: number; y: number } {
   return { x: camera.cx + (px - view.width / 2) / camera.scale, y: camera.cy + (py - view.height / 2) / camera.scale };

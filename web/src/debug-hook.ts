@@ -33,6 +33,8 @@ export interface DebugView {
   readonly glance: { readonly samples: number; readonly cells: number | null; readonly births: number | null; readonly birthsInWindow: number };
   /** Compact (small screen) layout, drawer open, input the page adapts to. */
   readonly layout: { readonly compact: boolean; readonly drawer: boolean; readonly input: 'touch' | 'mouse' };
+  /** The last jump to an owner's cells ("Go to my cells", a leaderboard entry): the chunk, its centre (cells), "colony index of of"; null before one, or when the owner had none. */
+  readonly found: { readonly owner: number; readonly chunk: readonly [number, number]; readonly x: number; readonly y: number; readonly index: number; readonly of: number } | null;
   /** Live cells of the replica as [x, y, owner], only those in `rect` when given (a copy). */
   cells(rect?: Rect): Array<[number, number, number]>;
   /** CSS-pixel position (relative to the canvas) of the top-left corner of cell (x, y); null before the camera exists. */

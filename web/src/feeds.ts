@@ -1,27 +1,15 @@
 /**
  * The polled reads behind the panel and the minimap: `GET /density` (minimap, world
  * population), `GET /leaderboard` (ranking and owner colours) and `GET /players/me`
- * (budget). One poll every POLL_MS keeps a page at a few requests per second at most,
+ * (budget). `GET /players/{id}/cells` is read on demand ("Go to my cells", a
+ * leaderboard entry), not polled. One poll every POLL_MS keeps a page at a few requests per second at most,
  * well inside the server's per-IP rate limit.
  */
 import { getLeaderboard, type Leaderboard } from '@lifemmo/client';
-import type { BudgetReading } from './budget.js';
-import type { Density } from './minimap.js';
+import type { Density, OwnerCells, PlayerMe } from '@lifemmo/shared/client';
 
 /** Time between polls, ms. */
 export const POLL_MS = 2000;
-
-/** Reply of GET /players/me. */
-export interface Me {
-  readonly id: number;
-  readonly name: string;
-  readonly color: string;
-  /** Live cells the player owns. */
-  readonly population: number;
-  /** Cells born by the rule that took the player as owner (a running count; docs/api.md). */
-  readonly births: number;
-  readonly budget: BudgetReading;
-}
 
 /** A failed read: the HTTP status (0 for no answer) and the catalogue code when there was one. */
 export class FeedError extends Error {
@@ -52,8 +40,13 @@ export function getDensity(base: string): Promise<Density> {
 }
 
 /** GET /players/me with the player's token. */
-export function getMe(base: string, token: string): Promise<Me> {
-  return getJson<Me>(`${base}/players/me`, token);
+export function getMe(base: string, token: string): Promise<PlayerMe> {
+  return getJson<PlayerMe>(`${base}/players/me`, token);
+}
+
+/** GET /players/{owner}/cells: where the owner's live cells are, per chunk, most first (open to everyone). */
+export function getOwnerCells(base: string, owner: number): Promise<OwnerCells> {
+  return getJson<OwnerCells>(`${base}/players/${owner}/cells`);
 }
 
 /** GET /leaderboard (top 100: enough rows for the panel and colours for most owners in view). */

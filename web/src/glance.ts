@@ -1,8 +1,9 @@
 /**
  * The panel's "Your cells" section (DOM only): a sparkline of the player's live cells over
  * the last minutes, and its figures now (live cells, births credited in all and within
- * the window). The data is sparkline.ts's FigureHistory, fed by main.ts at every poll of
- * `GET /players/me`.
+ * the window), and the "Go to my cells" button with its status ("colony 1 of 3"),
+ * disabled while the player has no live cells. The data is sparkline.ts's FigureHistory,
+ * fed by main.ts at every poll of `GET /players/me`; main.ts handles the button's clicks.
  */
 import { el } from './panel.js';
 import { FigureHistory, sparklinePoints } from './sparkline.js';
@@ -14,6 +15,9 @@ export class Glance {
   readonly #ctx = this.#canvas.getContext('2d')!;
   readonly #cells = el('glance-cells');
   readonly #births = el('glance-births');
+  /** "Go to my cells" (main.ts listens to it). */
+  readonly findButton = el<HTMLButtonElement>('find-cells');
+  readonly #findStatus = el('find-status');
   /** What the canvas shows: redrawn only when this changes. */
   #drawn = '';
 
@@ -28,6 +32,19 @@ export class Glance {
     this.#cells.textContent = last.cells.toLocaleString('en');
     this.#births.textContent = `${last.births.toLocaleString('en')} (+${this.history.birthsInWindow().toLocaleString('en')})`;
     this.#births.title = `${last.births} births credited in all, ${this.history.birthsInWindow()} over the samples of the last ${Math.round(this.history.windowMs / 60_000)} minutes`;
+    this.#setFindable(last.cells > 0);
+  }
+
+  /** Say where "Go to my cells" went (or why it could not). */
+  showFound(text: string): void {
+    this.#findStatus.textContent = text;
+  }
+
+  /** The button works only with live cells to go to; without, it says why. */
+  #setFindable(findable: boolean): void {
+    if (findable === !this.findButton.disabled) return;
+    this.findButton.disabled = !findable;
+    this.#findStatus.textContent = findable ? '' : 'No live cells now';
   }
 
   /** Forget the history (the page plays as someone else now). */
@@ -36,6 +53,8 @@ export class Glance {
     this.#cells.textContent = '–';
     this.#births.textContent = '–';
     this.#drawn = '';
+    this.findButton.disabled = true;
+    this.#findStatus.textContent = 'No live cells yet';
   }
 
   /** Draw the sparkline in `colour` if the samples or the canvas size changed (cheap to call often). */

@@ -9,12 +9,13 @@
  * socket. The SDK reconnects by itself after a drop; the first connection is retried here.
  */
 import { LifeClient, isLifeError, type LifeError, type Rect, type ServerHello } from '@lifemmo/client';
-import type { PatternRotation } from '@lifemmo/shared/client';
-import { RateMeter, projectBudget, type BudgetReading } from './budget.js';
+import type { BudgetReading, PatternRotation } from '@lifemmo/shared/client';
+import { RateMeter, projectBudget } from './budget.js';
 import * as cam from './camera.js';
 import { OwnerColours } from './colours.js';
 import { installDebugHook } from './debug-hook.js';
-import { FeedError, POLL_MS, getDensity, getMe, getRanking } from './feeds.js';
+import { FeedError, POLL_MS, getDensity, getMe, getOwnerCells, getRanking } from './feeds.js';
+import { ColonyTour, colonyLabel, type Colony } from './find-cells.js';
 import { Glance } from './glance.js';
 import { attachInput } from './input.js';
 import { Layout } from './layout.js';
@@ -36,6 +37,7 @@ const session = new Session(localStorage);
 const meter = new RateMeter();
 const renderer = new Renderer(canvas, colours);
 const glance = new Glance();
+const tour = new ColonyTour();
 const layout = new Layout(() => {
   // Compact or full: the minimap's size changes with it.
   if (app.hello !== null) minimap.fit(app.hello.world, layout.minimapSide());
@@ -60,6 +62,8 @@ const app = {
   budget: null as BudgetReading | null,
   worldPopulation: null as number | null,
   connection: 'connecting' as ConnectionView,
+  /** The last jump to an owner's cells ("Go to my cells", a leaderboard entry), or null. */
+  found: null as Colony | null,
   dirty: true,
   frames: 0,
   /** Bumped by each connect(), so a superseded one stops. */
@@ -179,6 +183,13 @@ function shrink(visible: Rect, sub: Rect): Rect {
   return { x: Math.round(visible.x + visible.w / 2 - w / 2), y: Math.round(visible.y + visible.h / 2 - h / 2), w, h };
 }
 
+/** Centre the view on world point (x, y) at the same zoom: every jump (minimap, "Go to my cells", leaderboard). */
+function lookAt(x: number, y: number): void {
+  if (app.camera === null || app.hello === null) return;
+  app.camera = cam.lookAt(app.camera, app.hello.world, renderer.view, x, y);
+  cameraChanged();
+}
+
 let subscribeTimer: ReturnType<typeof setTimeout> | null = null;
 /** Camera moved: redraw now, re-subscribe shortly after (not on every pointer move). */
 function cameraChanged(): void {
@@ -222,6 +233,34 @@ async function poll(): Promise<void> {
   if (me.status === 'rejected' && me.reason instanceof FeedError && me.reason.status === 401) app.budget = null;
   app.dirty = true;
   pollTimer = setTimeout(() => void poll(), POLL_MS);
+}
+
+/**
+ * Jump to `owner`'s cells: the most populated chunk of `GET /players/{owner}/cells`, or
+ * its next one when asked again (find-cells.ts). `name` is null for the joined player.
+ */
+async function goToCells(owner: number, name: string | null): Promise<void> {
+  const whose = name === null ? 'Your cells' : `${name}'s cells`;
+  let colony: Colony | null;
+  try {
+    const reply = await getOwnerCells(BASE_URL, owner);
+    if (app.hello === null) return;
+    colony = tour.next(reply, app.hello.world);
+  } catch (err) {
+    return panel.toast(`Could not find ${whose.toLowerCase()}: ${(err as Error).message}`, 'error');
+  }
+  app.found = colony;
+  if (colony === null) {
+    const text = name === null ? 'You have no live cells now: place some first' : `${name} has no live cells now`;
+    if (name === null) glance.showFound(text);
+    return panel.toast(text, 'info', 3000);
+  }
+  lookAt(colony.x, colony.y);
+  const text = `${whose}: ${colonyLabel(colony)}`;
+  if (name === null) glance.showFound(colonyLabel(colony));
+  // Folded on a phone, the world is what the player wants to see; the toast says where.
+  if (layout.compact) layout.setDrawer(false);
+  if (name !== null || layout.compact) panel.toast(text, 'info', 2500);
 }
 
 // ---------------------------------------------------------------------------------
@@ -430,11 +469,20 @@ function wireButtons(): void {
     void connect();
   });
   minimap.canvas.addEventListener('pointerdown', (e) => {
-    if (app.camera === null || app.hello === null) return;
+    if (app.hello === null) return;
     const r = minimap.canvas.getBoundingClientRect();
     const p = minimap.toWorld(app.hello.world, e.clientX - r.left, e.clientY - r.top);
-    app.camera = cam.normalize({ ...app.camera, cx: p.x, cy: p.y }, app.hello.world, renderer.view);
-    cameraChanged();
+    lookAt(p.x, p.y);
+  });
+  glance.findButton.addEventListener('click', () => {
+    if (app.player !== null) void goToCells(app.player.id, null);
+  });
+  // One listener for the entries (buttons, so Enter and Space work too); they are redrawn at every poll.
+  byId('leaderboard').addEventListener('click', (e) => {
+    const entry = (e.target as Element).closest<HTMLButtonElement>('button[data-owner]');
+    if (entry === null) return;
+    const owner = Number(entry.dataset.owner);
+    void goToCells(owner, owner === app.player?.id ? null : (entry.dataset.name ?? `#${owner}`));
   });
   window.addEventListener('resize', () => {
     if (renderer.resize() && app.camera !== null && app.hello !== null) {
@@ -456,6 +504,7 @@ async function join(name: string): Promise<void> {
   colours.set(app.player.id, app.player.color);
   app.budget = null;
   glance.clear();
+  tour.reset();
   await connect();
 }
 
@@ -465,6 +514,7 @@ function leave(): void {
   app.player = null;
   app.budget = null;
   glance.clear();
+  tour.reset();
   panel.setPlayer(null);
   panel.setBudget(null, null);
   setTool('pan');
@@ -559,6 +609,10 @@ installDebugHook({
   },
   get layout() {
     return { compact: layout.compact, drawer: layout.drawerOpen, input: layout.input };
+  },
+  get found() {
+    const c = app.found;
+    return c === null ? null : { owner: c.owner, chunk: [c.chunk[0], c.chunk[1]] as [number, number], x: c.x, y: c.y, index: c.index, of: c.of };
   },
   cells(rect) {
     return [...(app.client?.cells(rect) ?? [])].map(([x, y, o]): [number, number, number] => [x, y, o]);

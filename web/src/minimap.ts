@@ -8,19 +8,8 @@
  * streamed: the minimap is an overview, and a poll costs the server one walk over its
  * live chunks. See docs/web-client.md.
  */
-import { mod, type Rect } from '@lifemmo/shared/client';
+import { mod, type Density, type Rect } from '@lifemmo/shared/client';
 import type { CameraWorld } from './camera.js';
-
-/** Reply of GET /density. */
-export interface Density {
-  readonly generation: number;
-  readonly width: number;
-  readonly height: number;
-  readonly binSize: number;
-  readonly cols: number;
-  readonly rows: number;
-  readonly bins: ReadonlyArray<readonly [number, number, number]>;
-}
 
 /**
  * Brightness 0..1 of a bin holding `live` cells out of `area`: logarithmic, so one glider

@@ -1,6 +1,7 @@
 /**
  * The side panel and the messages: connection state, generation, population, tick rate,
- * the player and its budget, the leaderboard with colours, and toasts for refusals and
+ * the player and its budget, the leaderboard with colours (each entry a button that
+ * main.ts turns into a jump to that owner's cells), and toasts for refusals and
  * reconnects. DOM writes only; the numbers come from main.ts.
  */
 import type { Leaderboard } from '@lifemmo/client';
@@ -78,22 +79,33 @@ export class Panel {
     this.#budgetBar.style.width = `${Math.round((100 * available) / Math.max(1, capacity))}%`;
   }
 
-  /** Players by live cells, with their colours; the joined player is highlighted. */
+  /**
+   * Players by live cells, with their colours; the joined player is highlighted. Each
+   * entry is a button carrying `data-owner` (the player id) and `data-name`; the entry
+   * that had the keyboard focus keeps it across the redraw.
+   */
   setLeaderboard(board: Leaderboard, me: number | null, rows = 10): void {
+    const focused = document.activeElement instanceof HTMLElement && this.#leaderboard.contains(document.activeElement) ? document.activeElement.dataset.owner : undefined;
     const items = board.players.slice(0, rows).map((p) => {
       const li = document.createElement('li');
       if (p.id === me) li.className = 'me';
+      const entry = document.createElement('button');
+      entry.type = 'button';
+      entry.className = 'entry';
+      entry.dataset.owner = String(p.id);
+      entry.dataset.name = p.name;
+      entry.title = p.id === me ? 'Go to your cells (again: your next colony)' : `Go to ${p.name}'s cells (#${p.id}; again: their next colony)`;
       const swatch = document.createElement('span');
       swatch.className = 'swatch';
       swatch.style.background = p.color;
       const name = document.createElement('span');
       name.className = 'name';
       name.textContent = p.name;
-      name.title = `${p.name} (#${p.id})`;
       const count = document.createElement('span');
       count.className = 'count';
       count.textContent = p.population.toLocaleString('en');
-      li.append(swatch, name, count);
+      entry.append(swatch, name, count);
+      li.append(entry);
       return li;
     });
     if (items.length === 0) {
@@ -103,6 +115,7 @@ export class Panel {
       items.push(li);
     }
     this.#leaderboard.replaceChildren(...items);
+    if (focused !== undefined) this.#leaderboard.querySelector<HTMLButtonElement>(`button[data-owner="${focused}"]`)?.focus();
   }
 
   /** A message that fades after a few seconds; also kept in `messages` (the debug hook reads it). */

@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { parseBotsArgs } from './args.js';
+import { checkOutputFiles, parseBotsArgs } from './args.js';
 
 test('the issue command line parses, with defaults for the rest', () => {
   const o = parseBotsArgs(['--url', 'http://127.0.0.1:8080', '--bots', '2000', '--duration', '60', '--place-rate', '1', '--viewport', '256x256']);
@@ -37,4 +40,29 @@ test('bad options name the option', () => {
   expect(() => parseBotsArgs(['--ramp', '100', '--duration', '10'])).toThrow(/--ramp/);
   expect(() => parseBotsArgs(['--admin-token', 'a b'])).toThrow(/--admin-token/);
   expect(parseBotsArgs(['--admin-token', ''])).toMatchObject({ adminToken: undefined });
+});
+
+test('--json and --html: file names, checked before the run (folder exists, not a folder)', () => {
+  expect(parseBotsArgs(['--html', 'report.html', '--json', 'r.json'])).toMatchObject({ html: 'report.html', json: 'r.json' });
+  expect(parseBotsArgs([])).toMatchObject({ html: undefined, json: undefined });
+  expect(() => parseBotsArgs(['--html', ''])).toThrow('--html needs a file name');
+  expect(() => parseBotsArgs(['--html'])).toThrow(/--html/);
+  const dir = mkdtempSync(join(tmpdir(), 'lifemmo-args-'));
+  try {
+    expect(() => checkOutputFiles({ json: undefined, html: join(dir, 'report.html') })).not.toThrow();
+    expect(() => checkOutputFiles({ json: join(dir, 'nope', 'r.json'), html: undefined })).toThrow(`--json ${join(dir, 'nope', 'r.json')}: folder ${join(dir, 'nope')} does not exist`);
+    expect(() => checkOutputFiles({ json: undefined, html: dir })).toThrow(`--html ${dir}: is a folder, not a file`);
+    writeFileSync(join(dir, 'file'), '');
+    expect(() => checkOutputFiles({ json: undefined, html: join(dir, 'file', 'r.html') })).toThrow(`${join(dir, 'file')} is not a folder`);
+    const thrown = (() => {
+      try {
+        checkOutputFiles({ json: undefined, html: dir });
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(thrown).toMatchObject({ code: 'LIFE_ERR_VALIDATION' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

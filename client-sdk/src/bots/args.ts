@@ -3,6 +3,8 @@
  * into a frozen BotsOptions. Bad input throws a LifeError (LIFE_ERR_VALIDATION) naming
  * the option, which the CLI prints with the usage and exits 2.
  */
+import { accessSync, constants, statSync, type Stats } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LifeError } from '@lifemmo/shared/client';
 
@@ -30,6 +32,8 @@ export interface BotsOptions {
   readonly seed: number;
   /** Write the full result here as JSON. */
   readonly json: string | undefined;
+  /** Write the report as one self-contained HTML file (charts, summary, options, verdict) here. */
+  readonly html: string | undefined;
   /** Exit 1 when the tick-to-client p99 is above this, ms. */
   readonly maxP99Ms: number | undefined;
   /** Exit 1 when errors / (join attempts + placements) is above this, 0..1. */
@@ -53,6 +57,9 @@ export const USAGE = `Usage: lifemmo-bots [options]     (or: npm run bots -- [op
   --replica               keep a full cell replica per bot (decode every frame)
   --seed <n>              seed of viewports and placements                      [1]
   --json <file>           write the full result as JSON
+  --html <file>           write a report as one self-contained HTML file: latency,
+                          frames/s, placements/s, errors and connected bots over time,
+                          connect-time histogram, summary, options and verdict
   --admin-token <token>   the server's ADMIN_TOKEN: create the players through
                           POST /admin/players, which no per-address limit applies to
                           (empty: not given)
@@ -63,7 +70,10 @@ export const USAGE = `Usage: lifemmo-bots [options]     (or: npm run bots -- [op
 
 The verdict is FAIL (exit 1) when fewer bots joined than asked, or a threshold was
 crossed; the summary says why, and what to change.
-Exit codes: 0 ok, 1 FAIL, 2 bad options, the server is unreachable, or --admin-token is refused.`;
+--json and --html are written when the verdict is FAIL too; their folder is checked
+before the run starts.
+Exit codes: 0 ok, 1 FAIL, 2 bad options, the server is unreachable, --admin-token is
+refused, or --json or --html could not be written.`;
 
 function number(name: string, text: string | undefined, fallback: number, min: number, max: number, integer: boolean): number {
   if (text === undefined) return fallback;
@@ -72,6 +82,46 @@ function number(name: string, text: string | undefined, fallback: number, min: n
     throw new LifeError('VALIDATION', `--${name} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, got ${JSON.stringify(text)}`);
   }
   return value;
+}
+
+function outputFile(name: string, file: string | undefined): string | undefined {
+  if (file !== undefined && file.trim() === '') throw new LifeError('VALIDATION', `--${name} needs a file name`);
+  return file;
+}
+
+/** The file's stat, or undefined when the path leads nowhere (a missing file or folder on the way). */
+function statOrNothing(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Check, before the run, that the --json and --html files can be written: their folder
+ * exists and is writable, and they are not folders. A run can last an hour; a typo in a
+ * path must not cost it.
+ * @throws LifeError LIFE_ERR_VALIDATION naming the option, the path and what is wrong
+ */
+export function checkOutputFiles(options: Pick<BotsOptions, 'json' | 'html'>): void {
+  for (const [name, file] of [['json', options.json], ['html', options.html]] as const) {
+    if (file === undefined) continue;
+    const path = resolve(file);
+    const dir = dirname(path);
+    const dirStat = statOrNothing(dir);
+    if (dirStat === undefined) throw new LifeError('VALIDATION', `--${name} ${file}: folder ${dir} does not exist`);
+    if (!dirStat.isDirectory()) throw new LifeError('VALIDATION', `--${name} ${file}: ${dir} is not a folder`);
+    const stat = statOrNothing(path);
+    if (stat?.isDirectory()) throw new LifeError('VALIDATION', `--${name} ${file}: is a folder, not a file`);
+    try {
+      accessSync(stat === undefined ? dir : path, constants.W_OK);
+    } catch {
+      throw new LifeError('VALIDATION', `--${name} ${file}: ${stat === undefined ? `folder ${dir}` : 'the file'} is not writable`);
+    }
+  }
 }
 
 /** Parse `argv` (without node and the script). Returns null for --help. */
@@ -93,6 +143,7 @@ export function parseBotsArgs(argv: readonly string[]): BotsOptions | null {
         replica: { type: 'boolean' },
         seed: { type: 'string' },
         json: { type: 'string' },
+        html: { type: 'string' },
         'max-p99-ms': { type: 'string' },
         'max-error-rate': { type: 'string' },
         'admin-token': { type: 'string' },
@@ -125,7 +176,8 @@ export function parseBotsArgs(argv: readonly string[]): BotsOptions | null {
     threads: number('threads', str('threads'), Math.max(1, Math.ceil(bots / BOTS_PER_THREAD)), 1, 256, true),
     replica: values.replica === true,
     seed: number('seed', str('seed'), 1, 0, 0xffff_ffff, true),
-    json: str('json'),
+    json: outputFile('json', str('json')),
+    html: outputFile('html', str('html')),
     maxP99Ms: values['max-p99-ms'] === undefined ? undefined : number('max-p99-ms', str('max-p99-ms'), 0, 0, 1e9, false),
     maxErrorRate: number('max-error-rate', str('max-error-rate'), DEFAULT_MAX_ERROR_RATE, 0, 1, false),
     adminToken,

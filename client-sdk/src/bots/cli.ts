@@ -1,12 +1,14 @@
 /**
  * `lifemmo-bots` / `npm run bots -- ...`: the load-test command. Parses the options,
  * runs the bots (run.ts), prints a progress line each second (stderr) and a summary table
- * (stdout), writes --json, and sets the exit code: 0 ok, 1 a threshold crossed, 2 bad
- * options or no server. Ctrl-C ends the run early with a summary.
+ * (stdout), writes --json and --html (also when the verdict is FAIL), and sets the exit
+ * code: 0 ok, 1 a threshold crossed, 2 bad options, no server, or an output file that could
+ * not be written. Ctrl-C ends the run early with a summary.
  */
 import { writeFileSync } from 'node:fs';
 import { isLifeError } from '@lifemmo/shared/client';
-import { USAGE, parseBotsArgs, type BotsOptions } from './args.js';
+import { USAGE, checkOutputFiles, parseBotsArgs, type BotsOptions } from './args.js';
+import { htmlReport, loadReportAssets, type ReportAssets } from './html-report.js';
 import { progressLine, summaryTable } from './report.js';
 import { runBots } from './run.js';
 
@@ -23,6 +25,15 @@ async function main(): Promise<number> {
     return 0;
   }
   const o = options;
+  // Before the run: a bad path or a broken install must not cost a long run its report.
+  let assets: ReportAssets | undefined;
+  try {
+    checkOutputFiles(o);
+    if (o.html !== undefined) assets = loadReportAssets();
+  } catch (err) {
+    console.error(`lifemmo-bots: ${errorText(err)}`);
+    return 2;
+  }
   const tty = process.stderr.isTTY === true;
   let abort: () => void = () => undefined;
   const aborted = new Promise<void>((resolve) => (abort = resolve));
@@ -50,14 +61,34 @@ async function main(): Promise<number> {
     });
   } catch (err) {
     if (tty) process.stderr.write('\n');
-    const message = isLifeError(err) ? `${err.message} [${err.code}]` : String((err as Error).message ?? err);
-    console.error(`lifemmo-bots: ${message}`);
+    console.error(`lifemmo-bots: ${errorText(err)}`);
     return 2;
   }
   if (tty && !o.quiet) process.stderr.write('\n');
   console.log(summaryTable(result));
-  if (o.json !== undefined) writeFileSync(o.json, `${JSON.stringify(result, null, 2)}\n`);
+  const outputs: Array<[option: string, file: string | undefined, text: () => string]> = [
+    ['--json', o.json, () => `${JSON.stringify(result, null, 2)}\n`],
+    ['--html', o.html, () => htmlReport(result, assets!)],
+  ];
+  let written = true;
+  for (const [option, file, text] of outputs) {
+    if (file === undefined) continue;
+    try {
+      writeFileSync(file, text());
+    } catch (err) {
+      // The summary is printed; say which file is missing and why, and exit 2 (not 0 or 1).
+      console.error(`lifemmo-bots: ${option} ${file} could not be written: ${errorText(err)}`);
+      written = false;
+    }
+  }
+  if (!written) return 2;
   return result.thresholds.passed ? 0 : 1;
+}
+
+/** An error as one line: a LifeError with its code, a file system error with its. */
+function errorText(err: unknown): string {
+  if (isLifeError(err)) return `${err.message} [${err.code}]`;
+  return String((err as Error).message ?? err);
 }
 
 process.exitCode = await main();

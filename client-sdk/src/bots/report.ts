@@ -4,7 +4,8 @@
  * to change, by cause) or a threshold was crossed.
  */
 import type { BotsOptions } from './args.js';
-import { NOT_JOINED, joinCause, type BotStats, type JoinCause, type LatencySummary } from './stats.js';
+import { NOT_JOINED, joinCause, type BotStats, type Buckets, type JoinCause, type LatencySummary } from './stats.js';
+import type { TimelineData } from './timeline.js';
 
 /** How the bots' players were created. */
 export type JoinRoute = 'POST /players' | 'POST /admin/players (admin token)' | 'none (spectators)';
@@ -46,6 +47,10 @@ export interface BotsResult {
   /** CPU of the bots process (all threads) over the run: what the load generator itself cost. */
   readonly cpu: { userS: number; systemS: number; cores: number; coresPer1000Bots: number; peakRssMiB: number };
   readonly thresholds: { maxP99Ms: number | null; maxErrorRate: number; failures: string[]; passed: boolean };
+  /** The run second by second (what --html plots). */
+  readonly timeline: TimelineData;
+  /** Connect times (from a bot starting to its first connect and subscribe, creating its player included) as counts by range of ms. */
+  readonly connectHistogram: Buckets;
 }
 
 /** What the run measured besides the stats. */
@@ -58,6 +63,7 @@ export interface RunFacts {
   readonly peakConnected: number;
   readonly cpu: NodeJS.CpuUsage;
   readonly peakRssBytes: number;
+  readonly timeline: TimelineData;
 }
 
 const round = (v: number, digits = 2) => Math.round(v * 10 ** digits) / 10 ** digits;
@@ -177,6 +183,8 @@ export function buildResult(totals: BotStats, facts: RunFacts): BotsResult {
       failures,
       passed: failures.length === 0,
     },
+    timeline: facts.timeline,
+    connectHistogram: totals.buckets('connectTime'),
   };
 }
 
@@ -205,8 +213,11 @@ function joinsLine(j: BotsResult['joins']): string {
   return `players via ${j.via}; ${fmt(j.attempts)} attempts, ${fmt(j.retries)} retried; ${causes}`;
 }
 
-/** The final table, as aligned plain text. */
-export function summaryTable(r: BotsResult): string {
+/**
+ * The summary's rows, [label, text], the verdict last: what the text table prints and the
+ * HTML report shows (the reasons of a FAIL are `r.thresholds.failures`).
+ */
+export function summaryRows(r: BotsResult): Array<[label: string, text: string]> {
   const l = r.latencyMs;
   const lat = (s: LatencySummary) => `p50 ${fmt(s.p50, 1)}  p90 ${fmt(s.p90, 1)}  p99 ${fmt(s.p99, 1)}  max ${fmt(s.max, 1)} ms  (n=${fmt(s.count)})`;
   const codes = (m: Record<string, number>) =>
@@ -214,7 +225,7 @@ export function summaryTable(r: BotsResult): string {
       .sort((a, b) => b[1] - a[1])
       .map(([k, v]) => `${k.replace(/^LIFE_ERR_/, '')} ${fmt(v)}`)
       .join(', ');
-  const rows: Array<[string, string]> = [
+  return [
     ['server', `${r.server.url}  (${r.server.world.width}x${r.server.world.height} ${r.server.world.topology}, ${r.server.world.rule}, ${r.server.world.tickMs} ms ticks)`],
     ['run', `${fmt(r.wallS, 1)} s, ${r.threads} worker thread${r.threads === 1 ? '' : 's'}, viewport ${r.options.viewport.w}x${r.options.viewport.h}, ${r.options.placeRate}/s/bot`],
     ['bots', `${fmt(r.bots.joined)}/${fmt(r.bots.requested)} joined, ${fmt(r.bots.joinFailed)} failed, peak ${fmt(r.bots.peakConnected)} connected`],
@@ -230,6 +241,11 @@ export function summaryTable(r: BotsResult): string {
     ['generator CPU', `${fmt(r.cpu.cores, 2)} cores (${fmt(r.cpu.coresPer1000Bots, 2)} per 1,000 bots), user ${fmt(r.cpu.userS, 1)} s, sys ${fmt(r.cpu.systemS, 1)} s, peak RSS ${fmt(r.cpu.peakRssMiB)} MiB`],
     ['verdict', r.thresholds.passed ? 'PASS' : 'FAIL'],
   ];
+}
+
+/** The final table, as aligned plain text. */
+export function summaryTable(r: BotsResult): string {
+  const rows = summaryRows(r);
   const width = Math.max(...rows.map(([k]) => k.length));
   // One reason per line under the verdict, so each says what to change in full.
   const reasons = r.thresholds.failures.map((f) => `${' '.repeat(width)}  - ${f}`);

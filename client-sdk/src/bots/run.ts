@@ -7,12 +7,18 @@ import { Worker } from 'node:worker_threads';
 import { adminListPlayers, getWorld, isLifeError, LifeError } from '@lifemmo/client';
 import type { BotsOptions } from './args.js';
 import { buildResult, type BotsResult } from './report.js';
+import { everySecond, MERGE_OFFSET_MS } from './clock.js';
 import { BotStats } from './stats.js';
+import { Timeline } from './timeline.js';
 import type { FromWorker, ToWorker, WorkerInput } from './worker.js';
 
 /** Hooks of a run. */
 export interface RunHooks {
-  /** Called every second with the window just closed, the totals so far and bots connected now. */
+  /**
+   * Called every second with the window just closed (the workers' deltas of one second,
+   * merged half a second after it: clock.ts), the totals so far and bots connected now.
+   * `elapsedS` is the end of the window, s from the start.
+   */
   onSecond?(elapsedS: number, connected: number, window: BotStats, totals: BotStats): void;
   /** Resolves (or is already) when the run should end early, e.g. on SIGINT. */
   readonly abort?: Promise<void>;
@@ -43,6 +49,9 @@ export async function runBots(options: BotsOptions, hooks: RunHooks = {}): Promi
   const connectedByWorker: number[] = new Array(threads).fill(0);
   const totals = new BotStats();
   const window = new BotStats();
+  const timeline = new Timeline();
+  /** When the newest delta in `window` was taken (epoch ms); 0: none since the last merge. */
+  let windowEnd = 0;
   let peakConnected = 0;
   let peakRss = process.memoryUsage.rss();
 
@@ -60,6 +69,7 @@ export async function runBots(options: BotsOptions, hooks: RunHooks = {}): Promi
         worker.on('message', (m: FromWorker) => {
           if (m.type === 'ready') return;
           window.addDelta(m.delta);
+          windowEnd = Math.max(windowEnd, m.at);
           connectedByWorker[t] = m.delta.counters.connected;
           if (m.type === 'done') resolve();
         });
@@ -81,14 +91,17 @@ export async function runBots(options: BotsOptions, hooks: RunHooks = {}): Promi
     post({ type: 'start', startAt, stopAt });
     void hooks.abort?.then(() => post({ type: 'stop' }));
 
-    const ticker = setInterval(() => {
+    const stopTicks = everySecond(startAt, MERGE_OFFSET_MS, () => {
       const connected = connectedByWorker.reduce((a, b) => a + b, 0);
       peakConnected = Math.max(peakConnected, connected);
       peakRss = Math.max(peakRss, process.memoryUsage.rss());
       totals.addStats(window);
-      hooks.onSecond?.((Date.now() - startAt) / 1000, connected, window, totals);
+      // No delta this second (workers too busy to send on time): no point; the next one spans both seconds.
+      if (windowEnd > 0) timeline.add((windowEnd - startAt) / 1000, connected, window);
+      hooks.onSecond?.((windowEnd > 0 ? windowEnd - startAt : Date.now() - startAt - MERGE_OFFSET_MS) / 1000, connected, window, totals);
       window.reset();
-    }, 1000);
+      windowEnd = 0;
+    });
     // A worker that crashes or does not finish in time is counted as an error and the
     // result is built from what it sent so far: a stuck generator must not hide the figures.
     const outcome: Array<'running' | 'done' | 'crashed'> = new Array(threads).fill('running');
@@ -97,15 +110,17 @@ export async function runBots(options: BotsOptions, hooks: RunHooks = {}): Promi
     try {
       await withTimeout(Promise.allSettled(done), drainMs, 'workers').catch(() => undefined);
     } finally {
-      clearInterval(ticker);
+      stopTicks();
     }
     for (const state of outcome) {
       if (state === 'crashed') window.error('worker thread crashed');
       else if (state === 'running') window.error('worker thread did not finish in time');
     }
     totals.addStats(window);
-    peakConnected = Math.max(peakConnected, connectedByWorker.reduce((a, b) => a + b, 0));
+    const connected = connectedByWorker.reduce((a, b) => a + b, 0);
+    peakConnected = Math.max(peakConnected, connected);
     const wallS = (Date.now() - startAt) / 1000;
+    if (windowEnd > 0) timeline.add((windowEnd - startAt) / 1000, connected, window, true);
     return buildResult(totals, {
       options,
       world: { width: world.width, height: world.height, topology: world.topology, rule: world.rule, tickMs: world.tickMs },
@@ -115,6 +130,7 @@ export async function runBots(options: BotsOptions, hooks: RunHooks = {}): Promi
       peakConnected,
       cpu: process.cpuUsage(cpuStart),
       peakRssBytes: Math.max(peakRss, process.memoryUsage.rss()),
+      timeline: timeline.data(),
     });
   } finally {
     await terminateAll();

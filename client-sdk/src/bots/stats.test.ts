@@ -39,3 +39,26 @@ test('join failures are told apart by cause', () => {
   expect(['LIFE_ERR_TIMEOUT', 'LIFE_ERR_CONNECT_FAILED', NOT_JOINED].map(joinCause)).toEqual(['timeout', 'unreachable', 'run ended']);
   expect(['LIFE_ERR_TOO_MANY_PLAYERS', 'LIFE_ERR_SIM_UNAVAILABLE', 'LIFE_ERR_WS_TOO_MANY_CONNECTIONS'].map(joinCause)).toEqual(['refused', 'refused', 'refused']);
 });
+
+test('a histogram by range of ms: round edges around the values, counts where the values are', () => {
+  const stats = new BotStats();
+  expect(stats.buckets('connectTime')).toEqual({ edgesMs: [], counts: [] });
+  for (const ms of [3.2, 4.9, 5, 5, 12, 12.5, 14.9, 48]) stats.record('connectTime', ms);
+  const { edgesMs, counts } = stats.buckets('connectTime');
+  expect(edgesMs).toEqual([3, 5, 7, 10, 15, 20, 30, 50]);
+  expect(counts).toEqual([2, 2, 0, 3, 0, 0, 1]);
+  expect(counts.reduce((a, b) => a + b, 0)).toBe(8);
+});
+
+test('histogram ranges span sub-millisecond to seconds, and a value on an edge counts above it', () => {
+  const stats = new BotStats();
+  for (const ms of [0.0004, 0.7, 1499, 1500]) stats.record('connectTime', ms);
+  const { edgesMs, counts } = stats.buckets('connectTime');
+  expect(edgesMs[0]).toBe(0.001);
+  expect(edgesMs.slice(-3)).toEqual([1000, 1500, 2000]);
+  expect(counts[0]).toBe(1);
+  expect(counts.at(-2)).toBe(1);
+  expect(counts.at(-1)).toBe(1);
+  expect(counts[edgesMs.indexOf(0.7)]).toBe(1);
+  expect(counts.reduce((a, b) => a + b, 0)).toBe(4);
+});

@@ -97,6 +97,32 @@ export interface StatsDelta {
   readonly codes: Record<CodeMapName, Record<string, number>>;
 }
 
+/**
+ * A histogram's counts by range of milliseconds: bucket i holds the values from
+ * `edgesMs[i]` (inclusive) to `edgesMs[i + 1]` (exclusive), so there is one more edge than
+ * counts; both are empty when nothing was recorded.
+ */
+export interface Buckets {
+  readonly edgesMs: readonly number[];
+  readonly counts: readonly number[];
+}
+
+/**
+ * Bucket edges are these times a power of ten (ms): about six a decade, so a few
+ * milliseconds and a few seconds both get a readable shape, and every edge is a round number.
+ */
+const EDGE_STEPS = [1, 1.5, 2, 3, 5, 7] as const;
+/** The smallest edge, ms (1 µs: the histograms' resolution). */
+const MIN_EDGE_MS = 0.001;
+
+/** The edge at `index` of the endless sequence 0.001, 0.0015, 0.002, ... ms. */
+function edgeAt(index: number): number {
+  const decade = Math.floor(index / EDGE_STEPS.length);
+  const step = EDGE_STEPS[index - decade * EDGE_STEPS.length]!;
+  // toPrecision drops float noise (1.5 * 10 ** -3 is 0.0015000000000000002).
+  return Number((step * MIN_EDGE_MS * 10 ** decade).toPrecision(3));
+}
+
 /** Percentiles of one histogram, ms. */
 export interface LatencySummary {
   readonly count: number;
@@ -244,6 +270,40 @@ export class BotStats {
     this.joinFailuresByCode = {};
     this.notJoinedByCode = {};
     for (const name of HISTOGRAMS) this.histograms[name].reset();
+  }
+
+  /**
+   * Histogram `name` as counts by range (Buckets), from the edge at or below its smallest
+   * value to the edge above its largest; values under 1 µs count in the first bucket. To
+   * the histograms' precision: a value within 0.1% under an edge may count above it.
+   */
+  buckets(name: HistogramName): Buckets {
+    const h = this.histograms[name];
+    // Built with useWebAssembly false (newHistogram), so always a JsHistogram: the
+    // Histogram interface has no way to walk the recorded values.
+    if (!(h instanceof hdr.JsHistogram) || h.totalCount === 0) return { edgesMs: [], counts: [] };
+    const recorded: Array<[ms: number, count: number]> = [];
+    const it = h.recordedValuesIterator;
+    it.reset();
+    while (it.hasNext()) {
+      const v = it.next();
+      // valueIteratedTo is the highest value of the histogram's range (0.1% wide) the values
+      // fell in: a value on an edge counts above it, like one a hair over it.
+      recorded.push([v.valueIteratedTo / 1000, v.countAtValueIteratedTo]);
+    }
+    const maxMs = recorded.at(-1)![0];
+    let first = 0;
+    while (edgeAt(first + 1) <= recorded[0]![0]) first++;
+    const edgesMs = [edgeAt(first)];
+    while (edgesMs.at(-1)! <= maxMs) edgesMs.push(edgeAt(first + edgesMs.length));
+    const counts: number[] = new Array(edgesMs.length - 1).fill(0);
+    let bucket = 0;
+    // Recorded values come in ascending order: one pass.
+    for (const [ms, count] of recorded) {
+      while (ms >= edgesMs[bucket + 1]!) bucket++;
+      counts[bucket] += count;
+    }
+    return { edgesMs, counts };
   }
 
   /** Percentiles of histogram `name`, in ms (zeros when empty). */

@@ -1,7 +1,7 @@
 /**
  * A worker thread of the bots command: runs its share of the bots (every `threads`-th
- * index, so each thread ramps up evenly), sends a StatsDelta to the main thread every
- * second and a last one when done. Messages: in `start` and `stop`; out `ready`,
+ * index, so each thread ramps up evenly), sends a StatsDelta to the main thread on every
+ * second from the start (clock.ts) and a last one when done. Messages: in `start` and `stop`; out `ready`,
  * `stats`, `done`.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -9,6 +9,7 @@ import WebSocket from 'ws';
 import type { WebSocketConstructor } from '@lifemmo/client';
 import type { BotsOptions } from './args.js';
 import { runBot, type BotContext } from './bot.js';
+import { everySecond } from './clock.js';
 import { mulberry32 } from './patterns.js';
 import { BotStats, type StatsDelta } from './stats.js';
 
@@ -22,8 +23,8 @@ export interface WorkerInput {
 
 /** Main thread to worker. */
 export type ToWorker = { type: 'start'; startAt: number; stopAt: number } | { type: 'stop' };
-/** Worker to main thread. */
-export type FromWorker = { type: 'ready' } | { type: 'stats'; delta: StatsDelta } | { type: 'done'; delta: StatsDelta };
+/** Worker to main thread; `at`: when the delta was taken (epoch ms), the end of the span it covers. */
+export type FromWorker = { type: 'ready' } | { type: 'stats'; delta: StatsDelta; at: number } | { type: 'done'; delta: StatsDelta; at: number };
 
 const port = parentPort!;
 const input = workerData as WorkerInput;
@@ -58,7 +59,7 @@ async function run(startAt: number, stopAt: number): Promise<void> {
     signal: abort.signal,
   };
   const deadline = setTimeout(stop, Math.max(0, stopAt - Date.now()));
-  const ticker = setInterval(() => send({ type: 'stats', delta: stats.takeDelta() }), 1000);
+  const stopTicks = everySecond(startAt, 0, () => send({ type: 'stats', delta: stats.takeDelta(), at: Date.now() }));
   const bots = indices.map(async (index) => {
     const at = startAt + (options.ramp * 1000 * index) / options.bots;
     await Promise.race([new Promise((r) => setTimeout(r, Math.max(0, at - Date.now()))), stopped]);
@@ -67,8 +68,8 @@ async function run(startAt: number, stopAt: number): Promise<void> {
   });
   await Promise.all(bots);
   clearTimeout(deadline);
-  clearInterval(ticker);
-  send({ type: 'done', delta: stats.takeDelta() });
+  stopTicks();
+  send({ type: 'done', delta: stats.takeDelta(), at: Date.now() });
 }
 
 // One bot's unexpected failure must not end the run of the others: count it, with the

@@ -7,68 +7,12 @@
  * so any number of pages can poll without the server keeping a window per reader.
  */
 import { performance } from 'node:perf_hooks';
+import type { StatusDetails, StatusReport } from '@lifemmo/shared';
 import type { GatewayAnnouncement } from '../wire/index.js';
 import type { GatewayContext } from './gateway-context.js';
-import type { RosterEntry } from './gateway-roster.js';
 
-/** The figures anyone may see. Times in seconds unless the name says ms. */
-export interface PublicStatus {
-  /** Date.now() when the report was made. */
-  readonly at: number;
-  /** `standalone` (the sim on a thread of this process) or `gateway` (a cluster's). */
-  readonly role: 'standalone' | 'gateway';
-  readonly world: { readonly generation: number; readonly population: number; readonly paused: boolean; readonly tickMs: number; readonly lagMs: number };
-  /** Ticks whose summary reached this gateway, and the sums of their durations and lags. */
-  readonly ticks: { readonly count: number; readonly durationSeconds: number; readonly lagSeconds: number };
-  /** WebSocket clients connected to this gateway now. */
-  readonly clients: number;
-  /** Placement requests through this gateway, accepted and refused. */
-  readonly placements: { readonly accepted: number; readonly refused: number };
-  /** Whether the sim is heard from, and how long ago its latest summary arrived (null: never). */
-  readonly sim: { readonly up: boolean; readonly heardMsAgo: number | null };
-  /**
-   * Bus messages and bytes received from the sim, and the commit-to-arrival delay of its
-   * tick summaries: the number of summaries timed and the sums of both stages.
-   */
-  readonly bus: {
-    readonly messages: number;
-    readonly bytes: number;
-    readonly summaries: number;
-    readonly simDelaySeconds: number;
-    readonly busDelaySeconds: number;
-  };
-  /** Every gateway of the world heard on the bus, this one first (standalone: only itself). */
-  readonly gateways: RosterEntry[];
-}
-
-/** This gateway's process, for the admin. */
-export interface GatewayProcessStatus {
-  readonly id: string;
-  readonly pid: number;
-  readonly uptimeSeconds: number;
-  readonly rssBytes: number;
-  readonly heapUsedBytes: number;
-  /** Running totals of the event loop's busy and idle time (Node's eventLoopUtilization), ms. */
-  readonly eventLoopActiveMs: number;
-  readonly eventLoopIdleMs: number;
-  /** Chunks its replica holds (those its clients watch). */
-  readonly replicaChunks: number;
-}
-
-/** The sim as this gateway knows it, for the admin. */
-export interface SimProcessStatus {
-  /** The sim's instance number (a new one after each start), 0 before any summary. */
-  readonly instance: number;
-  /** True when the sim runs on a thread of this process (standalone). */
-  readonly inProcess: boolean;
-  readonly world: string;
-}
-
-/** What the admin token adds. */
-export interface StatusDetails {
-  readonly gateway: GatewayProcessStatus;
-  readonly sim: SimProcessStatus;
-}
+/** The figures anyone may see (shared's StatusReport, the page's type, without `details`). */
+export type PublicStatus = Omit<StatusReport, 'details'>;
 
 /** What `total` reads of a prom-client metric (counters, gauges and histograms alike). */
 interface ReadableMetric {

@@ -41,6 +41,19 @@ export function replyOf<S extends z.ZodType>(description: string, schema: S, med
   return { description, content: { [mediaType]: { schema } } };
 }
 
+/** `unknown` when `O` has no top-level key that `T` lacks; `never` (a type error at the call) otherwise. */
+type NoExtraKeys<O, T> = [Exclude<keyof O, keyof T>] extends [never] ? unknown : never;
+
+/**
+ * A reply schema checked, when the server compiles, against the reply type clients read
+ * (@lifemmo/shared, rest-replies.ts): what it outputs must be a `T`, with no top-level
+ * field `T` lacks. So the schema (validation and the OpenAPI document), the SDK and the
+ * pages cannot drift apart. Use: `conforming<WorldInfo>()(z.object({ ... }))`.
+ */
+export function conforming<T>() {
+  return <S extends z.ZodType<T>>(schema: S & NoExtraKeys<z.output<S>, T>): S => schema;
+}
+
 /** Errors of every route: an unexpected failure (500, details in the server log). */
 const ALWAYS: readonly ErrorName[] = ['INTERNAL'];
 

@@ -4,6 +4,7 @@
  * version fails with LIFE_ERR_VALIDATION instead of doing something else.
  */
 import { z } from 'zod';
+import type { Density, Leaderboard, OwnerCells } from '@lifemmo/shared';
 
 export const AdminRequest = z.discriminatedUnion('op', [
   z.object({ op: z.literal('pause') }),
@@ -32,35 +33,13 @@ export const QueryRequest = z.discriminatedUnion('op', [
 ]);
 export type QueryRequest = z.infer<typeof QueryRequest>;
 
-export interface LeaderboardReply {
-  readonly generation: number;
-  /** `births`: cells born by the rule that took the player as owner (Engine.birthsOf). */
-  readonly players: Array<{ id: number; name: string; color: string; population: number; births: number }>;
-}
-
-export interface DensityReply {
-  readonly generation: number;
-  readonly width: number;
-  readonly height: number;
-  readonly binSize: number;
-  readonly cols: number;
-  readonly rows: number;
-  readonly bins: Array<[number, number, number]>;
-}
-
-/** Where one owner's live cells are, chunk by chunk. */
-export interface OwnerCellsReply {
-  readonly generation: number;
-  readonly owner: number;
-  /** Its live cells in the whole world. */
-  readonly population: number;
-  /** Chunks holding any of them (`chunks` lists at most the asked limit). */
-  readonly chunkCount: number;
-  /** Side of a chunk, cells. */
-  readonly chunkSize: number;
-  /** [cx, cy, live cells of the owner], most first, ties by chunk row then column. */
-  readonly chunks: Array<[number, number, number]>;
-}
+/**
+ * Replies of the `leaderboard`, `density` and `owner-cells` queries: what the gateway
+ * answers GET /leaderboard, /density and /players/{id}/cells with, as they are.
+ */
+export type LeaderboardReply = Leaderboard;
+export type DensityReply = Density;
+export type OwnerCellsReply = OwnerCells;
 
 /** Reply of the `budget` query: the player's budget and figures now (what GET /players/me shows). */
 export interface BudgetReply {

@@ -438,8 +438,13 @@ export class WsConnection {
     this.#leaveGroup();
     this.#viewport = viewport;
     this.#group = this.#ctx.groups.join(this, viewport);
-    // A new viewport needs its snapshot whatever state the old one was in.
+    // A new viewport needs its snapshot whatever state the old one was in. The frames of
+    // the old one still unacknowledged are forgotten too: the client acknowledges by
+    // generation, so in a paused world it never acknowledges a second snapshot of the
+    // generation it already did, and that frame would age past WS_MAX_LAG_MS and hold
+    // back every later subscription's snapshot until the world moves.
     this.behind = false;
+    this.#lag.clear();
     this.sendSnapshot(SnapshotReasons.SUBSCRIBE);
   }
 

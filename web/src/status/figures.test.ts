@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { figuresBetween, gatewayRows, show, showBytes, type GatewayEntry, type StatusReport } from './figures.js';
+import { figuresBetween, gatewayRows, show, showBytes } from './figures.js';
+import type { GatewayEntry, StatusReport } from '@lifemmo/shared/client';
 
 const base: StatusReport = {
   at: 10_000,
   role: 'standalone',
-  world: { generation: 100, population: 5, paused: false, tickMs: 100 },
+  world: { generation: 100, population: 5, paused: false, tickMs: 100, lagMs: 0 },
   ticks: { count: 100, durationSeconds: 0.5, lagSeconds: 0.1 },
   clients: 2,
   placements: { accepted: 10, refused: 1 },

@@ -3,51 +3,7 @@
  * totals (as Prometheus counters are), the page divides their differences by the time
  * between the reports. Pure functions, no DOM: tested in figures.test.ts.
  */
-
-/** The reply of `GET /status.json` (server/src/http/routes/status.ts, docs/api.md). */
-export interface StatusReport {
-  readonly at: number;
-  readonly role: 'standalone' | 'gateway';
-  readonly world: { readonly generation: number; readonly population: number; readonly paused: boolean; readonly tickMs: number };
-  readonly ticks: { readonly count: number; readonly durationSeconds: number; readonly lagSeconds: number };
-  readonly clients: number;
-  readonly placements: { readonly accepted: number; readonly refused: number };
-  readonly sim: { readonly up: boolean; readonly heardMsAgo: number | null };
-  readonly bus: {
-    readonly messages: number;
-    readonly bytes: number;
-    readonly summaries: number;
-    readonly simDelaySeconds: number;
-    readonly busDelaySeconds: number;
-  };
-  /** Every gateway of the world heard on the bus, the answering one first. */
-  readonly gateways: readonly GatewayEntry[];
-  readonly details?: {
-    readonly gateway: {
-      readonly id: string;
-      readonly pid: number;
-      readonly uptimeSeconds: number;
-      readonly rssBytes: number;
-      readonly heapUsedBytes: number;
-      readonly eventLoopActiveMs: number;
-      readonly eventLoopIdleMs: number;
-      readonly replicaChunks: number;
-    };
-    readonly sim: { readonly instance: number; readonly inProcess: boolean; readonly world: string };
-  };
-}
-
-/** One gateway in a report's `gateways`. */
-export interface GatewayEntry {
-  readonly id: string;
-  readonly role: 'standalone' | 'gateway';
-  readonly clients: number;
-  readonly placements: { readonly accepted: number; readonly refused: number };
-  readonly simUp: boolean;
-  readonly generation: number;
-  readonly heardMsAgo: number;
-  readonly self: boolean;
-}
+import type { StatusReport } from '@lifemmo/shared/client';
 
 /** A row of the page's gateways table. */
 export interface GatewayRow {

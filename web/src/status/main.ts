@@ -10,7 +10,8 @@
  */
 import 'uplot/dist/uPlot.min.css';
 import './status.css';
-import { figuresBetween, gatewayRows, show, showBytes, type Figures, type StatusReport } from './figures.js';
+import { figuresBetween, gatewayRows, show, showBytes, type Figures } from './figures.js';
+import type { StatusReport } from '@lifemmo/shared/client';
 import { LiveChart } from './live-chart.js';
 
 /** Between two reports, ms. */

@@ -6,9 +6,10 @@
  * token (docs/cluster.md, "Players and budgets").
  */
 import { z } from 'zod';
+import type { PlayersPage } from '@lifemmo/shared';
 import { MAX_PLAYERS_PAGE } from '../../wire/index.js';
 import { AdminGuard } from '../auth.js';
-import { ADMIN_AUTH, ADMIN_SECURITY, ASKS_SIM, BODY_ERRORS, LIMITED, errorReplies, replyOf } from '../schemas.js';
+import { ADMIN_AUTH, ADMIN_SECURITY, ASKS_SIM, BODY_ERRORS, LIMITED, errorReplies, replyOf, conforming } from '../schemas.js';
 import type { ServerContext, ZodApp } from '../server-context.js';
 import { CreatePlayerBody, NewPlayerReply } from './players.js';
 
@@ -37,14 +38,16 @@ const ListedPlayer = z
   })
   .meta({ id: 'ListedPlayer' });
 
-const PlayersPageReply = z
-  .object({
-    players: z.array(ListedPlayer),
-    next: z.int().nullable().describe('`after` of the next page; null on the last page'),
-    total: z.int().describe('Players in the world, banned ones included'),
-    max: z.int().describe('Most players at once (MAX_PLAYERS)'),
-  })
-  .meta({ id: 'PlayersPage' });
+const PlayersPageReply = conforming<PlayersPage>()(
+  z
+    .object({
+      players: z.array(ListedPlayer),
+      next: z.int().nullable().describe('`after` of the next page; null on the last page'),
+      total: z.int().describe('Players in the world, banned ones included'),
+      max: z.int().describe('Most players at once (MAX_PLAYERS)'),
+    })
+    .meta({ id: 'PlayersPage' }),
+);
 
 const IdParams = z.object({ id: z.coerce.number().int().min(1).max(0xffff).describe('Player id') });
 

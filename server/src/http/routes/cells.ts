@@ -3,7 +3,7 @@
  * cells as JSON or RLE.
  */
 import { z } from 'zod';
-import { LifeError, mod, writeRle, type PatternCell } from '@lifemmo/shared';
+import { LifeError, mod, writeRle, type PatternCell, type Region } from '@lifemmo/shared';
 import { currentPlayer, playerAuth } from '../auth.js';
 import { admitPlacements } from '../overload.js';
 import {
@@ -17,8 +17,7 @@ import {
   PLAYER_SECURITY,
   PlacementReply,
   errorReplies,
-  replyOf,
-} from '../schemas.js';
+  replyOf, conforming } from '../schemas.js';
 import type { ServerContext, ZodApp } from '../server-context.js';
 
 /** The body of POST /cells (also the REST benchmark's floor, bench/rest-floor-server.ts). */
@@ -34,12 +33,14 @@ const RegionQuery = z.object({
   format: z.enum(['json', 'rle']).default('json').describe('json (default) or rle'),
 });
 
-const RegionReply = z
-  .object({
-    generation: z.int(),
-    cells: z.array(z.tuple([z.int(), z.int(), z.int()])).describe('[x, y, owner] in world coordinates; owner 0 is neutral'),
-  })
-  .meta({ id: 'Region' });
+const RegionReply = conforming<Region>()(
+  z
+    .object({
+      generation: z.int(),
+      cells: z.array(z.tuple([z.int(), z.int(), z.int()])).describe('[x, y, owner] in world coordinates; owner 0 is neutral'),
+    })
+    .meta({ id: 'Region' }),
+);
 
 /** Register POST /cells and GET /cells. */
 export function registerCellRoutes(app: ZodApp, ctx: ServerContext): void {

@@ -4,7 +4,8 @@
  * "Go to my cells" and its leaderboard entries centre the camera on the first chunk.
  */
 import { z } from 'zod';
-import { ASKS_SIM, LIMITED, errorReplies, replyOf } from '../schemas.js';
+import type { OwnerCells } from '@lifemmo/shared';
+import { ASKS_SIM, LIMITED, errorReplies, replyOf, conforming } from '../schemas.js';
 import type { ServerContext, ZodApp } from '../server-context.js';
 
 /** Most chunks one reply lists (the chunks of a 4096x4096 world). */
@@ -24,18 +25,20 @@ const OwnerCellsQuery = z.object({
     .describe(`How many chunks to list, most cells first, 1..${MAX_OWNER_CHUNKS} (default 256)`),
 });
 
-const OwnerCellsReply = z
-  .object({
-    generation: z.int(),
-    owner: z.int(),
-    population: z.int().describe('Live cells of this owner in the whole world'),
-    chunkCount: z.int().describe('Chunks holding any of them (`chunks` lists at most `limit`)'),
-    chunkSize: z.int().describe('Side of a chunk in cells: chunk (cx, cy) covers x from cx*chunkSize, y from cy*chunkSize'),
-    chunks: z
-      .array(z.tuple([z.int(), z.int(), z.int()]))
-      .describe('[cx, cy, live cells of this owner] of each chunk holding any, most first (ties: by row, then column)'),
-  })
-  .meta({ id: 'OwnerCells' });
+const OwnerCellsReply = conforming<OwnerCells>()(
+  z
+    .object({
+      generation: z.int(),
+      owner: z.int(),
+      population: z.int().describe('Live cells of this owner in the whole world'),
+      chunkCount: z.int().describe('Chunks holding any of them (`chunks` lists at most `limit`)'),
+      chunkSize: z.int().describe('Side of a chunk in cells: chunk (cx, cy) covers x from cx*chunkSize, y from cy*chunkSize'),
+      chunks: z
+        .array(z.tuple([z.int(), z.int(), z.int()]))
+        .describe('[cx, cy, live cells of this owner] of each chunk holding any, most first (ties: by row, then column)'),
+    })
+    .meta({ id: 'OwnerCells' }),
+);
 
 /** Register GET /players/{id}/cells. */
 export function registerOwnerCellsRoute(app: ZodApp, ctx: ServerContext): void {

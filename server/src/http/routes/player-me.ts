@@ -4,25 +4,28 @@
  * what its patterns became (and check a stored token) without spending any.
  */
 import { z } from 'zod';
+import type { PlayerMe } from '@lifemmo/shared';
 import { currentPlayer, playerAuth } from '../auth.js';
-import { ASKS_SIM, LIMITED, SHED, PLAYER_AUTH, PLAYER_SECURITY, errorReplies, replyOf } from '../schemas.js';
+import { ASKS_SIM, LIMITED, SHED, PLAYER_AUTH, PLAYER_SECURITY, errorReplies, replyOf, conforming } from '../schemas.js';
 import type { ServerContext, ZodApp } from '../server-context.js';
 
-const MeReply = z
-  .object({
-    id: z.int(),
-    name: z.string(),
-    color: z.string(),
-    population: z.int().describe('Live cells the player owns'),
-    births: z.int().describe('Cells born by the rule that took the player as owner (not persisted: since the sim started or the world was reset)'),
-    budget: z.object({
-      available: z.int().describe('Cells the player may place now'),
-      capacity: z.int().describe('Most cells the bucket holds (BUDGET_CELLS)'),
-      refillPerGen: z.number().describe('Cells added back per generation (BUDGET_REFILL_PER_GEN)'),
-      generation: z.int().describe('The generation `available` was computed at'),
-    }),
-  })
-  .meta({ id: 'Me' });
+const MeReply = conforming<PlayerMe>()(
+  z
+    .object({
+      id: z.int(),
+      name: z.string(),
+      color: z.string(),
+      population: z.int().describe('Live cells the player owns'),
+      births: z.int().describe('Cells born by the rule that took the player as owner (not persisted: since the sim started or the world was reset)'),
+      budget: z.object({
+        available: z.int().describe('Cells the player may place now'),
+        capacity: z.int().describe('Most cells the bucket holds (BUDGET_CELLS)'),
+        refillPerGen: z.number().describe('Cells added back per generation (BUDGET_REFILL_PER_GEN)'),
+        generation: z.int().describe('The generation `available` was computed at'),
+      }),
+    })
+    .meta({ id: 'Me' }),
+);
 
 /** Register GET /players/me. */
 export function registerPlayerMeRoute(app: ZodApp, ctx: ServerContext): void {

@@ -1,8 +1,9 @@
 /** `POST /players`: create a player and hand out its bearer token, once. */
 import { z } from 'zod';
+import type { NewPlayer } from '@lifemmo/shared';
 import { MAX_NAME_LENGTH } from '../../players/player-name.js';
 import { playerCreateRateLimit } from '../player-create-limit.js';
-import { ASKS_SIM, BODY_ERRORS, LIMITED, SHED, errorReplies, replyOf } from '../schemas.js';
+import { ASKS_SIM, BODY_ERRORS, LIMITED, SHED, errorReplies, replyOf, conforming } from '../schemas.js';
 import type { ServerContext, ZodApp } from '../server-context.js';
 
 export const CreatePlayerBody = z.object({
@@ -11,14 +12,16 @@ export const CreatePlayerBody = z.object({
   name: z.string().describe(`1 to ${MAX_NAME_LENGTH} letters, digits, spaces, - or _`),
 });
 
-export const NewPlayerReply = z
-  .object({
-    id: z.int().describe('Player id, 1..65535; the owner of its cells'),
-    name: z.string(),
-    color: z.string().describe('#rrggbb'),
-    token: z.string().describe('Bearer token for POST /cells and /patterns. Shown once: the server keeps only a hash'),
-  })
-  .meta({ id: 'NewPlayer' });
+export const NewPlayerReply = conforming<NewPlayer>()(
+  z
+    .object({
+      id: z.int().describe('Player id, 1..65535; the owner of its cells'),
+      name: z.string(),
+      color: z.string().describe('#rrggbb'),
+      token: z.string().describe('Bearer token for POST /cells and /patterns. Shown once: the server keeps only a hash'),
+    })
+    .meta({ id: 'NewPlayer' }),
+);
 
 /** Register POST /players. */
 export function registerPlayerRoutes(app: ZodApp, ctx: ServerContext): void {

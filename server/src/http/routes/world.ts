@@ -1,25 +1,27 @@
 /** `GET /world`: the shape, rule and state of the world. */
 import { z } from 'zod';
-import { CHUNK_SIZE, TOPOLOGIES } from '@lifemmo/shared';
-import { LIMITED, SHED, errorReplies, replyOf } from '../schemas.js';
+import { CHUNK_SIZE, TOPOLOGIES, type WorldInfo } from '@lifemmo/shared';
+import { LIMITED, SHED, errorReplies, replyOf, conforming } from '../schemas.js';
 import type { ServerContext, ZodApp } from '../server-context.js';
 
-const WorldReply = z
-  .object({
-    width: z.int().describe('World width in cells'),
-    height: z.int().describe('World height in cells'),
-    topology: z.enum(TOPOLOGIES).describe('torus: edges wrap; bounded: outside is dead'),
-    rule: z.string().describe('Rule in B/S notation'),
-    chunkSize: z.int().describe('Side of a chunk in cells'),
-    shardSize: z.int().describe('Side of a shard in cells'),
-    generation: z.int(),
-    population: z.int().describe('Live cells'),
-    tickMs: z.int().describe('Target time between generations, ms'),
-    paused: z.boolean(),
-    lagMs: z.int().describe('How far the tick runs behind its schedule now, ms: 0 when the world keeps its tick rate (and while paused)'),
-    ticksPerSecond: z.number().describe('Ticks per second the world managed over the last few seconds (1000 / tickMs when it keeps up)'),
-  })
-  .meta({ id: 'World' });
+const WorldReply = conforming<WorldInfo>()(
+  z
+    .object({
+      width: z.int().describe('World width in cells'),
+      height: z.int().describe('World height in cells'),
+      topology: z.enum(TOPOLOGIES).describe('torus: edges wrap; bounded: outside is dead'),
+      rule: z.string().describe('Rule in B/S notation'),
+      chunkSize: z.int().describe('Side of a chunk in cells'),
+      shardSize: z.int().describe('Side of a shard in cells'),
+      generation: z.int(),
+      population: z.int().describe('Live cells'),
+      tickMs: z.int().describe('Target time between generations, ms'),
+      paused: z.boolean(),
+      lagMs: z.int().describe('How far the tick runs behind its schedule now, ms: 0 when the world keeps its tick rate (and while paused)'),
+      ticksPerSecond: z.number().describe('Ticks per second the world managed over the last few seconds (1000 / tickMs when it keeps up)'),
+    })
+    .meta({ id: 'World' }),
+);
 
 /** Register GET /world. */
 export function registerWorldRoutes(app: ZodApp, ctx: ServerContext): void {
