@@ -64,7 +64,7 @@ export interface Config {
   };
   /**
    * How the world is split into regions, each stepped by its own engine (docs/regions.md).
-   * Only the layout is checked and kept for now: every role still runs one region.
+   * One region only for now: a split is refused at start-up until it runs.
    */
   readonly regions: RegionSpec;
   readonly world: {
@@ -450,6 +450,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   } catch (err) {
     if (!isLifeError(err)) throw err;
     throw new LifeError('CONFIG_INVALID', `${err.message} (got ${JSON.stringify(env.REGIONS ?? '')})`);
+  }
+  // Until a split world runs (sims per region, placements routed, gateways merging regions'
+  // records: docs/regions.md, "Status and plan"), a split is refused rather than ignored.
+  if (!(e.REGIONS.kind === 'count' ? e.REGIONS.count === 1 : e.REGIONS.columns * e.REGIONS.rows === 1)) {
+    throw new LifeError(
+      'CONFIG_INVALID',
+      `REGIONS: a world runs as one region for now; splitting it across sims is not built yet (docs/regions.md) (got ${JSON.stringify(env.REGIONS ?? '')})`,
+    );
   }
   const config: Config = {
     role: e.ROLE,
