@@ -112,6 +112,9 @@ describe('loadConfig', () => {
     ['MAX_PLAYERS', '65536'],
     ['PLAYER_IDLE_MS', '-1'],
     ['BODY_LIMIT_BYTES', '10'],
+    ['REGIONS', '0'],
+    ['REGIONS', '2x'],
+    ['REGIONS', 'four'],
   ])('refuses %s=%s with one line naming the variable', (name, value) => {
     const message = failure({ [name]: value });
     expect(message.startsWith(`${name}: `)).toBe(true);
@@ -187,6 +190,17 @@ describe('loadConfig', () => {
     expect(message).toContain(why);
     expect(message).toContain(JSON.stringify(value));
     expect(message).not.toContain('\n');
+  });
+
+  it('reads REGIONS as a count or a columns x rows grid, one region by default; refuses a split the shards cannot carry, and any split for now', () => {
+    expect(loadConfig({}).regions).toEqual({ kind: 'count', count: 1 });
+    expect(loadConfig({ REGIONS: '1x1' }).regions).toEqual({ kind: 'grid', columns: 1, rows: 1 });
+    // A split is refused, not ignored, until it runs (docs/regions.md).
+    expect(failure({ REGIONS: '4' })).toMatch(/^REGIONS: a world runs as one region for now; .* \(got "4"\)$/);
+    expect(failure({ REGIONS: '2x1' })).toMatch(/^REGIONS: a world runs as one region for now/);
+    // The default 4096x4096 world has 8x8 shards of 512 cells.
+    expect(failure({ REGIONS: '9x1' })).toMatch(/^REGIONS: a 9x1 grid needs .* \(got "9x1"\)$/);
+    expect(failure({ REGIONS: '3', WORLD_WIDTH: '128', WORLD_HEIGHT: '128', SHARD_CHUNKS: '1' })).toMatch(/^REGIONS: 3 regions do not fit/);
   });
 
   it('has every variable in docs/configuration.md', () => {

@@ -8,8 +8,10 @@
  */
 import { z } from 'zod';
 import { MAX_SEEDED_CELLS, seededCellsBound, type SeedPattern, type Seeding } from '../engine/index.js';
+import { layoutRegions, parseRegionSpec, type RegionSpec } from '../region/layout.js';
 import {
   CHUNK_SIZE,
+  Geometry,
   LifeError,
   MAX_WORLD_SIDE,
   MIN_WORLD_SIDE,
@@ -60,6 +62,11 @@ export interface Config {
     /** `*` (any origin), or the allowed origins (`https://app.example`); empty: none, the default. */
     readonly origins: '*' | readonly string[];
   };
+  /**
+   * How the world is split into regions, each stepped by its own engine (docs/regions.md).
+   * One region only for now: a split is refused at start-up until it runs.
+   */
+  readonly regions: RegionSpec;
   readonly world: {
     readonly width: number;
     readonly height: number;
@@ -188,6 +195,7 @@ const EXPECT: Record<string, string> = {
   WORLD_HEIGHT: `a multiple of ${CHUNK_SIZE} from ${MIN_WORLD_SIDE} to ${MAX_WORLD_SIDE}`,
   WORLD_TOPOLOGY: TOPOLOGIES.join(' or '),
   SHARD_CHUNKS: 'an integer from 1 to 64 (chunks per shard side)',
+  REGIONS: 'a count of regions like 4, or a grid of columns x rows like 2x1',
   RULE: 'a rule in B/S notation without B0, like B3/S23',
   TICK_MS: 'an integer from 1 to 60000 (milliseconds)',
   SEED: 'an integer from 0 to 4294967295',
@@ -235,6 +243,16 @@ const EXPECT: Record<string, string> = {
 
 const side = num(MIN_WORLD_SIDE, MAX_WORLD_SIDE, 4096).refine((v) => v % CHUNK_SIZE === 0, {
   message: `must be a multiple of ${CHUNK_SIZE} from ${MIN_WORLD_SIDE} to ${MAX_WORLD_SIDE}`,
+});
+
+const regionsVar = z.preprocess(blankToUndefined, z.string().default('1')).transform((text, ctx) => {
+  try {
+    return parseRegionSpec(text);
+  } catch (err) {
+    // describeIssue names the variable itself.
+    ctx.addIssue({ code: 'custom', message: isLifeError(err) ? err.message.replace(/^REGIONS: /, '') : String(err) });
+    return z.NEVER;
+  }
 });
 
 const ruleVar = z.preprocess(blankToUndefined, z.string().default('B3/S23')).transform((text, ctx) => {
@@ -320,6 +338,7 @@ const EnvSchema = z.object({
   WORLD_HEIGHT: side,
   WORLD_TOPOLOGY: oneOf(TOPOLOGIES, 'torus'),
   SHARD_CHUNKS: num(1, 64, 8),
+  REGIONS: regionsVar,
   RULE: ruleVar,
   TICK_MS: num(1, 60_000, 100),
   SEED: num(0, 0xffff_ffff, 1),
@@ -425,9 +444,25 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         `${MAX_SEEDED_CELLS}: space the soup patches further apart or make them smaller (got ${JSON.stringify(String(e.SEEDING_SOUP_SPACING))})`,
     );
   }
+  // The split must fit the world's shards: lay it out once now so a bad one stops the start.
+  try {
+    layoutRegions(e.REGIONS, new Geometry({ width: e.WORLD_WIDTH, height: e.WORLD_HEIGHT, topology: e.WORLD_TOPOLOGY, shardChunks: e.SHARD_CHUNKS }));
+  } catch (err) {
+    if (!isLifeError(err)) throw err;
+    throw new LifeError('CONFIG_INVALID', `${err.message} (got ${JSON.stringify(env.REGIONS ?? '')})`);
+  }
+  // Until a split world runs (sims per region, placements routed, gateways merging regions'
+  // records: docs/regions.md, "Status and plan"), a split is refused rather than ignored.
+  if (!(e.REGIONS.kind === 'count' ? e.REGIONS.count === 1 : e.REGIONS.columns * e.REGIONS.rows === 1)) {
+    throw new LifeError(
+      'CONFIG_INVALID',
+      `REGIONS: a world runs as one region for now; splitting it across sims is not built yet (docs/regions.md) (got ${JSON.stringify(env.REGIONS ?? '')})`,
+    );
+  }
   const config: Config = {
     role: e.ROLE,
     cluster: { worldName: e.WORLD_NAME, natsUrl: e.NATS_URL, simTimeoutMs: e.SIM_TIMEOUT_MS, requestTimeoutMs: e.BUS_REQUEST_TIMEOUT_MS },
+    regions: e.REGIONS,
     port: e.PORT,
     host: e.HOST,
     cors: { origins: e.CORS_ORIGINS },

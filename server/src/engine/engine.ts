@@ -3,6 +3,7 @@
  * nothing of HTTP or WebSockets; transports read it and listen to its ticks.
  */
 import { DEFAULT_SHARD_CHUNKS, LifeError, type Geometry, type Rect, type Rule, type Topology } from '@lifemmo/shared';
+import type { EngineArea } from './area.js';
 import { DEFAULT_CELL_LOGIC, createCellLogic, type CellLogicFactory, type CellLogicOptions } from './cell-logic/index.js';
 import { MAX_OWNER } from './chunk.js';
 import { PlacementQueue } from './intake.js';
@@ -41,6 +42,11 @@ export interface EngineOptions {
    * Called again on reset, with the new rule and seed.
    */
   readonly cellLogicFactory?: CellLogicFactory;
+  /**
+   * Step only this part of the world (a region, docs/regions.md), with the cells around it
+   * supplied each tick; absent: the whole world.
+   */
+  readonly area?: EngineArea;
 }
 
 /** A running (or runnable) world. */
@@ -48,6 +54,7 @@ export class Engine {
   readonly world: World;
   private readonly intake: PlacementQueue;
   private readonly loop: TickLoop;
+  private readonly area: EngineArea | null;
 
   constructor(options: EngineOptions) {
     this.world = new World({
@@ -61,7 +68,8 @@ export class Engine {
     this.intake = new PlacementQueue(this.world);
     const cellLogicOptions = options.cellLogic ?? DEFAULT_CELL_LOGIC;
     const factory = options.cellLogicFactory ?? ((rule, seed) => createCellLogic(cellLogicOptions, rule, seed));
-    this.loop = new TickLoop(this.world, this.intake, factory, options.tickMs ?? 100);
+    this.area = options.area ?? null;
+    this.loop = new TickLoop(this.world, this.intake, factory, options.tickMs ?? 100, this.area);
   }
 
   get geometry(): Geometry {
@@ -158,14 +166,28 @@ export class Engine {
   /**
    * Queue cells to become live, owned by `owner`, at the returned generation (the next
    * one the world reaches). All or nothing.
-   * @throws LifeError OUT_OF_WORLD, DUPLICATE_CELL, CELL_OCCUPIED, VALIDATION (bad owner)
+   * @throws LifeError OUT_OF_WORLD, DUPLICATE_CELL, CELL_OCCUPIED, VALIDATION (bad owner, or
+   * a cell outside this engine's area)
    */
   place(cells: ReadonlyArray<readonly [number, number]>, owner: number): { generation: number } {
     if (!Number.isInteger(owner) || owner < 0 || owner > MAX_OWNER) {
       throw new LifeError('VALIDATION', `Owner must be an integer from 0 to ${MAX_OWNER}, got ${owner}`);
     }
+    if (this.area !== null) this.checkInArea(cells, this.area.owned);
     this.intake.add(cells, owner);
     return { generation: this.loop.nextPlacementGeneration };
+  }
+
+  /** Refuse cells another region owns: placements are routed to the region of their cells. */
+  private checkInArea(cells: ReadonlyArray<readonly [number, number]>, owned: Uint8Array): void {
+    const g = this.world.geometry;
+    for (const [x, y] of cells) {
+      const cell = g.normalize(x, y);
+      // Outside the world: the intake refuses it with its own code.
+      if (cell !== null && owned[g.chunkIndexOfCell(cell[0], cell[1])] !== 1) {
+        throw new LifeError('VALIDATION', `Cell (${x}, ${y}) belongs to another region`);
+      }
+    }
   }
 
   /** Start ticking every tickMs. */

@@ -8,6 +8,8 @@
  * previous one's due time, not after it ended); a tick that overruns makes the next one
  * start at once, late, and the lateness is counted as lag.
  */
+import { LifeError } from '@lifemmo/shared';
+import { dropOutside, type EngineArea } from './area.js';
 import { compileRule, type KernelRule } from './bit-kernel.js';
 import type { CellLogic, CellLogicFactory } from './cell-logic/index.js';
 import { commitGeneration } from './commit.js';
@@ -44,6 +46,8 @@ export class TickLoop {
   private pausedFlag = false;
   /** True between intake and commit of a tick. */
   private inTick = false;
+  /** Aborts the wait for the border of the tick in progress (a region's; see stop). */
+  private borderAbort: AbortController | null = null;
   /** Ticks that started late because the one before overran. */
   overruns = 0;
   /**
@@ -60,6 +64,8 @@ export class TickLoop {
     private readonly makeCellLogic: CellLogicFactory,
     /** Target time between ticks, ms. */
     readonly tickMs: number,
+    /** The region this loop steps, or null for the whole world (area.ts). */
+    private readonly area: EngineArea | null = null,
   ) {
     this.kernel = compileRule(world.rule);
     this.logic = makeCellLogic(world.rule, world.seed);
@@ -104,6 +110,20 @@ export class TickLoop {
     const startedAt = performance.now();
     const world = this.world;
 
+    // 0. Border (a region only): the neighbours' cells this step reads, laid in as ghosts;
+    //    waits for the neighbours to reach this generation.
+    if (this.area !== null) {
+      const abort = (this.borderAbort = new AbortController());
+      try {
+        await this.area.fillBorder(world, world.generation, abort.signal);
+      } catch (err) {
+        dropOutside(world, this.area.owned); // a border half laid must not outlive the tick
+        throw abort.signal.aborted ? new LifeError('SHUTTING_DOWN', 'Stopped while waiting for the neighbouring regions') : err;
+      } finally {
+        this.borderAbort = null;
+      }
+    }
+
     // 1. Intake: the placements accepted since the last tick, all at once.
     this.inTick = true;
     const batch = this.intake.take();
@@ -117,6 +137,7 @@ export class TickLoop {
       steps = await Promise.all(shards.map((chunks) => stepShard(context, chunks)));
     } catch (err) {
       // Cell logic must not reject; if one does anyway, the world stays as it was.
+      if (this.area !== null) dropOutside(world, this.area.owned);
       this.inTick = false;
       this.intake.restore(batch);
       throw err;
@@ -124,6 +145,8 @@ export class TickLoop {
 
     // 3. Commit: the new generation replaces the old one at once; placements on top.
     const commit = commitGeneration(world, steps.flatMap((s) => s.stepped), batch);
+    // The ghosts served this step only (the next one gets the neighbours' next border).
+    if (this.area !== null) dropOutside(world, this.area.owned);
     this.inTick = false;
     this.intake.settle();
 
@@ -186,13 +209,14 @@ export class TickLoop {
     const world = this.world;
     const g = world.geometry;
     const mark = this.visitMark;
+    const owned = this.area?.owned ?? null;
     const marked: number[] = [];
     const byShard = new Map<number, number[]>();
     for (const chunk of world.chunks) {
       for (let dy = -1; dy <= 1; dy++) {
         for (let dx = -1; dx <= 1; dx++) {
           const index = g.neighbourChunk(chunk.cx, chunk.cy, dx, dy);
-          if (index < 0 || mark[index] === 1) continue;
+          if (index < 0 || mark[index] === 1 || (owned !== null && owned[index] !== 1)) continue;
           mark[index] = 1;
           marked.push(index);
           const shard = g.shardOfChunk(g.chunkX(index), g.chunkY(index));
@@ -226,10 +250,15 @@ export class TickLoop {
     this.schedule();
   }
 
-  /** Stop ticking; resolves once the tick in progress (if any) has finished. */
+  /**
+   * Stop ticking; resolves once the tick in progress (if any) has finished. A region's tick
+   * still waiting for its neighbours' halos is abandoned (the world stays at its
+   * generation; its step rejects with SHUTTING_DOWN).
+   */
   async stop(): Promise<void> {
     this.started = false;
     this.clearTimer();
+    this.borderAbort?.abort();
     await this.exclusive(async () => undefined);
   }
 
@@ -272,6 +301,8 @@ export class TickLoop {
       this.intake.clear();
       this.lastStats = undefined;
       if (options.seeding !== undefined) plantSeeding(world, options.seeding);
+      // A region keeps its own share of a world-wide seeding.
+      if (this.area !== null) dropOutside(world, this.area.owned);
       for (const listener of this.resetListeners) listener(options.seeding ?? null);
     });
   }
@@ -305,7 +336,8 @@ export class TickLoop {
     try {
       await this.exclusive(() => this.tick(lag));
     } catch (err) {
-      this.reportError(err);
+      // A tick abandoned by stop() is not an error.
+      if (this.started) this.reportError(err);
     }
     this.dueAt += this.tickMs;
     const now = performance.now();

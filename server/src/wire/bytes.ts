@@ -36,6 +36,12 @@ export class ByteWriter {
     this.#bytes[this.#at++] = v;
     return this;
   }
+  u16(v: number): this {
+    this.#room(2);
+    this.#view.setUint16(this.#at, v, true);
+    this.#at += 2;
+    return this;
+  }
   u32(v: number): this {
     this.#room(4);
     this.#view.setUint32(this.#at, v, true);
@@ -90,6 +96,12 @@ export class ByteReader {
   u8(): number {
     this.#need(1);
     return this.#bytes[this.#at++]!;
+  }
+  u16(): number {
+    this.#need(2);
+    const v = this.#view.getUint16(this.#at, true);
+    this.#at += 2;
+    return v;
   }
   u32(): number {
     this.#need(4);

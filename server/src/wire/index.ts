@@ -8,3 +8,4 @@ export * from './place-batch.js';
 export * from './cells-reply.js';
 export * from './control.js';
 export * from './message-arena.js';
+export * from './halo-message.js';

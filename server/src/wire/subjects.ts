@@ -15,6 +15,8 @@ export interface Subjects {
   readonly snapshotAll: string;
   /** Request/reply: place cells in a region (PlaceRequest). */
   place(region: number): string;
+  /** A region's border ring of one generation, read by its neighbours (HaloMessage). */
+  halo(region: number): string;
   /** Request/reply: pause, resume, step, reset (JSON). */
   readonly admin: string;
   /** Gateways announce the chunks their clients watch, as a lease (InterestMessage). */
@@ -43,6 +45,7 @@ export function subjectsFor(world: string): Subjects {
     snapshot: (shard) => `${base}.snapshot.${shard}`,
     snapshotAll: `${base}.snapshot.*`,
     place: (region) => `${base}.place.${region}`,
+    halo: (region) => `${base}.halo.${region}`,
     admin: `${base}.admin`,
     interest: `${base}.interest`,
     query: `${base}.query`,

@@ -1,0 +1,124 @@
+/**
+ * Test support: one world stepped as several regions in one thread, next to a reference
+ * engine stepping it whole. Halos go through `linkInProcess` (no bus); placements are split
+ * by cell among the regions that own them (cross-region all-or-nothing is not built yet,
+ * so callers place only what the reference accepted).
+ */
+import { Engine, type EngineOptions, type LiveCell } from '@lifemmo/server/engine';
+import { RegionEngine, layoutRegions, linkInProcess, parseRegionSpec, regionOfCell, type HaloLink, type RegionLayout } from '@lifemmo/server/region';
+import { DEFAULT_SHARD_CHUNKS, Geometry } from '@lifemmo/shared';
+
+export type WorldOptions = Omit<EngineOptions, 'area'>;
+
+/** Something that steps a whole world: the reference engine, or a set of regions. */
+export interface SteppedWorld {
+  step(generations: number): Promise<void>;
+  /** The world's live cells as [x, y, owner], row by row. */
+  liveCells(): LiveCell[];
+  /** Queue cells for the next generation. */
+  place(cells: ReadonlyArray<readonly [number, number]>, owner: number): void;
+  birthsOf(owner: number): number;
+  /** Sums over every tick so far: candidates, failed and timed-out calls. */
+  readonly totals: { candidates: number; failures: number; timeouts: number };
+  readonly generation: number;
+}
+
+function countTicks(engine: Engine, totals: SteppedWorld['totals']): void {
+  engine.onTick(({ stats }) => {
+    totals.candidates += stats.candidates;
+    totals.failures += stats.ioFailures;
+    totals.timeouts += stats.ioTimeouts;
+  });
+}
+
+/** The whole world in one engine. */
+export function wholeWorld(options: WorldOptions, setup?: (engine: Engine) => void): SteppedWorld {
+  const engine = new Engine(options);
+  setup?.(engine);
+  const totals = { candidates: 0, failures: 0, timeouts: 0 };
+  countTicks(engine, totals);
+  return {
+    async step(n) {
+      await engine.step(n);
+    },
+    liveCells: () => engine.liveCells({ x: 0, y: 0, w: options.width, h: options.height }),
+    place: (cells, owner) => void engine.place(cells, owner),
+    birthsOf: (owner) => engine.birthsOf(owner),
+    totals,
+    get generation() {
+      return engine.generation;
+    },
+  };
+}
+
+/** How the regions of a test world exchange halos: in memory by default. */
+export interface RegionWorldOptions {
+  readonly setup?: (engine: Engine) => void;
+  /** The links, one per region of `layout` (default: linkInProcess). */
+  readonly links?: (layout: RegionLayout) => HaloLink[];
+  /** RegionEngine's resendMs. */
+  readonly resendMs?: number;
+}
+
+/** The layout `regions` (a REGIONS value) gives a world of `options`. */
+export function layoutOf(options: WorldOptions, regions: string): RegionLayout {
+  return layoutRegions(parseRegionSpec(regions), new Geometry({ ...options, shardChunks: options.shardChunks ?? DEFAULT_SHARD_CHUNKS }));
+}
+
+/** A world split as `regions` (a REGIONS value), each region its own engine, stepped concurrently. */
+export function regionWorld(
+  options: WorldOptions,
+  regions: string,
+  { setup, links: makeLinks = (layout) => linkInProcess(layout), resendMs }: RegionWorldOptions = {},
+): SteppedWorld & { readonly layout: RegionLayout; readonly engines: RegionEngine[] } {
+  const geometry = new Geometry({ ...options, shardChunks: options.shardChunks ?? DEFAULT_SHARD_CHUNKS });
+  const layout = layoutOf(options, regions);
+  const links = makeLinks(layout);
+  const engines = layout.regions.map((r) => new RegionEngine(options, layout, r.id, links[r.id]!, resendMs === undefined ? {} : { resendMs }));
+  const totals = { candidates: 0, failures: 0, timeouts: 0 };
+  for (const r of engines) {
+    setup?.(r.engine);
+    countTicks(r.engine, totals);
+  }
+  return {
+    layout,
+    engines,
+    // No clock between them: each region's tick waits for its neighbours' halos.
+    async step(n) {
+      await Promise.all(engines.map((r) => r.engine.step(n)));
+    },
+    liveCells: () => engines.flatMap((r) => r.liveCells()).sort((a, b) => a[1] - b[1] || a[0] - b[0]),
+    place(cells, owner) {
+      const parts = new Map<number, Array<readonly [number, number]>>();
+      for (const [x, y] of cells) {
+        const [wx, wy] = geometry.normalize(x, y)!;
+        const id = regionOfCell(layout, wx, wy);
+        let part = parts.get(id);
+        if (part === undefined) parts.set(id, (part = []));
+        part.push([x, y]);
+      }
+      for (const [id, part] of parts) engines[id]!.engine.place(part, owner);
+    },
+    birthsOf: (owner) => engines.reduce((n, r) => n + r.engine.birthsOf(owner), 0),
+    totals,
+    get generation() {
+      const generations = new Set(engines.map((r) => r.engine.generation));
+      if (generations.size !== 1) throw new Error(`regions at different generations: ${[...generations].join(', ')}`);
+      return engines[0]!.engine.generation;
+    },
+  };
+}
+
+/** A 32-bit FNV-1a hash of the live cells and their owners. */
+export function worldHash(cells: readonly LiveCell[]): string {
+  let h = 0x811c9dc5;
+  for (const cell of cells) {
+    for (const v of cell) {
+      h ^= v & 0xffff;
+      h = Math.imul(h, 0x01000193);
+      h ^= v >>> 16;
+      h = Math.imul(h, 0x01000193);
+    }
+  }
+  return `${(h >>> 0).toString(16).padStart(8, '0')}/${cells.length}`;
+}
