@@ -50,6 +50,14 @@ export function runTsScenario<T>(script: string, args: readonly string[], v8Flag
  */
 export const SERVER_NODE_FLAGS: readonly string[] = (process.env.BENCH_SERVER_NODE_FLAGS ?? '--max-semi-space-size=256').split(' ').filter((f) => f !== '');
 
+/**
+ * How servers of this checkout run: `tsx` (default: from the TypeScript sources, as the
+ * published figures so far) or `dist` (BENCH_SERVER_BUILD=dist: the esbuild bundle that
+ * `npm start` runs, server/dist/main.js; `npm run build` first). Other checkouts (the
+ * single-thread baseline) always run from their sources.
+ */
+export const SERVER_BUILD: 'tsx' | 'dist' = process.env.BENCH_SERVER_BUILD === 'dist' ? 'dist' : 'tsx';
+
 /** A lifemmo server running in a child process. */
 export interface ServerProcess {
   readonly child: ChildProcess;
@@ -60,12 +68,15 @@ export interface ServerProcess {
 }
 
 /**
- * Start the real server entry point (tsx) on 127.0.0.1 with an ephemeral port and `env`
+ * Start the real server entry point (see SERVER_BUILD) on 127.0.0.1 with an ephemeral port and `env`
  * on top of a quiet base; resolves once it prints its listening line (30 s at most).
  * `root`: another checkout to run (see singleThreadRoot); default this one.
  */
 export async function startServerProcess(env: Record<string, string> = {}, root = ROOT, ready?: RegExp): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, '--import', 'tsx', 'server/src/main.ts'], {
+  const fromDist = SERVER_BUILD === 'dist' && root === ROOT;
+  if (fromDist && !existsSync(`${ROOT}server/dist/main.js`)) throw new Error('BENCH_SERVER_BUILD=dist: run `npm run build` first');
+  const entry = fromDist ? ['server/dist/main.js'] : ['--import', 'tsx', 'server/src/main.ts'];
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...entry], {
     cwd: root,
     // SEEDING=off: each benchmark builds the world it measures.
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', LOG_FORMAT: 'json', SEEDING: 'off', ...env },

@@ -18,6 +18,8 @@
  *   SOAK_SECONDS             length of the soak, s (default 600; 60 with --quick), e.g. SOAK_SECONDS=60 for a smoke run
  *   SOAK_BOTS                bots of the soak (default: bench/soak.ts's SOAK_DEFAULT_BOTS, measured)
  *   SLOW_CLIENT_STALLS       stall lengths of the slow-client section, s (default 10,30)
+ *   BENCH_SERVER_BUILD=dist  servers of this checkout run the bundle `npm start` runs (server/dist; `npm run build` first), not tsx
+ * Knobs that are set are written into each section's command line.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -61,7 +63,13 @@ async function loadOptional(path: string, name: string): Promise<SectionRunner |
 }
 
 const wanted = values.only ? new Set(values.only.split(',').map((s) => s.trim())) : null;
-const command = `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`;
+// The environment knobs that change what runs are part of the command as written.
+const knobs = Object.entries(process.env)
+  .filter(([name]) => /^(BENCH_|SOAK_|SLOW_CLIENT_)/.test(name))
+  .map(([name, value]) => `${name}=${value} `)
+  .sort()
+  .join('');
+const command = `${knobs}npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`;
 const existing = existsSync(values.out!) ? readFileSync(values.out!, 'utf8') : '';
 
 function kept(id: string): string | null {
