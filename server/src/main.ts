@@ -47,7 +47,7 @@ async function start(config: Config, logger: Logger, isTty: boolean, onSimLost: 
   }
   // Fastify logs this line at info, once per address (every interface for 0.0.0.0); when
   // LOG_LEVEL hides info, it is written once all the same (startupLogger).
-  const address = await app.listen({ host: config.host, port: config.port, listenTextResolver: listeningText });
+  const address = await app.listen({ host: config.host, port: config.port, backlog: config.listenBacklog, listenTextResolver: listeningText });
   if (quieterThanInfo(config)) startupLogger(app.log, config).info(listeningText(address));
   return app;
 }

@@ -112,6 +112,7 @@ describe('loadConfig', () => {
     ['MAX_PLAYERS', '65536'],
     ['PLAYER_IDLE_MS', '-1'],
     ['BODY_LIMIT_BYTES', '10'],
+    ['LISTEN_BACKLOG', '0'],
     ['REGIONS', '0'],
     ['REGIONS', '2x'],
     ['REGIONS', 'four'],

@@ -57,6 +57,8 @@ export interface Config {
   };
   readonly port: number;
   readonly host: string;
+  /** Connections the kernel may hold for the server to accept (listen backlog; capped by net.core.somaxconn). */
+  readonly listenBacklog: number;
   /** Which other origins' pages may call the REST API from a browser (docs/configuration.md). */
   readonly cors: {
     /** `*` (any origin), or the allowed origins (`https://app.example`); empty: none, the default. */
@@ -190,6 +192,7 @@ const EXPECT: Record<string, string> = {
   BUS_REQUEST_TIMEOUT_MS: 'an integer from 100 to 600000 (milliseconds)',
   PORT: 'an integer port from 0 to 65535',
   HOST: 'a host name or IP address',
+  LISTEN_BACKLOG: 'an integer from 1 to 65535 (connections)',
   CORS_ORIGINS: 'origins like https://app.example or http://localhost:5173 separated by commas, or *',
   WORLD_WIDTH: `a multiple of ${CHUNK_SIZE} from ${MIN_WORLD_SIDE} to ${MAX_WORLD_SIDE}`,
   WORLD_HEIGHT: `a multiple of ${CHUNK_SIZE} from ${MIN_WORLD_SIDE} to ${MAX_WORLD_SIDE}`,
@@ -333,6 +336,9 @@ const EnvSchema = z.object({
   BUS_REQUEST_TIMEOUT_MS: num(100, 600_000, 5_000),
   PORT: num(0, 65535, 8080),
   HOST: z.preprocess(blankToUndefined, z.string().regex(/^[\w.:[\]-]+$/).default('127.0.0.1')),
+  // Node's default (511) overflows when a thousand clients connect at once: dropped SYNs are
+  // retried by their clients after 1 s, then 3 s, so even /health took seconds (bench/overload.ts).
+  LISTEN_BACKLOG: num(1, 65_535, 4096),
   CORS_ORIGINS: corsOriginsVar,
   WORLD_WIDTH: side,
   WORLD_HEIGHT: side,
@@ -465,6 +471,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     regions: e.REGIONS,
     port: e.PORT,
     host: e.HOST,
+    listenBacklog: e.LISTEN_BACKLOG,
     cors: { origins: e.CORS_ORIGINS },
     world: {
       width: e.WORLD_WIDTH,
