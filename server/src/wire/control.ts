@@ -4,7 +4,7 @@
  * version fails with LIFE_ERR_VALIDATION instead of doing something else.
  */
 import { z } from 'zod';
-import type { Density, Leaderboard, OwnerCells } from '@lifemmo/shared';
+import type { Density, Leaderboard, ListedPlayer as ListedPlayerReply, OwnerCells, PlayersPage as PlayersPageReply } from '@lifemmo/shared';
 
 export const AdminRequest = z.discriminatedUnion('op', [
   z.object({ op: z.literal('pause') }),
@@ -78,28 +78,15 @@ export interface WirePlayer {
   readonly banned: boolean;
 }
 
-/** A player as the admin lists it (no token hash). */
-export interface ListedPlayer {
-  readonly id: number;
-  readonly name: string;
-  readonly color: string;
-  readonly banned: boolean;
-  /** Last seen (created, placed, looked up by token), ms since the epoch. */
-  readonly seenAt: number;
-  /** Live cells it owns now. */
-  readonly cells: number;
-}
+/**
+ * A player as the admin lists it (no token hash), as the sim sends it: GET /admin/players's
+ * entry except `seenAt`, last seen (created, placed, looked up by token) in ms since the
+ * epoch, which the gateway writes as ISO 8601.
+ */
+export type ListedPlayer = Omit<ListedPlayerReply, 'seenAt'> & { readonly seenAt: number };
 
-/** One page of players. */
-export interface PlayersPage {
-  readonly players: ListedPlayer[];
-  /** `after` for the next page, or null on the last one. */
-  readonly next: number | null;
-  /** Players in the registry (banned ones included). */
-  readonly total: number;
-  /** Most players at once (MAX_PLAYERS). */
-  readonly max: number;
-}
+/** One page of players, as the sim sends it (GET /admin/players's reply but for `seenAt`). */
+export type PlayersPage = Omit<PlayersPageReply, 'players'> & { readonly players: ListedPlayer[] };
 
 /**
  * Published by the sim on `revoked` once players' removals or bans are durable: gateways
