@@ -72,18 +72,23 @@ function openRaw(port: number): ReturnType<typeof recorder> & { client: RawWsCli
   return { ...recorded, client };
 }
 
+/** A `ws` server on a free loopback port, closed (its clients terminated) after the test. */
+async function listeningServer(): Promise<{ server: WebSocketServer; port: number }> {
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  closers.push(
+    () =>
+      new Promise((resolve) => {
+        for (const ws of server.clients) ws.terminate();
+        server.close(() => resolve());
+      }),
+  );
+  await new Promise((resolve) => server.once('listening', resolve));
+  return { server, port: (server.address() as { port: number }).port };
+}
+
 describe('RawWsClient (bench load generator)', () => {
   it('talks to a ws server: masked text out; 7-, 16- and 64-bit lengths, ping and close in', async () => {
-    const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-    closers.push(
-      () =>
-        new Promise((resolve) => {
-          for (const ws of server.clients) ws.terminate();
-          server.close(() => resolve());
-        }),
-    );
-    await new Promise((resolve) => server.once('listening', resolve));
-    const port = (server.address() as { port: number }).port;
+    const { server, port } = await listeningServer();
     const texts: string[] = [];
     let pongs = 0;
     let peer: WebSocket | undefined;
@@ -164,16 +169,7 @@ describe('RawWsClient (bench load generator)', () => {
   });
 
   it('stalls while paused (bytes wait in the kernel), reads them all on resume, and reports the close code', async () => {
-    const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-    closers.push(
-      () =>
-        new Promise((resolve) => {
-          for (const ws of server.clients) ws.terminate();
-          server.close(() => resolve());
-        }),
-    );
-    await new Promise((resolve) => server.once('listening', resolve));
-    const port = (server.address() as { port: number }).port;
+    const { server, port } = await listeningServer();
     let peer: WebSocket | undefined;
     server.on('connection', (ws) => (peer = ws));
     const lengths: number[] = [];
