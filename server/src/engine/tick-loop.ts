@@ -27,6 +27,11 @@ export type ResetListener = (seeding: Seeding | null) => void;
 /** Awaited after publish: where a tick is made durable. */
 export type PersistHook = (result: TickResult) => Promise<void>;
 
+/** Resolves after the event loop has had a turn (timers, I/O and messages included). */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** The tick loop of one world. */
 export class TickLoop {
   private kernel: KernelRule;
@@ -129,12 +134,21 @@ export class TickLoop {
     const batch = this.intake.take();
 
     // 2. Decide (fan-out): every active shard steps concurrently; inside each, every
-    //    candidate cell's call is its own promise (fan-in with Promise.all).
+    //    candidate cell's call is its own promise (fan-in with Promise.all). Each shard
+    //    after the first starts one event-loop turn after the one before: issuing a busy world's calls
+    //    takes most of a tick, and in one block it would starve this thread's timers and
+    //    messages (the sim's heartbeat, placements waiting for their reply) for seconds.
     const shards = this.activeShards();
     const context: ShardContext = { world, kernel: this.kernel, logic: this.logic, generation: world.generation, instant: this.replaying };
     let steps: ShardStep[];
     try {
-      steps = await Promise.all(shards.map((chunks) => stepShard(context, chunks)));
+      let turn: Promise<void> = Promise.resolve();
+      steps = await Promise.all(
+        shards.map((chunks, i) => {
+          if (i > 0) turn = turn.then(nextTurn);
+          return turn.then(() => stepShard(context, chunks));
+        }),
+      );
     } catch (err) {
       // Cell logic must not reject; if one does anyway, the world stays as it was.
       if (this.area !== null) dropOutside(world, this.area.owned);
