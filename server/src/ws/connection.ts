@@ -79,6 +79,12 @@ export class WsConnection {
   #held: Array<[RawData, boolean]> | null = null;
   /** Why this client waits for a snapshot the replica cannot make yet; null when it does not. */
   #awaiting: SnapshotReason | null = null;
+  /**
+   * Generation of the last frame sent (snapshot or diff); a diff of it or older is skipped:
+   * the broadcaster hands out generations in slices, and a snapshot sent meanwhile (a new
+   * viewport, a catch-up) may already be newer than the diff on its way.
+   */
+  #sentGeneration = -1;
   #closing = false;
   #malformed = 0;
   #viewport: Viewport | null = null;
@@ -156,12 +162,14 @@ export class WsConnection {
       this.retryAwaitedSnapshot();
       return false;
     }
+    if (generation <= this.#sentGeneration) return false;
     if (this.behind) {
       this.sendSnapshot(SnapshotReasons.BACKPRESSURE);
       return false;
     }
     const verdict = this.#verdict(now);
     if (verdict === 'send') {
+      this.#sentGeneration = generation;
       this.#lag.sent(generation, now);
       return this.#sendShared(message);
     }
@@ -194,7 +202,8 @@ export class WsConnection {
     const wasBehind = this.behind;
     this.behind = false;
     const frame = this.#ctx.snapshots.frame(this.#viewport.chunks, wasBehind ? SnapshotReasons.BACKPRESSURE : reason);
-    this.#lag.sent(readFrameHeader(frame).generation, now);
+    this.#sentGeneration = readFrameHeader(frame).generation;
+    this.#lag.sent(this.#sentGeneration, now);
     this.#send(frame);
     if (wasBehind) {
       this.#ctx.stats.resyncs++;
@@ -207,6 +216,12 @@ export class WsConnection {
     if (this.#closing || this.#viewport === null) return;
     this.#awaiting ??= reason;
     this.retryAwaitedSnapshot();
+  }
+
+  /** A diff meant for this client was given up (broadcaster.ts): it gets a snapshot instead of its next diff. */
+  missedDiff(): void {
+    if (this.#closing || this.#viewport === null) return;
+    this.#awaiting ??= SnapshotReasons.BACKPRESSURE;
   }
 
   /** Send the awaited snapshot if the replica now holds the chunks. */

@@ -31,12 +31,10 @@ export function resolveViewport(geometry: Geometry, rect: Rect, maxArea: number)
 }
 
 /** Members watching one chunk set. */
-export interface Group<M, F = unknown> {
+export interface Group<M> {
   readonly key: string;
   readonly chunks: Uint32Array;
   readonly members: Set<M>;
-  /** What the publisher made for this group in the tick it is publishing (its frame); null otherwise. */
-  frame: F | null;
 }
 
 /** Told when a chunk becomes watched by some group, and when by none. */
@@ -49,8 +47,8 @@ export interface CoverageListener {
  * The groups of one server, and for every chunk how many groups cover it, so only the
  * chunks someone watches are kept and encoded (the listener hears of each change).
  */
-export class SubscriptionGroups<M, F = unknown> {
-  readonly #groups = new Map<string, Group<M, F>>();
+export class SubscriptionGroups<M> {
+  readonly #groups = new Map<string, Group<M>>();
   readonly #coverage: Uint32Array;
   readonly #listener: CoverageListener | undefined;
 
@@ -60,10 +58,10 @@ export class SubscriptionGroups<M, F = unknown> {
   }
 
   /** Add `member` to the group of `viewport`'s chunk set, creating it if needed. */
-  join(member: M, viewport: Viewport): Group<M, F> {
+  join(member: M, viewport: Viewport): Group<M> {
     let group = this.#groups.get(viewport.key);
     if (group === undefined) {
-      group = { key: viewport.key, chunks: viewport.chunks, members: new Set(), frame: null };
+      group = { key: viewport.key, chunks: viewport.chunks, members: new Set() };
       this.#groups.set(viewport.key, group);
       for (const chunk of group.chunks) if (this.#coverage[chunk]!++ === 0) this.#listener?.cover(chunk);
     }
@@ -72,7 +70,7 @@ export class SubscriptionGroups<M, F = unknown> {
   }
 
   /** Remove `member` from `group`, forgetting the group once empty. */
-  leave(member: M, group: Group<M, F>): void {
+  leave(member: M, group: Group<M>): void {
     if (!group.members.delete(member) || group.members.size > 0) return;
     this.#groups.delete(group.key);
     for (const chunk of group.chunks) if (--this.#coverage[chunk]! === 0) this.#listener?.uncover(chunk);
@@ -84,7 +82,7 @@ export class SubscriptionGroups<M, F = unknown> {
   }
 
   /** Every non-empty group. */
-  values(): IterableIterator<Group<M, F>> {
+  values(): IterableIterator<Group<M>> {
     return this.#groups.values();
   }
 

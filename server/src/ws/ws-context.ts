@@ -12,7 +12,6 @@ import type { SimLink } from '../gateway/sim-link.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { WsConnection } from './connection.js';
 import type { SnapshotEncoder } from './snapshots.js';
-import type { SharedMessage } from './shared-message.js';
 import type { Group, SubscriptionGroups } from './subscriptions.js';
 import type { WsMetrics } from './ws-metrics.js';
 import type { WsStats } from './ws-stats.js';
@@ -32,10 +31,10 @@ export interface WsContext {
   readonly wsMetrics: WsMetrics;
   readonly log: FastifyBaseLogger;
   readonly connections: Set<WsConnection>;
-  readonly groups: SubscriptionGroups<WsConnection, SharedMessage>;
+  readonly groups: SubscriptionGroups<WsConnection>;
   readonly snapshots: SnapshotEncoder;
   readonly stats: WsStats;
 }
 
-/** The clients watching one chunk set, with the diff message the broadcaster made for them this tick. */
-export type ClientGroup = Group<WsConnection, SharedMessage>;
+/** The clients watching one chunk set. */
+export type ClientGroup = Group<WsConnection>;

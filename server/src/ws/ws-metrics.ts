@@ -16,6 +16,7 @@ export interface WsMetrics {
   readonly snapshotChunkEncodings: Counter;
   readonly diffFrames: Counter;
   readonly lagged: Counter;
+  readonly diffsGivenUp: Counter;
   readonly closes: Counter<'code'>;
   readonly publishDuration: Histogram;
   /** Totals already copied to Prometheus. */
@@ -46,10 +47,15 @@ export function createWsMetrics(metrics: Metrics, zero: WsStats): WsMetrics {
       help: 'Times a client stopped getting diffs because a frame it had not acknowledged was older than WS_MAX_LAG_MS',
       registers,
     }),
+    diffsGivenUp: new Counter({
+      name: 'lifemmo_ws_diffs_given_up_total',
+      help: 'Diffs not sent because the gateway fell generations behind in handing them out; each such client got a snapshot instead',
+      registers,
+    }),
     closes: new Counter({ name: 'lifemmo_ws_closes_total', help: 'WebSocket connections closed, by close code', labelNames: ['code'], registers }),
     publishDuration: new Histogram({
       name: 'lifemmo_ws_publish_duration_seconds',
-      help: 'Time to encode and send one tick to every client',
+      help: 'Time from a tick reaching the gateway until every client was handed its frame (handed out in slices, the event loop turning between them)',
       buckets: PUBLISH_BUCKETS,
       registers,
     }),
@@ -71,5 +77,6 @@ export function syncWsMetrics(metrics: Metrics, ws: WsMetrics, stats: WsStats): 
   add(ws.snapshotChunkEncodings, stats.snapshotChunkEncodings, c.snapshotChunkEncodings);
   add(ws.diffFrames, stats.diffFrames, c.diffFrames);
   add(ws.lagged, stats.lagged, c.lagged);
+  add(ws.diffsGivenUp, stats.diffsGivenUp, c.diffsGivenUp);
   Object.assign(c, stats);
 }

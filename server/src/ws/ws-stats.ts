@@ -22,6 +22,8 @@ export interface WsStats {
   drops: number;
   /** Times a client stopped getting diffs because its oldest unacknowledged frame passed WS_MAX_LAG_MS. */
   lagged: number;
+  /** Diffs not handed to a client because the gateway fell MAX_PENDING generations behind (broadcaster.ts); each such client got a snapshot instead. */
+  diffsGivenUp: number;
   /** Ticks published. */
   ticks: number;
 }
@@ -38,6 +40,7 @@ export function createWsStats(): WsStats {
     resyncs: 0,
     drops: 0,
     lagged: 0,
+    diffsGivenUp: 0,
     ticks: 0,
   };
 }
