@@ -5,7 +5,7 @@
  * the halo traffic per generation. Every run is a fresh process (bench/regions-scenario.ts),
  * runs alternate, tables show medians; both must end with the same world or the section fails.
  *
- * Knobs: BENCH_REGIONS_SIDE (world side, cells; default 2048, about 1M candidates per
+ * Knobs: BENCH_REGIONS_SIDE (world side, cells; default 2048, of the order of 1M candidates per
  * generation; 1024 with --quick) and BENCH_REGIONS_GENERATIONS (measured generations per
  * run; default 20, 8 with --quick). Smoke: BENCH_REGIONS_SIDE=1024 BENCH_REGIONS_GENERATIONS=4.
  */
