@@ -3,7 +3,7 @@
  * date, the machine, Node's version and the exact command.
  *
  *   npm run bench                      # every section
- *   npm run bench -- --only engine     # some sections (comma-separated): engine, rest, ws, bots, busy, cluster, overload, soak, slow-client
+ *   npm run bench -- --only engine     # some sections (comma-separated): engine, rest, ws, bots, busy, cluster, overload, soak, slow-client, regions
  *   npm run bench -- --runs 5 --quick  # more runs; --quick skips the 1M-candidate runs
  *
  * With --only, the other sections already in docs/benchmarks.md are kept.
@@ -19,6 +19,8 @@
  *   SOAK_BOTS                bots of the soak (default: bench/soak.ts's SOAK_DEFAULT_BOTS, measured)
  *   SLOW_CLIENT_STALLS       stall lengths of the slow-client section, s (default 10,30)
  *   BENCH_SERVER_BUILD=dist  servers of this checkout run the bundle `npm start` runs (server/dist; `npm run build` first), not tsx
+ *   BENCH_REGIONS_SIDE, BENCH_REGIONS_GENERATIONS
+ *                            the regions section's world side and measured generations (default 2048 and 20; bench/regions.ts)
  * Knobs that are set are written into each section's command line.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -52,6 +54,7 @@ const sections: Array<[string, string, () => Promise<SectionRunner | null>]> = [
   ['overload', 'Overload: a flood past what the server can do', async () => loadOptional('./overload.js', 'runOverloadBench')],
   ['soak', 'Soak: bots placing, memory and /health over time', async () => loadOptional('./soak.js', 'runSoakBench')],
   ['slow-client', 'Slow client: a stalled reader resumes', async () => loadOptional('./slow-client.js', 'runSlowClientBench')],
+  ['regions', 'Regions: one world on 1 and 2 threads', async () => loadOptional('./regions.js', 'runRegionsBench')],
 ];
 
 async function loadOptional(path: string, name: string): Promise<SectionRunner | null> {

@@ -59,6 +59,7 @@ describe('operations routes', () => {
     for (const name of [
       'lifemmo_tick_duration_seconds',
       'lifemmo_tick_lag_seconds',
+      'lifemmo_halo_wait_seconds',
       'lifemmo_tick_candidates',
       'lifemmo_tick_io_calls',
       'lifemmo_io_failures_total',

@@ -116,7 +116,8 @@ export class TickLoop {
     const world = this.world;
 
     // 0. Border (a region only): the neighbours' cells this step reads, laid in as ghosts;
-    //    waits for the neighbours to reach this generation.
+    //    waits for the neighbours to reach this generation. Its time is the lock-step's cost.
+    let borderWaitMs = 0;
     if (this.area !== null) {
       const abort = (this.borderAbort = new AbortController());
       try {
@@ -127,6 +128,7 @@ export class TickLoop {
       } finally {
         this.borderAbort = null;
       }
+      borderWaitMs = performance.now() - startedAt;
     }
 
     // 1. Intake: the placements accepted since the last tick, all at once.
@@ -173,6 +175,7 @@ export class TickLoop {
       generation: world.generation,
       durationMs: performance.now() - startedAt,
       lagMs,
+      borderWaitMs,
       candidates: 0,
       ioCalls: 0,
       ioFailures: 0,

@@ -27,6 +27,12 @@ export interface TickStats {
   durationMs: number;
   /** How late the tick started against its schedule, ms (0 when on time or stepped by hand). */
   lagMs: number;
+  /**
+   * Time the tick spent in step 0 (border) getting its neighbours' halos, ms: the wait for
+   * them to reach this generation, plus laying their cells. Included in durationMs; 0 for
+   * an engine stepping the whole world, which has no border to wait for.
+   */
+  borderWaitMs: number;
   /** Cells whose next state was asked of the cell logic (0 for bulk logic). */
   candidates: number;
   /** Calls made to the cell logic (one per candidate). */

@@ -9,6 +9,11 @@ import { CountedHistogram } from './counted-histogram.js';
 
 /** Buckets for per-tick durations and lag, in seconds (1 ms .. 10 s). */
 const TICK_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/**
+ * Buckets for a region's wait for its neighbours' halos, in seconds (0.1 ms .. 10 s): over
+ * threads a halo arrives in well under a millisecond, a slow neighbour costs ticks.
+ */
+const HALO_WAIT_BUCKETS = [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** Buckets for per-tick counts (candidates, I/O calls). */
 const COUNT_BUCKETS = [0, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000];
 /** Buckets for HTTP request durations, in seconds (0.1 ms .. 5 s). */
@@ -23,6 +28,8 @@ export interface TickMetrics {
   readonly registry: Registry;
   readonly tickDuration: Histogram;
   readonly tickLag: Histogram;
+  /** How long a region's tick waited for its neighbours' halos (0 for a whole world). */
+  readonly haloWait: Histogram;
   readonly tickCandidates: Histogram;
   readonly tickIoCalls: Histogram;
   readonly ioFailures: Counter;
@@ -105,6 +112,11 @@ export function createTickMetrics(options: MetricsOptions = {}, registry = newRe
     registry,
     tickDuration: histogram('lifemmo_tick_duration_seconds', 'Time to compute and commit one generation', TICK_BUCKETS),
     tickLag: histogram('lifemmo_tick_lag_seconds', 'How late a tick started against the fixed tick rate', TICK_BUCKETS),
+    haloWait: histogram(
+      'lifemmo_halo_wait_seconds',
+      "How long a region's tick waited for its neighbouring regions' halos (part of the tick's duration; 0 for a whole world)",
+      HALO_WAIT_BUCKETS,
+    ),
     tickCandidates: histogram('lifemmo_tick_candidates', 'Cells whose next state was decided, per tick', COUNT_BUCKETS),
     tickIoCalls: histogram('lifemmo_tick_io_calls', 'Cell logic I/O calls, per tick', COUNT_BUCKETS),
     ioFailures: counter('lifemmo_io_failures_total', 'Cell I/O calls that failed (the cell kept its state)'),
@@ -180,6 +192,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
 export function observeTick(metrics: TickMetrics, stats: TickStats): void {
   metrics.tickDuration.observe(stats.durationMs / 1000);
   metrics.tickLag.observe(stats.lagMs / 1000);
+  metrics.haloWait.observe(stats.borderWaitMs / 1000);
   metrics.tickCandidates.observe(stats.candidates);
   metrics.tickIoCalls.observe(stats.ioCalls);
   if (stats.ioFailures > 0) metrics.ioFailures.inc(stats.ioFailures);

@@ -1,7 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CONWAY, Geometry, LifeError } from '@lifemmo/shared';
-import type { EngineOptions } from '../engine/index.js';
-import { linkInProcess } from './halo-inbox.js';
+import { Engine, type EngineOptions } from '../engine/index.js';
+import { encodeHalo } from '../wire/halo-message.js';
+import { linkInProcess, type HaloLink } from './halo-inbox.js';
+import { ringShapeOf } from './halo-ring.js';
 import { layoutRegions } from './layout.js';
 import { RegionEngine } from './region-engine.js';
 
@@ -15,10 +17,11 @@ const OPTIONS: Omit<EngineOptions, 'area'> = {
   cellLogic: { kind: 'local', latencyModel: 'fixed', latencyMs: 0, jitterMs: 0, loss: 0, timeoutMs: 50 },
 };
 
-function twoRegions(): RegionEngine[] {
+/** The left and right halves (128x128 each, full height) of a 256x128 torus, linked in memory. */
+function twoRegions(options: { resendMs?: number; links?: (links: HaloLink[]) => HaloLink[] } = {}): RegionEngine[] {
   const layout = layoutRegions({ kind: 'grid', columns: 2, rows: 1 }, new Geometry({ ...OPTIONS, shardChunks: 1 }));
-  const links = linkInProcess(layout);
-  return layout.regions.map((r) => new RegionEngine(OPTIONS, layout, r.id, links[r.id]!));
+  const links = (options.links ?? ((l) => l))(linkInProcess(layout));
+  return layout.regions.map((r) => new RegionEngine(OPTIONS, layout, r.id, links[r.id]!, { resendMs: options.resendMs }));
 }
 
 /** Let pending promise callbacks and timers run. */
@@ -96,5 +99,57 @@ describe('RegionEngine', () => {
     expect([...left!.engine.world.chunks].every((c) => c.cx < 2)).toBe(true);
     expect(left!.liveCells()).toEqual([]);
     expect(left!.engine.save().pending).toHaveLength(3);
+  });
+
+  describe('lock-step figures', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('reports in borderWaitMs how long its tick waited for a slow neighbour; a whole world reports 0', async () => {
+      // Fake clocks: the neighbour is slow by exactly 50 ms of the clock the tick loop reads.
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance', 'Date'] });
+      let asked: () => void = () => undefined;
+      const leftWaits = new Promise<void>((resolve) => (asked = resolve));
+      const [left, right] = twoRegions({
+        resendMs: 60_000,
+        // The left region's tick asks its link for the right one's halo: it is waiting.
+        links: ([l, r]) => [{ ...l!, receive: (from, g) => (asked(), l!.receive(from, g)) }, r!],
+      });
+      left!.engine.place([[127, 10], [127, 11], [127, 12]], 1);
+      const leftStep = left!.engine.step(1);
+      await leftWaits;
+      await vi.advanceTimersByTimeAsync(50);
+      expect(left!.engine.generation).toBe(0);
+      await Promise.all([right!.engine.step(1), leftStep]);
+      expect(left!.engine.lastStats!.borderWaitMs).toBeGreaterThanOrEqual(50);
+      expect(left!.engine.lastStats!.durationMs).toBeGreaterThanOrEqual(left!.engine.lastStats!.borderWaitMs);
+      // The right region found the left one's halo already there.
+      expect(right!.engine.lastStats!.borderWaitMs).toBeLessThan(50);
+
+      const whole = new Engine(OPTIONS);
+      whole.place([[127, 10], [127, 11], [127, 12]], 1);
+      await whole.step(2);
+      expect(whole.lastStats!.borderWaitMs).toBe(0);
+      await Promise.all([left!.engine.stop(), right!.engine.stop(), whole.stop()]);
+    });
+
+    it('counts the halos it sends and takes, messages and bytes, exactly', async () => {
+      // Each region spans the torus's full height, so its ring is its two columns (2 x 128
+      // positions). The sizes of its halos with no live cell on the ring and with live
+      // cells of one owner (one owner run), from the encoder: 73 and 79 bytes today.
+      const geometry = new Geometry({ ...OPTIONS, shardChunks: 1 });
+      const shape = ringShapeOf(layoutRegions({ kind: 'grid', columns: 2, rows: 1 }, geometry).regions[0]!, geometry);
+      const EMPTY = encodeHalo({ region: 0, generation: 1, shape, positions: new Uint32Array(0), owners: new Uint16Array(0) }).byteLength;
+      const ONE_OWNER = encodeHalo({ region: 0, generation: 1, shape, positions: Uint32Array.of(0, 1), owners: Uint16Array.of(1, 1) }).byteLength;
+      expect(ONE_OWNER).toBe(EMPTY + 6);
+      const [left, right] = twoRegions({ resendMs: 60_000 });
+      // A block on the left region's east column, live from generation 1 on.
+      left!.engine.place([[126, 10], [127, 10], [126, 11], [127, 11]], 1);
+      await Promise.all([left!.engine.step(3), right!.engine.step(3)]);
+      // Sent: the halos of generations 0 (before the block), 1, 2 and 3. Taken: the neighbour's of 0, 1 and 2.
+      expect(left!.haloCounts).toEqual({ sentMessages: 4, sentBytes: EMPTY + 3 * ONE_OWNER, receivedMessages: 3, receivedBytes: 3 * EMPTY });
+      expect(right!.haloCounts).toEqual({ sentMessages: 4, sentBytes: 4 * EMPTY, receivedMessages: 3, receivedBytes: EMPTY + 2 * ONE_OWNER });
+    });
   });
 });

@@ -25,6 +25,21 @@ import type { HaloLink } from './halo-inbox.js';
 import { ringShapeOf, type RingShape } from './halo-ring.js';
 import { ownedChunkMask, type Region, type RegionLayout } from './layout.js';
 
+/**
+ * Halos a region handed its link and took from it, running totals since it was made (a
+ * role exports them; per generation: take two readings and divide by the generations
+ * between them). Bytes are the encoded halos (wire/halo-message.ts), as handed over: a link
+ * that publishes on several buses (LocalBus pairs) sends each of them once per bus.
+ */
+export interface HaloCounts {
+  /** Halos sent: one per generation, plus each ask (waiting) and each answer. */
+  readonly sentMessages: number;
+  readonly sentBytes: number;
+  /** Halos this region's ticks took: one per distinct neighbour and generation. */
+  readonly receivedMessages: number;
+  readonly receivedBytes: number;
+}
+
 /** An engine stepping one region of a world; see the module comment. */
 export class RegionEngine {
   readonly engine: Engine;
@@ -38,6 +53,7 @@ export class RegionEngine {
   /** The last two halos sent, oldest first, to send again (see the module comment). */
   #recent: Halo[] = [];
   readonly #resendMs: number;
+  readonly #counts = { sentMessages: 0, sentBytes: 0, receivedMessages: 0, receivedBytes: 0 };
 
   /**
    * @param options the whole world's engine options (the engine keeps the world's geometry)
@@ -65,7 +81,7 @@ export class RegionEngine {
     this.engine.onTick(() => this.#sendHalo());
     link.onNeighbourWaiting((_from, generation) => {
       const halo = this.#recent.find((h) => h.generation === generation);
-      if (halo !== undefined) link.send(encodeHalo(halo));
+      if (halo !== undefined) this.#send(encodeHalo(halo));
     });
     // A reset starts the world again at generation 0: its halo is sent afresh.
     this.engine.onReset(() => {
@@ -85,19 +101,30 @@ export class RegionEngine {
     return this.engine.liveCells(this.region.cells);
   }
 
+  /** Halos sent and received so far (a copy). */
+  get haloCounts(): HaloCounts {
+    return { ...this.#counts };
+  }
+
+  #send(bytes: Uint8Array): void {
+    this.#counts.sentMessages++;
+    this.#counts.sentBytes += bytes.byteLength; // before the link may transfer the buffer away
+    this.#link.send(bytes);
+  }
+
   #sendHalo(): void {
     const world = this.engine.world;
     if (this.#sentGeneration === world.generation) return;
     this.#sentGeneration = world.generation;
     const halo = extractHalo(world, this.region.id, this.#ring);
     this.#recent = [...this.#recent.slice(-1), halo];
-    this.#link.send(encodeHalo(halo));
+    this.#send(encodeHalo(halo));
   }
 
   /** Stuck at `generation`: send its halo again, marked waiting, so neighbours answer with theirs. */
   #askAgain(generation: number): void {
     const halo = this.#recent.find((h) => h.generation === generation);
-    if (halo !== undefined) this.#link.send(encodeHalo(halo, true));
+    if (halo !== undefined) this.#send(encodeHalo(halo, true));
   }
 
   async #fillBorder(world: World, generation: number, signal: AbortSignal): Promise<void> {
@@ -120,6 +147,8 @@ export class RegionEngine {
       signal.removeEventListener('abort', stopWaiting);
     }
     for (const bytes of halos) {
+      this.#counts.receivedMessages++;
+      this.#counts.receivedBytes += bytes.byteLength;
       const halo = decodeHalo(bytes);
       if (halo.generation !== generation || !this.region.neighbours.includes(halo.region)) {
         throw new LifeError('VALIDATION', `Region ${this.region.id} at generation ${generation} got a halo of region ${halo.region} at ${halo.generation}`);

@@ -5,8 +5,8 @@
  */
 import { LifeError } from '@lifemmo/shared';
 
-/** Version byte that starts every bus payload. */
-export const WIRE_VERSION = 2;
+/** Version byte that starts every bus payload (what each version changed: docs/cluster.md, "Subjects"). */
+export const WIRE_VERSION = 3;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -127,6 +127,10 @@ export class ByteReader {
     const b = this.#bytes.subarray(this.#at, this.#at + n);
     this.#at += n;
     return b;
+  }
+  /** Bytes not read yet. */
+  get remaining(): number {
+    return this.#bytes.length - this.#at;
   }
   /** Everything not read yet, as a view. */
   rest(): Uint8Array {

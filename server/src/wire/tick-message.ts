@@ -8,6 +8,7 @@
  * messages); HEARTBEAT about every second whatever happens (a paused world still says it
  * is alive); RESET after the world was emptied at generation 0.
  */
+import { LifeError } from '@lifemmo/shared';
 import type { LatencyCounts } from '../engine/cell-logic/latency-counts.js';
 import type { TickStats } from '../engine/types.js';
 import { ByteReader, ByteWriter } from './bytes.js';
@@ -43,10 +44,12 @@ export interface TickMessage {
   readonly revocations: number;
 }
 
+/** TickStats's numbers, in this order, as f64 each (borderWaitMs since wire version 3). */
 const STAT_FIELDS = [
   'generation',
   'durationMs',
   'lagMs',
+  'borderWaitMs',
   'candidates',
   'ioCalls',
   'ioFailures',
@@ -120,5 +123,7 @@ export function decodeTickMessage(payload: Uint8Array): TickMessage {
     }
     stats = { ...s, ioLatency };
   }
+  // Bytes past the end mean a writer of another layout: refuse rather than guess.
+  if (r.remaining !== 0) throw new LifeError('VALIDATION', `Tick summary with ${r.remaining} bytes past its end`);
   return { kind, simInstance, generation, timestamp, sentAt, population, paused, tickMs, rule, seed, recordsEncoded, revocations, shards, stats };
 }

@@ -40,6 +40,7 @@ const tick: TickMessage = {
     generation: 4_000_000_000,
     durationMs: 12.5,
     lagMs: 0.25,
+    borderWaitMs: 7.125,
     candidates: 1_000_000,
     ioCalls: 1_000_000,
     ioFailures: 3,
@@ -56,6 +57,8 @@ const tick: TickMessage = {
 describe('wire codecs', () => {
   it('round-trip tick summaries, with and without figures', () => {
     expect(decodeTickMessage(encodeTickMessage(tick))).toEqual(tick);
+    // A region's wait for its neighbours' halos travels with the figures (wire version 3).
+    expect(decodeTickMessage(encodeTickMessage(tick)).stats!.borderWaitMs).toBe(7.125);
     const heartbeat = { ...tick, kind: TickKinds.HEARTBEAT, shards: [], stats: null, paused: true };
     expect(decodeTickMessage(encodeTickMessage(heartbeat))).toEqual(heartbeat);
     const noLatency = { ...tick, stats: { ...tick.stats!, ioLatency: null } };
@@ -95,6 +98,10 @@ describe('wire codecs', () => {
     };
     expect(refused(() => decodeTickMessage(other))).toBe('refused');
     for (const cut of [1, 10, payload.length - 1]) expect(refused(() => decodeTickMessage(payload.subarray(0, cut)))).toBe('refused');
+    // Bytes past the end are a writer of another layout, not padding.
+    const longer = new Uint8Array(payload.length + 1);
+    longer.set(payload);
+    expect(refused(() => decodeTickMessage(longer))).toBe('refused');
     expect(refused(() => decodePlaceBatch(new ByteWriter().u32(1).u32(7).u32(9).u32(1000).finish()))).toBe('refused');
   });
 
