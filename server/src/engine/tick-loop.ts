@@ -337,7 +337,10 @@ export class TickLoop {
     while (this.dueIndex() >= 0) await this.applyDue();
     // From the check above to `ticking` set by tick() nothing else runs: a command for this
     // point given from here on is refused, never left waiting for a point that has gone.
-    if (byTimer && this.pausedAtPoint) return;
+    // A timer tick does not go on after a pause at a point, nor in a region after stop()
+    // (it fired while a step's tick waited: its border would wait for neighbours that may
+    // have stopped too, and stop() with it).
+    if (byTimer && (this.pausedAtPoint || (this.area !== null && !this.started))) return;
     await this.tick(lagMs);
   }
 

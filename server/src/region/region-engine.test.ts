@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CONWAY, Geometry, LifeError } from '@lifemmo/shared';
 import type { EngineOptions } from '../engine/index.js';
 import { linkInProcess } from './halo-inbox.js';
@@ -96,5 +96,26 @@ describe('RegionEngine', () => {
     expect([...left!.engine.world.chunks].every((c) => c.cx < 2)).toBe(true);
     expect(left!.liveCells()).toEqual([]);
     expect(left!.engine.save().pending).toHaveLength(3);
+  });
+
+  describe('on fake timers', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('stops while a step and a timer tick queued behind it both wait for a neighbour that never steps', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'performance'] });
+      const [left] = twoRegions();
+      left!.engine.start();
+      const step = left!.engine.step(1).then(
+        () => 'stepped',
+        (err: unknown) => (err instanceof LifeError ? err.code : String(err)),
+      );
+      // The timer (100 ms) fires while the step's tick waits for its border: its tick queues behind.
+      await vi.advanceTimersByTimeAsync(250);
+      await left!.engine.stop();
+      expect(await step).toBe('LIFE_ERR_SHUTTING_DOWN');
+      expect(left!.engine.generation).toBe(0);
+    });
   });
 });
