@@ -14,8 +14,9 @@
  * `resendMs` for halos of generation g sends its own halo of g again, marked waiting, and
  * again every `resendMs` while it waits; a neighbour that gets a waiting halo of g answers
  * with its own halo of g (unmarked, so answers never start answers). It still has it: a
- * neighbour is at most one generation ahead, so it keeps its last two halos. The region
- * that waits asks; one that is idle (done stepping, paused) only answers.
+ * neighbour is at most one generation ahead, so it keeps its last two halos (three, for
+ * a reset: see `#recent`). The region that waits asks; one that is idle (done stepping,
+ * paused) only answers.
  *
  * Halos name the world's epoch (resets so far) as well as the generation, and a region
  * takes only its own epoch's: regions reset at different moments, and a halo of the world
@@ -27,6 +28,7 @@ import { DEFAULT_SHARD_CHUNKS, Geometry, LifeError, type Rect } from '@lifemmo/s
 import { Engine, type EngineOptions, type LiveCell, type LoopCommand, type World, type WorldPoint } from '../engine/index.js';
 import { decodeHalo, encodeHalo } from '../wire/halo-message.js';
 import { GhostRing, extractHalo, type Halo } from './halo.js';
+import type { RegionPoint } from './command-point.js';
 import type { HaloLink } from './halo-inbox.js';
 import { ringShapeOf, type RingShape } from './halo-ring.js';
 import { ownedChunkMask, type Region, type RegionLayout } from './layout.js';
@@ -42,9 +44,10 @@ export class RegionEngine {
   /** The point whose halo was last sent; generation -1 before the first of an epoch. */
   #sent: WorldPoint = { epoch: 0, generation: -1 };
   /**
-   * The last halos sent, oldest first, to send again (see the module comment): two, and
-   * one more across a reset, for a neighbour still one generation behind in the world
-   * before it (it resets at the same generation, so it needs none older).
+   * The last three halos sent, oldest first, to send again (see the module comment). Two
+   * would do within an epoch (a neighbour is at most one generation behind); the third is
+   * for a reset: once this region has sent its first halo of the new epoch, a neighbour
+   * may still wait one generation behind the reset in the world before it.
    */
   #recent: Halo[] = [];
   /** The epoch the link was last told of (HaloLink.reset). */
@@ -87,7 +90,7 @@ export class RegionEngine {
   }
 
   /** Where the world is: its epoch and generation, and whether its loop is paused. */
-  get point(): WorldPoint & { readonly paused: boolean } {
+  get point(): RegionPoint {
     return { epoch: this.engine.epoch, generation: this.engine.generation, paused: this.engine.paused };
   }
 
@@ -98,7 +101,7 @@ export class RegionEngine {
    * Resolves to where the region is once it is applied.
    * @throws LifeError GENERATION_PASSED when this region is already past `at` (Engine.at).
    */
-  async admin(at: WorldPoint, command: LoopCommand): Promise<WorldPoint & { readonly paused: boolean }> {
+  async admin(at: WorldPoint, command: LoopCommand): Promise<RegionPoint> {
     await this.engine.at(at, command);
     return this.point;
   }
