@@ -55,6 +55,11 @@ export const Errors = {
   CONFIG_INVALID: { code: 'LIFE_ERR_CONFIG_INVALID', status: 500, message: 'The configuration is not valid' },
   SIM_UNAVAILABLE: { code: 'LIFE_ERR_SIM_UNAVAILABLE', status: 503, message: 'The simulation is not reachable now; nothing was changed or acknowledged. Retry shortly' },
   OVERLOADED: { code: 'LIFE_ERR_OVERLOADED', status: 503, message: 'The server is overloaded: nothing was done. Retry after the Retry-After delay' },
+  GENERATION_PASSED: {
+    code: 'LIFE_ERR_GENERATION_PASSED',
+    status: 409,
+    message: 'The world is already past the generation (or reset since the epoch) the command was for: read them again and choose a later generation',
+  },
 
   // WebSocket (docs/protocol.md). `closeCode` mirrors CloseCodes in protocol.ts; it is
   // repeated here so this module stays a leaf.

@@ -37,16 +37,23 @@ describe('save, restore and replay', () => {
     expect(restored.populationByOwner()).toEqual(live.populationByOwner());
   });
 
-  it('restore brings back rule and seed, and the saved copy is independent of later ticks', async () => {
+  it('restore brings back rule, seed and epoch, and the saved copy is independent of later ticks', async () => {
     const e = new Engine({ width: 64, height: 64, topology: 'bounded', rule: parseRule('B36/S23'), seed: 7 });
+    await e.reset();
+    await e.reset();
     e.place([[1, 1], [2, 1], [3, 1]], 4);
     await e.step(1);
     const saved = e.save();
+    expect(saved.epoch).toBe(2);
     await e.step(1);
     const other = new Engine({ width: 64, height: 64, topology: 'bounded', rule: CONWAY, seed: 1 });
     await other.restore(saved);
     expect(other.rule.text).toBe('B36/S23');
     expect(other.seed).toBe(7);
+    // The epoch survives: a restored region takes only its neighbours' halos of this world.
+    expect(other.epoch).toBe(2);
+    await other.restore({ ...saved, epoch: undefined }); // saved before the epoch was kept
+    expect(other.epoch).toBe(0);
     expect(other.liveCells({ x: 0, y: 0, w: 64, h: 64 })).toEqual([[1, 1, 4], [2, 1, 4], [3, 1, 4]]);
   });
 });

@@ -214,3 +214,91 @@ describe('tick loop', () => {
     expect(big.world.chunks.size).toBeLessThanOrEqual(4);
   });
 });
+
+describe('commands at a point of the world (Engine.at)', () => {
+  /** The error code a promise rejects with, or 'ok'. */
+  const outcome = (p: Promise<unknown>) =>
+    p.then(
+      () => 'ok',
+      (err: unknown) => (err instanceof LifeError ? err.code : String(err)),
+    );
+
+  it('a running world pauses exactly at g, steps N from there, resumes and resets at later points', async () => {
+    fakeTime();
+    const e = make({ tickMs: 10 });
+    e.place([[1, 1], [2, 1], [3, 1]], 1);
+    e.start();
+    const pause = e.at({ epoch: 0, generation: 7 }, { op: 'pause' });
+    await elapse(300); // 30 ticks' time: the pause holds it at 7
+    await pause;
+    expect([e.generation, e.paused]).toEqual([7, true]);
+    // Paused at 7: a command for 7 applies at once.
+    await e.at({ epoch: 0, generation: 7 }, { op: 'step', generations: 5 });
+    expect(e.generation).toBe(12);
+    await e.at({ epoch: 0, generation: 12 }, { op: 'resume' });
+    const reset = e.at({ epoch: 0, generation: 20 }, { op: 'reset', rule: parseRule('B36/S23'), seed: 9 });
+    const pauseAgain = e.at({ epoch: 1, generation: 4 }, { op: 'pause' });
+    await elapse(300);
+    await Promise.all([reset, pauseAgain]);
+    expect([e.epoch, e.generation, e.paused, e.rule.text, e.seed]).toEqual([1, 4, true, 'B36/S23', 9]);
+  });
+
+  it('commands of one point apply in the order given, and a step applies those of the generations it passes', async () => {
+    const e = make();
+    const order: string[] = [];
+    const steps = e.at({ epoch: 0, generation: 0 }, { op: 'step', generations: 3 }).then(() => order.push(`step done at ${e.generation}`));
+    const pause = e.at({ epoch: 0, generation: 2 }, { op: 'pause' }).then(() => order.push(`paused at ${e.generation}`));
+    await Promise.all([steps, pause]);
+    expect(order).toEqual(['paused at 2', 'step done at 3']);
+    expect(e.paused).toBe(true);
+  });
+
+  it('refuses a point the world is past with LIFE_ERR_GENERATION_PASSED', async () => {
+    // The whole world as its area, with a border that waits until let go: a tick that has begun.
+    let borderCalled = (): void => undefined;
+    let letGo = (): void => undefined;
+    const e = make({
+      area: {
+        owned: new Uint8Array(4).fill(1),
+        fillBorder: () =>
+          new Promise<void>((resolve) => {
+            letGo = resolve;
+            borderCalled();
+          }),
+      },
+    });
+    const step3 = e.step(3);
+    for (let i = 0; i < 3; i++) {
+      await new Promise<void>((resolve) => (borderCalled = resolve));
+      letGo();
+    }
+    await step3;
+    expect(await outcome(e.at({ epoch: 0, generation: 2 }, { op: 'pause' }))).toBe('LIFE_ERR_GENERATION_PASSED');
+    // The tick from 3 has begun (it waits for its border): 3 is past too.
+    const waiting = new Promise<void>((resolve) => (borderCalled = resolve));
+    const stepping = e.step(1);
+    await waiting;
+    expect(await outcome(e.at({ epoch: 0, generation: 3 }, { op: 'pause' }))).toBe('LIFE_ERR_GENERATION_PASSED');
+    letGo();
+    await stepping;
+    expect(e.generation).toBe(4);
+    // A reset ends epoch 0: a command still waiting for a later generation of it never applies.
+    const stranded = outcome(e.at({ epoch: 0, generation: 10 }, { op: 'pause' }));
+    await e.at({ epoch: 0, generation: 4 }, { op: 'reset' });
+    expect(await stranded).toBe('LIFE_ERR_GENERATION_PASSED');
+    expect([e.epoch, e.generation, e.paused]).toEqual([1, 0, false]);
+    expect(await outcome(e.at({ epoch: 0, generation: 20 }, { op: 'pause' }))).toBe('LIFE_ERR_GENERATION_PASSED');
+    // Stopping gives up on the rest.
+    const never = outcome(e.at({ epoch: 1, generation: 50 }, { op: 'pause' }));
+    await e.stop();
+    expect(await never).toBe('LIFE_ERR_SHUTTING_DOWN');
+  });
+
+  it('plain reset counts epochs too', async () => {
+    const e = make();
+    expect(e.epoch).toBe(0);
+    await e.reset();
+    await e.reset({ seed: 3 });
+    expect(e.epoch).toBe(2);
+  });
+});

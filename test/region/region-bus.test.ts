@@ -8,12 +8,11 @@
  * would miss them) still gets the same history, because a region stuck waiting sends its
  * halo again marked waiting, and its neighbours, idle or not, answer with theirs.
  */
-import { MessageChannel } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalBus, connectNatsBus, subjectsFor, type Bus } from '@lifemmo/server';
+import { connectNatsBus, subjectsFor, type Bus } from '@lifemmo/server';
 import { linkInProcess, linkOverBus, type BusHaloLink, type HaloLink, type RegionLayout } from '@lifemmo/server/region';
 import { startNats, type NatsServer } from '../support/nats-server.js';
-import { regionWorld, wholeWorld } from './region-world.js';
+import { linksOverLocalBusPairs, regionWorld, wholeWorld } from './region-world.js';
 import { OPTIONS, run, type History } from './scripted-history.js';
 
 const GENERATIONS = 150;
@@ -27,23 +26,8 @@ beforeAll(async () => {
 
 describe('halos over the bus', () => {
   it('four regions joined pairwise by LocalBus ends give the reference history', async () => {
-    const ends: Bus[][] = [];
     const opened: Bus[] = [];
-    const links = (layout: RegionLayout): BusHaloLink[] => {
-      layout.regions.forEach(() => ends.push([]));
-      for (const region of layout.regions) {
-        for (const other of region.neighbours) {
-          if (other < region.id) continue; // one channel per pair
-          const { port1, port2 } = new MessageChannel();
-          const a = new LocalBus(port1);
-          const b = new LocalBus(port2);
-          ends[region.id]!.push(a);
-          ends[other]!.push(b);
-          opened.push(a, b);
-        }
-      }
-      return layout.regions.map((region) => linkOverBus(ends[region.id]!, subjects, region));
-    };
+    const links = linksOverLocalBusPairs(subjects, opened);
     try {
       const history = await run((setup) => regionWorld(OPTIONS, '4', { setup, links }), GENERATIONS);
       expect(history).toEqual(reference);

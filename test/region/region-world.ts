@@ -4,8 +4,20 @@
  * by cell among the regions that own them (cross-region all-or-nothing is not built yet,
  * so callers place only what the reference accepted).
  */
+import { MessageChannel } from 'node:worker_threads';
+import { LocalBus, type Bus, type Subjects } from '@lifemmo/server';
 import { Engine, type EngineOptions, type LiveCell } from '@lifemmo/server/engine';
-import { RegionEngine, layoutRegions, linkInProcess, parseRegionSpec, regionOfCell, type HaloLink, type RegionLayout } from '@lifemmo/server/region';
+import {
+  RegionEngine,
+  layoutRegions,
+  linkInProcess,
+  linkOverBus,
+  parseRegionSpec,
+  regionOfCell,
+  type BusHaloLink,
+  type HaloLink,
+  type RegionLayout,
+} from '@lifemmo/server/region';
 import { DEFAULT_SHARD_CHUNKS, Geometry } from '@lifemmo/shared';
 
 export type WorldOptions = Omit<EngineOptions, 'area'>;
@@ -122,3 +134,27 @@ export function worldHash(cells: readonly LiveCell[]): string {
   }
   return `${(h >>> 0).toString(16).padStart(8, '0')}/${cells.length}`;
 }
+
+/**
+ * Links over real buses in one process: each pair of neighbouring regions joined by a
+ * MessageChannel with a LocalBus on each end; each region's link publishes on all of its
+ * ends. Every bus opened is pushed to `opened`, for the caller to close.
+ */
+export function linksOverLocalBusPairs(subjects: Pick<Subjects, 'halo'>, opened: Bus[]): (layout: RegionLayout) => BusHaloLink[] {
+  return (layout) => {
+    const ends: Bus[][] = layout.regions.map(() => []);
+    for (const region of layout.regions) {
+      for (const other of region.neighbours) {
+        if (other < region.id) continue; // one channel per pair
+        const { port1, port2 } = new MessageChannel();
+        const a = new LocalBus(port1);
+        const b = new LocalBus(port2);
+        ends[region.id]!.push(a);
+        ends[other]!.push(b);
+        opened.push(a, b);
+      }
+    }
+    return layout.regions.map((region) => linkOverBus(ends[region.id]!, subjects, region));
+  };
+}
+

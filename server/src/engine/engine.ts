@@ -8,7 +8,7 @@ import { DEFAULT_CELL_LOGIC, createCellLogic, type CellLogicFactory, type CellLo
 import { MAX_OWNER } from './chunk.js';
 import { PlacementQueue } from './intake.js';
 import type { Seeding } from './seeding.js';
-import { TickLoop, type PersistHook, type ResetListener, type TickListener } from './tick-loop.js';
+import { TickLoop, type LoopCommand, type PersistHook, type ResetListener, type TickListener, type WorldPoint } from './tick-loop.js';
 import type { TickStats } from './types.js';
 import { World, forEachSetBit, type LiveCell, type SavedChunk } from './world.js';
 
@@ -17,6 +17,8 @@ export { MAX_OWNER } from './chunk.js';
 /** A world as saved: enough to rebuild it exactly. */
 export interface SavedWorld {
   readonly generation: number;
+  /** Resets before this state (`Engine.epoch`); absent in worlds saved before it was kept: 0. */
+  readonly epoch?: number;
   readonly rule: Rule;
   readonly seed: number;
   readonly chunks: readonly SavedChunk[];
@@ -83,6 +85,10 @@ export class Engine {
   }
   get generation(): number {
     return this.world.generation;
+  }
+  /** Resets so far: with the generation, a point of the world's history (see `at`). */
+  get epoch(): number {
+    return this.world.epoch;
   }
   get population(): number {
     return this.world.population;
@@ -209,8 +215,21 @@ export class Engine {
     return this.loop.step(generations);
   }
   /**
+   * Pause, resume, step or reset when the world is at generation `at.generation` of epoch
+   * `at.epoch`: between ticks, before the tick to the next generation (at once if it is
+   * there and that tick has not begun; a point not reached yet is waited for). How every
+   * region of a world applies one admin command at the same generation (docs/regions.md).
+   * Resolves once applied.
+   * @throws LifeError GENERATION_PASSED when the world is past that point, or gets reset
+   * before it; SHUTTING_DOWN when the engine stops first.
+   */
+  at(at: WorldPoint, command: LoopCommand): Promise<void> {
+    return this.loop.at(at, command);
+  }
+  /**
    * Empty world at generation 0, optionally with a new rule and seed, and seeded with
    * `seeding`'s neutral cells (drawn from the seed) when given. Queued placements are dropped.
+   * Begins a new epoch (`epoch` + 1).
    */
   reset(options?: { rule?: Rule; seed?: number; seeding?: Seeding }): Promise<void> {
     return this.loop.reset(options);
@@ -218,7 +237,7 @@ export class Engine {
   /** Everything needed to rebuild the current world: see `restore`. */
   save(): SavedWorld {
     const w = this.world;
-    return { generation: w.generation, rule: w.rule, seed: w.seed, chunks: w.saveChunks(), pending: this.intake.queued() };
+    return { generation: w.generation, epoch: w.epoch, rule: w.rule, seed: w.seed, chunks: w.saveChunks(), pending: this.intake.queued() };
   }
 
   /**
@@ -237,6 +256,7 @@ export class Engine {
       this.loop.ruleChanged();
       for (const chunk of saved.chunks) w.loadChunk(chunk);
       w.generation = saved.generation;
+      w.epoch = saved.epoch ?? 0;
       this.intake.clear();
       this.intake.requeue(saved.pending);
     });

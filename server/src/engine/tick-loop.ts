@@ -7,8 +7,13 @@
  * The timer keeps a fixed rate with drift correction (each tick is due tickMs after the
  * previous one's due time, not after it ended); a tick that overruns makes the next one
  * start at once, late, and the lateness is counted as lag.
+ *
+ * Commands at a point of the world's history (`at`): pause, resume, step and reset may be
+ * given for an epoch and generation instead of now; each is applied between ticks when the
+ * world is at that point, before the tick from it. The regions of a world, each its own
+ * loop, apply one command at the same generation that way (docs/regions.md).
  */
-import { LifeError } from '@lifemmo/shared';
+import { LifeError, type Rule } from '@lifemmo/shared';
 import { dropOutside, type EngineArea } from './area.js';
 import { compileRule, type KernelRule } from './bit-kernel.js';
 import type { CellLogic, CellLogicFactory } from './cell-logic/index.js';
@@ -32,6 +37,27 @@ function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+/** A point of a world's history: its epoch (resets so far, `World.epoch`) and generation. */
+export interface WorldPoint {
+  readonly epoch: number;
+  readonly generation: number;
+}
+
+/** A change of the loop's course, applied at a point of the world's history (`TickLoop.at`). */
+export type LoopCommand =
+  | { readonly op: 'pause' }
+  | { readonly op: 'resume' }
+  | { readonly op: 'step'; readonly generations: number }
+  | { readonly op: 'reset'; readonly rule?: Rule; readonly seed?: number; readonly seeding?: Seeding };
+
+/** A command waiting for its point. */
+interface DueCommand {
+  readonly at: WorldPoint;
+  readonly command: LoopCommand;
+  readonly resolve: () => void;
+  readonly reject: (err: unknown) => void;
+}
+
 /** The tick loop of one world. */
 export class TickLoop {
   private kernel: KernelRule;
@@ -51,6 +77,15 @@ export class TickLoop {
   private pausedFlag = false;
   /** True between intake and commit of a tick. */
   private inTick = false;
+  /** True from the start of a tick (its border included) to its end: the tick from this generation has begun. */
+  private ticking = false;
+  /** Commands waiting for their point of the world's history, in the order given. */
+  private due: DueCommand[] = [];
+  /**
+   * Paused by a command at a point (`at`), not resumed since: a timer tick that fired before
+   * the pause and waited in the queue must not step past that point.
+   */
+  private pausedAtPoint = false;
   /** Aborts the wait for the border of the tick in progress (a region's; see stop). */
   private borderAbort: AbortController | null = null;
   /** Ticks that started late because the one before overran. */
@@ -112,6 +147,15 @@ export class TickLoop {
 
   /** One tick, top to bottom. `lagMs`: how late it started against its schedule. */
   private async tick(lagMs: number): Promise<TickResult> {
+    this.ticking = true;
+    try {
+      return await this.tickSteps(lagMs);
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private async tickSteps(lagMs: number): Promise<TickResult> {
     const startedAt = performance.now();
     const world = this.world;
 
@@ -270,12 +314,14 @@ export class TickLoop {
   /**
    * Stop ticking; resolves once the tick in progress (if any) has finished. A region's tick
    * still waiting for its neighbours' halos is abandoned (the world stays at its
-   * generation; its step rejects with SHUTTING_DOWN).
+   * generation; its step rejects with SHUTTING_DOWN), and so are commands waiting for a
+   * later point (`at`).
    */
   async stop(): Promise<void> {
     this.started = false;
     this.clearTimer();
     this.borderAbort?.abort();
+    for (const d of this.due.splice(0)) d.reject(new LifeError('SHUTTING_DOWN', `Stopped before generation ${d.at.generation} of epoch ${d.at.epoch}`));
     await this.exclusive(async () => undefined);
   }
 
@@ -287,6 +333,7 @@ export class TickLoop {
 
   /** Restart the timer after pause; the next tick is due one tickMs from now. */
   resume(): void {
+    this.pausedAtPoint = false;
     if (!this.pausedFlag) return;
     this.pausedFlag = false;
     this.dueAt = performance.now() + this.tickMs;
@@ -295,8 +342,85 @@ export class TickLoop {
 
   /** Run `generations` ticks back to back, as fast as possible; resolves to the new generation. */
   async step(generations: number): Promise<number> {
-    for (let i = 0; i < generations; i++) await this.exclusive(() => this.tick(0));
+    for (let i = 0; i < generations; i++) await this.exclusive(() => this.advance(0, false));
     return this.world.generation;
+  }
+
+  /**
+   * One tick, after the commands due at this point (`at`). A pause among them stops a timer
+   * tick, not a step's. Inside the queue.
+   */
+  private async advance(lagMs: number, byTimer: boolean): Promise<void> {
+    while (this.dueIndex() >= 0) await this.applyDue();
+    // From the check above to `ticking` set by tick() nothing else runs: a command for this
+    // point given from here on is refused, never left waiting for a point that has gone.
+    // A timer tick does not go on after a pause at a point, nor in a region after stop()
+    // (it fired while a step's tick waited: its border would wait for neighbours that may
+    // have stopped too, and stop() with it).
+    if (byTimer && (this.pausedAtPoint || (this.area !== null && !this.started))) return;
+    await this.tick(lagMs);
+  }
+
+  /** Where in `due` a command for the world's point is, or -1. */
+  private dueIndex(): number {
+    const w = this.world;
+    return this.due.findIndex((d) => d.at.epoch === w.epoch && d.at.generation === w.generation);
+  }
+
+  /**
+   * Apply `command` when the world is at `at`: between ticks, before the tick from
+   * `at.generation` (at once if the world is there and no tick from it has begun).
+   * Commands for one point apply in the order given; a point not reached yet (a later
+   * generation, or a later epoch: after a reset still to come) is waited for. Resolves once
+   * applied (a step: once its generations are stepped).
+   * @throws LifeError GENERATION_PASSED when the world is past `at` (the tick from that
+   * generation has begun, or the world was reset since that epoch), also for a command still
+   * waiting when a reset ends its epoch; SHUTTING_DOWN for one still waiting at `stop`.
+   */
+  at(at: WorldPoint, command: LoopCommand): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const w = this.world;
+      const here = at.epoch === w.epoch && at.generation === w.generation;
+      if (at.epoch < w.epoch || (at.epoch === w.epoch && at.generation < w.generation) || (here && this.ticking)) {
+        reject(passed(at, { epoch: w.epoch, generation: w.generation }));
+        return;
+      }
+      this.due.push({ at, command, resolve, reject });
+      // There already: apply between ticks. A tick queued before this applies it first.
+      if (here) void this.exclusive(() => this.applyDue());
+    });
+  }
+
+  /**
+   * Apply the commands due at the world's point, in the order given; a step applies those
+   * of each generation it passes. Inside the queue.
+   */
+  private async applyDue(): Promise<void> {
+    for (;;) {
+      const i = this.dueIndex();
+      if (i < 0) return;
+      const [{ command, resolve, reject }] = this.due.splice(i, 1) as [DueCommand];
+      try {
+        switch (command.op) {
+          case 'pause':
+            this.pause();
+            this.pausedAtPoint = true;
+            break;
+          case 'resume':
+            this.resume();
+            break;
+          case 'step':
+            for (let n = 0; n < command.generations; n++) await this.advance(0, false);
+            break;
+          case 'reset':
+            this.resetNow(command);
+            break;
+        }
+        resolve();
+      } catch (err) {
+        reject(err);
+      }
+    }
   }
 
   /** Run `job` with no tick, step or reset in progress (restoring a saved state). */
@@ -309,19 +433,28 @@ export class TickLoop {
    * `seeding` (drawn from the new seed) when given: listeners see the world it makes.
    */
   reset(options: { rule?: World['rule']; seed?: number; seeding?: Seeding } = {}): Promise<void> {
-    return this.exclusive(async () => {
-      const world = this.world;
-      world.clear();
-      if (options.rule !== undefined) world.rule = options.rule;
-      if (options.seed !== undefined) world.seed = options.seed;
-      this.ruleChanged();
-      this.intake.clear();
-      this.lastStats = undefined;
-      if (options.seeding !== undefined) plantSeeding(world, options.seeding);
-      // A region keeps its own share of a world-wide seeding.
-      if (this.area !== null) dropOutside(world, this.area.owned);
-      for (const listener of this.resetListeners) listener(options.seeding ?? null);
-    });
+    return this.exclusive(async () => this.resetNow(options));
+  }
+
+  /** The reset itself, inside the queue: a new epoch begins. */
+  private resetNow(options: { rule?: World['rule']; seed?: number; seeding?: Seeding }): void {
+    const world = this.world;
+    const ended = { epoch: world.epoch, generation: world.generation };
+    world.clear();
+    world.epoch++;
+    if (options.rule !== undefined) world.rule = options.rule;
+    if (options.seed !== undefined) world.seed = options.seed;
+    this.ruleChanged();
+    this.intake.clear();
+    this.lastStats = undefined;
+    if (options.seeding !== undefined) plantSeeding(world, options.seeding);
+    // A region keeps its own share of a world-wide seeding.
+    if (this.area !== null) dropOutside(world, this.area.owned);
+    // Commands for later generations of the world that ended will never be applied.
+    const stale = this.due.filter((d) => d.at.epoch < world.epoch);
+    this.due = this.due.filter((d) => d.at.epoch >= world.epoch);
+    for (const d of stale) d.reject(passed(d.at, ended, 'was reset at'));
+    for (const listener of this.resetListeners) listener(options.seeding ?? null);
   }
 
   /** The world's rule or seed changed: rebuild what depends on them. */
@@ -351,7 +484,8 @@ export class TickLoop {
     const lag = Math.max(0, performance.now() - this.dueAt) + this.carriedLagMs;
     this.carriedLagMs = 0;
     try {
-      await this.exclusive(() => this.tick(lag));
+      // A command due at this generation comes first; a pause among them stops the timer here.
+      await this.exclusive(() => this.advance(lag, true));
     } catch (err) {
       // A tick abandoned by stop() is not an error.
       if (this.started) this.reportError(err);
@@ -366,4 +500,12 @@ export class TickLoop {
     }
     this.schedule();
   }
+}
+
+/** The error of a command for a point the world is past. */
+function passed(at: WorldPoint, now: WorldPoint, verb = 'is at'): LifeError {
+  return new LifeError(
+    'GENERATION_PASSED',
+    `A command for generation ${at.generation} of epoch ${at.epoch}; the world ${verb} generation ${now.generation} of epoch ${now.epoch}`,
+  );
 }

@@ -35,6 +35,13 @@ export class World {
   seed: number;
   /** Generation number of the current state. */
   generation = 0;
+  /**
+   * Resets so far (the world's epoch): with the generation, it names one point of the
+   * world's history, so a message of the world before a reset is not taken for one of
+   * the world after it (regions' halos and admin commands, docs/regions.md). Not changed
+   * by `clear`: a reset counts it (TickLoop.reset), a restore sets it.
+   */
+  epoch = 0;
   /** Chunk by index, null where all cells are dead. */
   private readonly chunkByIndex: (Chunk | null)[];
   /** Every chunk that exists: after a commit, exactly those with live cells. */

@@ -32,17 +32,17 @@ export function linkOverBus(
   onBadHalo: (err: unknown) => void = () => undefined,
 ): BusHaloLink {
   const inbox = new HaloInbox();
-  const waitingListeners = new Set<(from: number, generation: number) => void>();
+  const waitingListeners = new Set<(from: number, epoch: number, generation: number) => void>();
   const subscriptions: BusSubscription[] = [];
   for (const bus of buses) {
     for (const neighbour of region.neighbours) {
       subscriptions.push(
         bus.subscribe(subjects.halo(neighbour), (payload) => {
           try {
-            const { region: from, generation, waiting } = peekHalo(payload);
+            const { region: from, epoch, generation, waiting } = peekHalo(payload);
             if (from !== neighbour) throw new Error(`halo of region ${from} on the subject of region ${neighbour}`);
-            inbox.put(from, generation, payload);
-            if (waiting) for (const listener of waitingListeners) listener(from, generation);
+            inbox.put(from, epoch, generation, payload);
+            if (waiting) for (const listener of waitingListeners) listener(from, epoch, generation);
           } catch (err) {
             onBadHalo(err);
           }
@@ -56,9 +56,9 @@ export function linkOverBus(
       // A bus may take the bytes over (LocalBus transfers them): each gets its own but the last.
       buses.forEach((bus, i) => bus.publish(subject, i === buses.length - 1 ? halo : halo.slice()));
     },
-    receive: (from, generation) => inbox.take(from, generation),
+    receive: (from, epoch, generation) => inbox.take(from, epoch, generation),
     onNeighbourWaiting: (listener) => void waitingListeners.add(listener),
-    reset: () => inbox.clear(),
+    reset: (epoch) => inbox.enter(epoch),
     close(): void {
       for (const s of subscriptions) s.unsubscribe();
     },

@@ -5,6 +5,7 @@
  * arrived waits. Each is taken once, so the inbox holds at most the generation or two a
  * neighbour can be ahead (it cannot step past g + 1 without this region's halo of g).
  */
+import { LifeError } from '@lifemmo/shared';
 import { peekHalo } from '../wire/halo-message.js';
 import type { RegionLayout } from './layout.js';
 
@@ -14,29 +15,43 @@ export interface HaloLink {
   send(halo: Uint8Array): void;
   /**
    * Call `listener` when a neighbour sends a halo marked waiting: it is stuck at that
-   * generation, maybe because this region's halo of it was lost.
+   * generation of that epoch, maybe because this region's halo of it was lost.
    */
-  onNeighbourWaiting(listener: (from: number, generation: number) => void): void;
-  /** The encoded halo of region `from` at `generation`, once it has arrived. */
-  receive(from: number, generation: number): Promise<Uint8Array>;
-  /** Forget the halos held: this region's world starts again at generation 0 (a reset). */
-  reset(): void;
+  onNeighbourWaiting(listener: (from: number, epoch: number, generation: number) => void): void;
+  /** The encoded halo of region `from` at `generation` of `epoch`, once it has arrived. */
+  receive(from: number, epoch: number, generation: number): Promise<Uint8Array>;
+  /**
+   * This region's world begins epoch `epoch` (a reset): forget the halos of earlier epochs
+   * and drop any that still arrive. Halos of `epoch` that came first (a neighbour that
+   * reset sooner) are kept.
+   */
+  reset(epoch: number): void;
 }
 
 /**
- * Halos that arrived for one region, by sender and generation. A sender may send a halo
- * again (a region stuck waiting asks again, and its neighbours answer; RegionEngine): a copy
- * of a generation already taken is dropped, a second copy of one not taken replaces the first.
+ * Halos that arrived for one region, by sender, epoch and generation. A sender may send a
+ * halo again (a region stuck waiting asks again, and its neighbours answer; RegionEngine): a
+ * copy of a generation already taken is dropped, a second copy of one not taken replaces
+ * the first. A halo of an epoch before the region's is dropped: it is of a world that was
+ * reset (a late copy on the bus); one of a later epoch is kept for when this region resets.
  */
 export class HaloInbox {
   readonly #arrived = new Map<string, Uint8Array>();
   readonly #waiting = new Map<string, (halo: Uint8Array) => void>();
-  /** The last generation taken, per sender. */
+  /** The last generation taken in the current epoch, per sender. */
   readonly #taken = new Map<number, number>();
+  /** The region's epoch: halos of earlier ones are dropped. */
+  #epoch = 0;
+  /** Halos dropped because they were of an earlier epoch. */
+  #stale = 0;
 
-  /** A halo of `from` at `generation` arrived. */
-  put(from: number, generation: number, halo: Uint8Array): void {
-    const key = `${from}:${generation}`;
+  /** A halo of `from` at `generation` of `epoch` arrived. */
+  put(from: number, epoch: number, generation: number, halo: Uint8Array): void {
+    if (epoch < this.#epoch) {
+      this.#stale++;
+      return;
+    }
+    const key = `${from}:${epoch}:${generation}`;
     const waiter = this.#waiting.get(key);
     if (waiter !== undefined) {
       this.#waiting.delete(key);
@@ -44,14 +59,18 @@ export class HaloInbox {
       return;
     }
     // A copy of a halo already taken (a resend): nobody will ask for it again.
-    if (generation <= (this.#taken.get(from) ?? -1)) return;
+    if (epoch === this.#epoch && generation <= (this.#taken.get(from) ?? -1)) return;
     this.#arrived.set(key, halo);
   }
 
-  /** The halo of `from` at `generation`: at once if it is here, else when it arrives. One taker per halo. */
-  take(from: number, generation: number): Promise<Uint8Array> {
+  /**
+   * The halo of `from` at `generation` of `epoch` (the region's own epoch): at once if it
+   * is here, else when it arrives. One taker per halo.
+   */
+  take(from: number, epoch: number, generation: number): Promise<Uint8Array> {
+    if (epoch !== this.#epoch) return Promise.reject(new LifeError('VALIDATION', `Asked for a halo of epoch ${epoch}; the region is at epoch ${this.#epoch}`));
     this.#taken.set(from, Math.max(generation, this.#taken.get(from) ?? -1));
-    const key = `${from}:${generation}`;
+    const key = `${from}:${epoch}:${generation}`;
     const halo = this.#arrived.get(key);
     if (halo !== undefined) {
       this.#arrived.delete(key);
@@ -65,10 +84,16 @@ export class HaloInbox {
     return this.#arrived.size;
   }
 
-  /** Forget everything, as after a reset: generations start again from 0. */
-  clear(): void {
-    this.#arrived.clear();
+  /** Halos dropped because they were of an earlier epoch than the region's. */
+  get stale(): number {
+    return this.#stale;
+  }
+
+  /** The region begins epoch `epoch` (a reset): generations start again from 0; earlier epochs' halos are forgotten. */
+  enter(epoch: number): void {
+    this.#epoch = epoch;
     this.#taken.clear();
+    for (const key of this.#arrived.keys()) if (Number(key.split(':')[1]) < epoch) this.#arrived.delete(key);
   }
 }
 
@@ -82,23 +107,25 @@ export function linkInProcess(
   deliver: (halo: Uint8Array, to: number) => Uint8Array = (halo) => halo,
 ): HaloLink[] {
   const inboxes = layout.regions.map(() => new HaloInbox());
-  const waitingListeners = layout.regions.map(() => new Set<(from: number, generation: number) => void>());
+  const waitingListeners = layout.regions.map(() => new Set<(from: number, epoch: number, generation: number) => void>());
   return layout.regions.map((region) => ({
     send(halo: Uint8Array): void {
-      const { generation, waiting } = peekHalo(halo);
       for (const to of region.neighbours) {
-        inboxes[to]!.put(region.id, generation, deliver(halo, to));
-        if (waiting) for (const listener of waitingListeners[to]!) listener(region.id, generation);
+        // Peeked after `deliver`: what arrives is what the receiver files it by.
+        const delivered = deliver(halo, to);
+        const { epoch, generation, waiting } = peekHalo(delivered);
+        inboxes[to]!.put(region.id, epoch, generation, delivered);
+        if (waiting) for (const listener of waitingListeners[to]!) listener(region.id, epoch, generation);
       }
     },
-    onNeighbourWaiting(listener: (from: number, generation: number) => void): void {
+    onNeighbourWaiting(listener: (from: number, epoch: number, generation: number) => void): void {
       waitingListeners[region.id]!.add(listener);
     },
-    receive(from: number, generation: number): Promise<Uint8Array> {
-      return inboxes[region.id]!.take(from, generation);
+    receive(from: number, epoch: number, generation: number): Promise<Uint8Array> {
+      return inboxes[region.id]!.take(from, epoch, generation);
     },
-    reset(): void {
-      inboxes[region.id]!.clear();
+    reset(epoch: number): void {
+      inboxes[region.id]!.enter(epoch);
     },
   }));
 }

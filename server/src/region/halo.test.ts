@@ -99,24 +99,27 @@ function worldOf(g: Geometry): World {
 }
 
 describe('halo messages', () => {
-  it('round-trip any halo, owners and all', () => {
+  it('round-trip any halo, owners and epoch and all', () => {
     fc.assert(
       fc.property(
         splits,
         fc.array(fc.tuple(fc.nat(), fc.nat(), fc.integer({ min: 0, max: 65535 })), { maxLength: 300 }),
         fc.nat({ max: 2 ** 40 }),
-        ({ g, spec }, cells, generation) => {
+        fc.nat({ max: 0xffff_ffff }),
+        ({ g, spec }, cells, generation, epoch) => {
           const layout = layoutRegions(spec, g);
           const world = worldOf(g);
           for (const [x, y, owner] of cells) world.setCell(x % g.width, y % g.height, owner % 4 === 0 ? owner : owner % 3);
           world.generation = generation;
+          world.epoch = epoch;
           for (const region of layout.regions) {
             const halo = extractHalo(world, region.id, ringShapeOf(region, g));
             const bytes = encodeHalo(halo);
             expect(decodeHalo(bytes)).toEqual(halo);
-            expect(peekHalo(bytes)).toEqual({ region: region.id, generation, waiting: false });
+            expect(halo.epoch).toBe(epoch);
+            expect(peekHalo(bytes)).toEqual({ region: region.id, epoch, generation, waiting: false });
             const asking = encodeHalo(halo, true);
-            expect(peekHalo(asking)).toEqual({ region: region.id, generation, waiting: true });
+            expect(peekHalo(asking)).toEqual({ region: region.id, epoch, generation, waiting: true });
             expect(decodeHalo(asking)).toEqual(halo);
           }
         },
@@ -125,9 +128,10 @@ describe('halo messages', () => {
     );
   });
 
-  it('refuses another format and counts that disagree', () => {
+  it('refuses another format (format 1 had no epoch) and counts that disagree', () => {
     const halo: Halo = {
       region: 1,
+      epoch: 2,
       generation: 5,
       shape: { rect: { x: 0, y: 0, w: 64, h: 64 }, rows: true, columns: true },
       positions: Uint32Array.of(0, 3),
@@ -137,9 +141,13 @@ describe('halo messages', () => {
     const wrongFormat = good.slice();
     wrongFormat[1] = 9;
     expect(() => decodeHalo(wrongFormat)).toThrow(/format 9/);
+    const formatOne = good.slice();
+    formatOne[1] = 1;
+    expect(() => decodeHalo(formatOne)).toThrow(/format 1; this process reads 2/);
+    expect(() => peekHalo(formatOne)).toThrow(/format 1/);
     const tooFew = encodeHalo({ ...halo, owners: Uint16Array.of(7, 8) }).slice(0, -6);
     expect(() => decodeHalo(tooFew)).toThrow();
-    const liveCountAt = 1 + 2 + 1 + 4 + 8 + 16 + 1; // version, format, waiting, region, generation, rect, flags
+    const liveCountAt = 1 + 2 + 1 + 4 + 4 + 8 + 16 + 1; // version, format, waiting, region, epoch, generation, rect, flags
     const lying = good.slice();
     lying[liveCountAt] = 3;
     expect(() => decodeHalo(lying)).toThrow(/count says 3/);
@@ -152,7 +160,7 @@ describe('halo messages', () => {
     const world = worldOf(g);
     for (let x = 0; x < 512; x += 2) world.setCell(x, 0, 3);
     const bytes = encodeHalo(extractHalo(world, 0, ringShapeOf(region, g)));
-    expect(bytes.length).toBe(1 + 2 + 1 + 4 + 8 + 16 + 1 + 4 + Math.ceil(2044 / 8) + 4 + 6);
+    expect(bytes.length).toBe(1 + 2 + 1 + 4 + 4 + 8 + 16 + 1 + 4 + Math.ceil(2044 / 8) + 4 + 6);
   });
 });
 

@@ -3,7 +3,8 @@
  * taken from one world and laid into another.
  *
  * A region's halo of generation g is its own border ring (halo-ring.ts) as committed at g:
- * which cells are live and their owners. Owners travel because births need them: a
+ * which cells are live and their owners. It names the world's epoch too (resets so far):
+ * generation 0 of the world after a reset is not generation 0 of the world before it. Owners travel because births need them: a
  * newborn takes the owner most of its parents hold (engine/owners.ts), and a newborn on a
  * region's edge has parents on the far side. One halo serves every neighbour: each takes
  * the cells that touch its own rectangle (its ghost ring) and ignores the rest.
@@ -23,6 +24,8 @@ import { forEachRingCell, ringCellAt, type RingShape } from './halo-ring.js';
 export interface Halo {
   /** The sending region's id. */
   readonly region: number;
+  /** The world's epoch when the cells were committed (World.epoch: resets so far). */
+  readonly epoch: number;
   /** The generation the cells are of (committed). */
   readonly generation: number;
   readonly shape: RingShape;
@@ -32,7 +35,7 @@ export interface Halo {
   readonly owners: Uint16Array;
 }
 
-/** Read region `region`'s halo (its ring `shape`) from `world`, which holds its cells at `world.generation`. */
+/** Read region `region`'s halo (its ring `shape`) from `world`, which holds its cells at `world.generation` of `world.epoch`. */
 export function extractHalo(world: World, region: number, shape: RingShape): Halo {
   const positions: number[] = [];
   const owners: number[] = [];
@@ -42,7 +45,7 @@ export function extractHalo(world: World, region: number, shape: RingShape): Hal
     positions.push(position);
     owners.push(owner);
   });
-  return { region, generation: world.generation, shape, positions: Uint32Array.from(positions), owners: Uint16Array.from(owners) };
+  return { region, epoch: world.epoch, generation: world.generation, shape, positions: Uint32Array.from(positions), owners: Uint16Array.from(owners) };
 }
 
 /**

@@ -6,3 +6,4 @@ export * from './halo-inbox.js';
 export * from './region-engine.js';
 export { HALO_FORMAT, decodeHalo, encodeHalo, peekHalo } from '../wire/halo-message.js';
 export * from './bus-halo-link.js';
+export * from './command-point.js';

@@ -101,7 +101,7 @@ describe('RegionEngine', () => {
     expect(left!.engine.save().pending).toHaveLength(3);
   });
 
-  describe('lock-step figures', () => {
+  describe('on fake timers', () => {
     afterEach(() => {
       vi.useRealTimers();
     });
@@ -114,7 +114,7 @@ describe('RegionEngine', () => {
       const [left, right] = twoRegions({
         resendMs: 60_000,
         // The left region's tick asks its link for the right one's halo: it is waiting.
-        links: ([l, r]) => [{ ...l!, receive: (from, g) => (asked(), l!.receive(from, g)) }, r!],
+        links: ([l, r]) => [{ ...l!, receive: (from, epoch, g) => (asked(), l!.receive(from, epoch, g)) }, r!],
       });
       left!.engine.place([[127, 10], [127, 11], [127, 12]], 1);
       const leftStep = left!.engine.step(1);
@@ -140,8 +140,8 @@ describe('RegionEngine', () => {
       // cells of one owner (one owner run), from the encoder: 73 and 79 bytes today.
       const geometry = new Geometry({ ...OPTIONS, shardChunks: 1 });
       const shape = ringShapeOf(layoutRegions({ kind: 'grid', columns: 2, rows: 1 }, geometry).regions[0]!, geometry);
-      const EMPTY = encodeHalo({ region: 0, generation: 1, shape, positions: new Uint32Array(0), owners: new Uint16Array(0) }).byteLength;
-      const ONE_OWNER = encodeHalo({ region: 0, generation: 1, shape, positions: Uint32Array.of(0, 1), owners: Uint16Array.of(1, 1) }).byteLength;
+      const EMPTY = encodeHalo({ region: 0, epoch: 0, generation: 1, shape, positions: new Uint32Array(0), owners: new Uint16Array(0) }).byteLength;
+      const ONE_OWNER = encodeHalo({ region: 0, epoch: 0, generation: 1, shape, positions: Uint32Array.of(0, 1), owners: Uint16Array.of(1, 1) }).byteLength;
       expect(ONE_OWNER).toBe(EMPTY + 6);
       const [left, right] = twoRegions({ resendMs: 60_000 });
       // A block on the left region's east column, live from generation 1 on.
@@ -150,6 +150,21 @@ describe('RegionEngine', () => {
       // Sent: the halos of generations 0 (before the block), 1, 2 and 3. Taken: the neighbour's of 0, 1 and 2.
       expect(left!.haloCounts).toEqual({ sentMessages: 4, sentBytes: EMPTY + 3 * ONE_OWNER, receivedMessages: 3, receivedBytes: 3 * EMPTY });
       expect(right!.haloCounts).toEqual({ sentMessages: 4, sentBytes: 4 * EMPTY, receivedMessages: 3, receivedBytes: EMPTY + 2 * ONE_OWNER });
+    });
+
+    it('stops while a step and a timer tick queued behind it both wait for a neighbour that never steps', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'performance'] });
+      const [left] = twoRegions();
+      left!.engine.start();
+      const step = left!.engine.step(1).then(
+        () => 'stepped',
+        (err: unknown) => (err instanceof LifeError ? err.code : String(err)),
+      );
+      // The timer (100 ms) fires while the step's tick waits for its border: its tick queues behind.
+      await vi.advanceTimersByTimeAsync(250);
+      await left!.engine.stop();
+      expect(await step).toBe('LIFE_ERR_SHUTTING_DOWN');
+      expect(left!.engine.generation).toBe(0);
     });
   });
 });

@@ -14,13 +14,21 @@
  * `resendMs` for halos of generation g sends its own halo of g again, marked waiting, and
  * again every `resendMs` while it waits; a neighbour that gets a waiting halo of g answers
  * with its own halo of g (unmarked, so answers never start answers). It still has it: a
- * neighbour is at most one generation ahead, so it keeps its last two halos. The region
- * that waits asks; one that is idle (done stepping, paused) only answers.
+ * neighbour is at most one generation ahead, so it keeps its last two halos (three, for
+ * a reset: see `#recent`). The region that waits asks; one that is idle (done stepping,
+ * paused) only answers.
+ *
+ * Halos name the world's epoch (resets so far) as well as the generation, and a region
+ * takes only its own epoch's: regions reset at different moments, and a halo of the world
+ * before a reset (a late copy on the bus) must never be laid into the world after it.
+ * Admin commands reach every region as "at generation g of epoch e" (`admin`, Engine.at),
+ * so all of them pause, step and reset at the same point (docs/regions.md).
  */
 import { DEFAULT_SHARD_CHUNKS, Geometry, LifeError, type Rect } from '@lifemmo/shared';
-import { Engine, type EngineOptions, type LiveCell, type World } from '../engine/index.js';
+import { Engine, type EngineOptions, type LiveCell, type LoopCommand, type World, type WorldPoint } from '../engine/index.js';
 import { decodeHalo, encodeHalo } from '../wire/halo-message.js';
 import { GhostRing, extractHalo, type Halo } from './halo.js';
+import type { RegionPoint } from './command-point.js';
 import type { HaloLink } from './halo-inbox.js';
 import { ringShapeOf, type RingShape } from './halo-ring.js';
 import { ownedChunkMask, type Region, type RegionLayout } from './layout.js';
@@ -48,10 +56,17 @@ export class RegionEngine {
   readonly #ghosts: GhostRing;
   readonly #link: HaloLink;
   readonly #layout: RegionLayout;
-  /** The generation whose halo was last sent; -1 before the first. */
-  #sentGeneration = -1;
-  /** The last two halos sent, oldest first, to send again (see the module comment). */
+  /** The point whose halo was last sent; generation -1 before the first of an epoch. */
+  #sent: WorldPoint = { epoch: 0, generation: -1 };
+  /**
+   * The last three halos sent, oldest first, to send again (see the module comment). Two
+   * would do within an epoch (a neighbour is at most one generation behind); the third is
+   * for a reset: once this region has sent its first halo of the new epoch, a neighbour
+   * may still wait one generation behind the reset in the world before it.
+   */
   #recent: Halo[] = [];
+  /** The epoch the link was last told of (HaloLink.reset). */
+  #linkEpoch = 0;
   readonly #resendMs: number;
   readonly #counts = { sentMessages: 0, sentBytes: 0, receivedMessages: 0, receivedBytes: 0 };
 
@@ -79,16 +94,38 @@ export class RegionEngine {
     this.#ring = ringShapeOf(region, geometry);
     this.#ghosts = new GhostRing(geometry, region.cells);
     this.engine.onTick(() => this.#sendHalo());
-    link.onNeighbourWaiting((_from, generation) => {
-      const halo = this.#recent.find((h) => h.generation === generation);
+    link.onNeighbourWaiting((_from, epoch, generation) => {
+      const halo = this.#recent.find((h) => h.epoch === epoch && h.generation === generation);
       if (halo !== undefined) this.#send(encodeHalo(halo));
     });
-    // A reset starts the world again at generation 0: its halo is sent afresh.
+    // A reset starts the world again at generation 0 of a new epoch: its halo is sent afresh.
     this.engine.onReset(() => {
-      this.#sentGeneration = -1;
-      this.#recent = [];
-      link.reset();
+      this.#sent = { epoch: this.engine.epoch, generation: -1 };
+      this.#enterEpoch(this.engine.epoch);
     });
+  }
+
+  /** Where the world is: its epoch and generation, and whether its loop is paused. */
+  get point(): RegionPoint {
+    return { epoch: this.engine.epoch, generation: this.engine.generation, paused: this.engine.paused };
+  }
+
+  /**
+   * Apply an admin command when this region reaches `at` (before its tick to
+   * `at.generation` + 1): every region of the world given the same command at the same
+   * point pauses, resumes, steps or resets there (choose `at` with `commandPoint`).
+   * Resolves to where the region is once it is applied.
+   * @throws LifeError GENERATION_PASSED when this region is already past `at` (Engine.at).
+   */
+  async admin(at: WorldPoint, command: LoopCommand): Promise<RegionPoint> {
+    await this.engine.at(at, command);
+    return this.point;
+  }
+
+  #enterEpoch(epoch: number): void {
+    if (epoch === this.#linkEpoch) return;
+    this.#linkEpoch = epoch;
+    this.#link.reset(epoch);
   }
 
   /** The region's rectangle in cells. */
@@ -114,24 +151,27 @@ export class RegionEngine {
 
   #sendHalo(): void {
     const world = this.engine.world;
-    if (this.#sentGeneration === world.generation) return;
-    this.#sentGeneration = world.generation;
+    if (this.#sent.epoch === world.epoch && this.#sent.generation === world.generation) return;
+    this.#sent = { epoch: world.epoch, generation: world.generation };
     const halo = extractHalo(world, this.region.id, this.#ring);
-    this.#recent = [...this.#recent.slice(-1), halo];
+    this.#recent = [...this.#recent.slice(-2), halo];
     this.#send(encodeHalo(halo));
   }
 
-  /** Stuck at `generation`: send its halo again, marked waiting, so neighbours answer with theirs. */
-  #askAgain(generation: number): void {
-    const halo = this.#recent.find((h) => h.generation === generation);
+  /** Stuck at `generation` of `epoch`: send its halo again, marked waiting, so neighbours answer with theirs. */
+  #askAgain(epoch: number, generation: number): void {
+    const halo = this.#recent.find((h) => h.epoch === epoch && h.generation === generation);
     if (halo !== undefined) this.#send(encodeHalo(halo, true));
   }
 
   async #fillBorder(world: World, generation: number, signal: AbortSignal): Promise<void> {
+    // A restored world may be of another epoch than the link was last told.
+    const epoch = world.epoch;
+    this.#enterEpoch(epoch);
     // Generation 0, or a restored world: no commit has sent this generation's halo yet.
     this.#sendHalo();
     if (this.region.neighbours.length === 0) return;
-    const resender = setInterval(() => this.#askAgain(generation), this.#resendMs);
+    const resender = setInterval(() => this.#askAgain(epoch, generation), this.#resendMs);
     let halos: Uint8Array[];
     let stopWaiting = (): void => undefined;
     try {
@@ -141,7 +181,7 @@ export class RegionEngine {
         signal.addEventListener('abort', stopWaiting, { once: true });
       });
       if (signal.aborted) stopWaiting();
-      halos = await Promise.race([Promise.all(this.region.neighbours.map((from) => this.#link.receive(from, generation))), stopped]);
+      halos = await Promise.race([Promise.all(this.region.neighbours.map((from) => this.#link.receive(from, epoch, generation))), stopped]);
     } finally {
       clearInterval(resender);
       signal.removeEventListener('abort', stopWaiting);
@@ -150,8 +190,12 @@ export class RegionEngine {
       this.#counts.receivedMessages++;
       this.#counts.receivedBytes += bytes.byteLength;
       const halo = decodeHalo(bytes);
-      if (halo.generation !== generation || !this.region.neighbours.includes(halo.region)) {
-        throw new LifeError('VALIDATION', `Region ${this.region.id} at generation ${generation} got a halo of region ${halo.region} at ${halo.generation}`);
+      // Never a halo of another world: another epoch is one from before or after a reset.
+      if (halo.epoch !== epoch || halo.generation !== generation || !this.region.neighbours.includes(halo.region)) {
+        throw new LifeError(
+          'VALIDATION',
+          `Region ${this.region.id} at generation ${generation} of epoch ${epoch} got a halo of region ${halo.region} at ${halo.generation} of epoch ${halo.epoch}`,
+        );
       }
       // Sims configured with different splits (REGIONS) would corrupt each other's borders.
       const expected = this.#layout.regions[halo.region]!.cells;

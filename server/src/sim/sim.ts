@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import { LifeError, isLifeError, parseRule } from '@lifemmo/shared';
 import type { Bus, BusSubscription } from '../bus/index.js';
 import type { Config } from '../config/config.js';
-import { Engine } from '../engine/index.js';
+import { Engine, type LoopCommand } from '../engine/index.js';
 import { PlacementService } from '../placement/placement-service.js';
 import { MemoryPlayerRegistry, type Player } from '../players/player-registry.js';
 import { FileStore, MemoryStore, type Store } from '../store/index.js';
@@ -259,31 +259,38 @@ export class Sim {
     const e = this.engine;
     // Pause, resume and reset are logged before the reply: refused while the log cannot be written.
     if (command.op !== 'step') this.persistence.assertWritable();
+    // Now, or at the point named (every region's sim given the same command: docs/regions.md).
+    const apply = async (at: LoopCommand, now: () => unknown): Promise<void> => {
+      if (command.at === undefined) await now();
+      else await e.at(command.at, at);
+    };
     switch (command.op) {
       case 'pause':
-        e.pause();
+        await apply({ op: 'pause' }, () => e.pause());
         await this.persistence.pausedChanged(true);
         break;
       case 'resume':
-        e.resume();
+        await apply({ op: 'resume' }, () => e.resume());
         await this.persistence.pausedChanged(false);
         break;
       case 'step':
-        await e.step(command.generations);
+        await apply({ op: 'step', generations: command.generations }, () => e.step(command.generations));
         break;
-      case 'reset':
-        await e.reset({
+      case 'reset': {
+        const options = {
           rule: command.rule === undefined ? undefined : parseRule(command.rule),
           seed: command.seed,
           ...(command.seeding === true && { seeding: this.#config.seeding.recipe }),
-        });
+        };
+        await apply({ op: 'reset', ...options }, () => e.reset(options));
         await this.persistence.sync();
         this.#log.warn({ rule: e.rule.text, seed: e.seed, seeded: command.seeding === true, population: e.population }, 'world reset by admin');
         break;
+      }
     }
     // A pause or resume is seen by gateways at once, not at the next heartbeat.
     this.#publisher.heartbeat();
-    return { generation: e.generation, paused: e.paused, rule: e.rule.text, seed: e.seed };
+    return { generation: e.generation, epoch: e.epoch, paused: e.paused, rule: e.rule.text, seed: e.seed };
   }
 }
 

@@ -202,6 +202,7 @@ export class Persistence implements PlacementJournal {
           height: g.height,
           topology: g.topology,
           paused: engine.paused,
+          epoch: engine.epoch,
         },
         pending: saved.pending.map(([key, owner]) => [key, owner] as [number, number]),
         players: players.list().map((p) => ({ ...p, seenAt: players.seenAt(p.id) ?? 0 })),
@@ -225,6 +226,7 @@ export class Persistence implements PlacementJournal {
     }
     await engine.restore({
       generation: world.generation,
+      epoch: world.epoch ?? 0,
       rule: parseRule(world.rule),
       seed: world.seed,
       chunks: snapshot.chunks,

@@ -34,6 +34,8 @@ export const SnapshotHeaderSchema = z.object({
     topology: z.enum(TOPOLOGIES),
     /** The tick loop was paused by an admin (absent in older snapshots: running). */
     paused: z.boolean().optional(),
+    /** Resets before this state, the world's epoch (absent in older snapshots: 0). */
+    epoch: z.number().int().min(0).optional(),
   }),
   /** Placements queued for the next generation: [cell key (y * width + x), owner]. */
   pending: z.array(z.tuple([z.number().int().min(0), z.number().int().min(0)])),

@@ -6,18 +6,29 @@
 import { z } from 'zod';
 import type { Density, Leaderboard, ListedPlayer as ListedPlayerReply, OwnerCells, PlayersPage as PlayersPageReply } from '@lifemmo/shared';
 
+/**
+ * `at`: take effect when the world reaches generation `generation` of epoch `epoch` (resets
+ * so far), before its tick to the next generation, rather than now: how one command given
+ * to the sim of every region of a world takes effect at the same generation in each
+ * (docs/regions.md; region/command-point.ts chooses the point). The reply comes once it
+ * has. Refused with LIFE_ERR_GENERATION_PASSED when the world is already past it.
+ */
+const at = { at: z.object({ epoch: z.int().min(0), generation: z.int().min(0) }).optional() };
+
 export const AdminRequest = z.discriminatedUnion('op', [
-  z.object({ op: z.literal('pause') }),
-  z.object({ op: z.literal('resume') }),
-  z.object({ op: z.literal('step'), generations: z.int().min(1) }),
+  z.object({ op: z.literal('pause'), ...at }),
+  z.object({ op: z.literal('resume'), ...at }),
+  z.object({ op: z.literal('step'), generations: z.int().min(1), ...at }),
   /** `seeding`: seed the empty world with the sim's configured recipe (SEEDING_*), drawn from the (new) seed. */
-  z.object({ op: z.literal('reset'), rule: z.string().optional(), seed: z.int().min(0).max(0xffff_ffff).optional(), seeding: z.boolean().optional() }),
+  z.object({ op: z.literal('reset'), rule: z.string().optional(), seed: z.int().min(0).max(0xffff_ffff).optional(), seeding: z.boolean().optional(), ...at }),
 ]);
 export type AdminRequest = z.infer<typeof AdminRequest>;
 
 /** The world's state after an admin command. */
 export interface AdminReply {
   readonly generation: number;
+  /** Resets so far: with `generation`, the point the world is at (what `at` names). */
+  readonly epoch: number;
   readonly paused: boolean;
   readonly rule: string;
   readonly seed: number;

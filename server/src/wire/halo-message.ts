@@ -10,6 +10,9 @@
  *                     generation (a resend; each neighbour answers with its own halo of it),
  *                     0: an ordinary send or an answer
  *   u32 region        the sender's id
+ *   u32 epoch         the world's resets so far when the cells were committed: a receiver
+ *                     takes a halo of its own epoch only (a halo of the world before a
+ *                     reset is never laid into the world after it)
  *   f64 generation    the committed generation the cells are of
  *   u32 x, y, w, h    the sender's rectangle in cells
  *   u8  ring flags    1: top and bottom rows on the ring, 2: left and right columns
@@ -21,6 +24,8 @@
  *                     run; a mixed one costs 6 bytes per change of owner)
  *
  * A 512x512 region's full ring is 2,044 cells: 256 bytes of bitmap plus its owner runs.
+ *
+ * Format 2 added the epoch (format 1 had none); a halo of another format is refused.
  */
 import { LifeError } from '@lifemmo/shared';
 import { ringLength } from '../region/halo-ring.js';
@@ -28,7 +33,7 @@ import type { Halo } from '../region/halo.js';
 import { ByteReader, ByteWriter } from './bytes.js';
 
 /** Layout version of the halo message (after the wire version byte). */
-export const HALO_FORMAT = 1;
+export const HALO_FORMAT = 2;
 
 const ROWS = 1;
 const COLUMNS = 2;
@@ -46,10 +51,11 @@ export function encodeHalo(halo: Halo, waiting = false): Uint8Array {
     if (runs.length > 0 && runs[runs.length - 2] === owners[i]) runs[runs.length - 1]!++;
     else runs.push(owners[i]!, 1);
   }
-  const w = new ByteWriter(48 + bitmap.length + 3 * runs.length)
+  const w = new ByteWriter(52 + bitmap.length + 3 * runs.length)
     .u16(HALO_FORMAT)
     .u8(waiting ? 1 : 0)
     .u32(halo.region)
+    .u32(halo.epoch)
     .f64(halo.generation)
     .u32(shape.rect.x)
     .u32(shape.rect.y)
@@ -63,12 +69,12 @@ export function encodeHalo(halo: Halo, waiting = false): Uint8Array {
   return w.finish();
 }
 
-/** The sender and generation of an encoded halo, and whether the sender waits, without decoding the cells (for routing). */
-export function peekHalo(payload: Uint8Array): { region: number; generation: number; waiting: boolean } {
+/** The sender, epoch and generation of an encoded halo, and whether the sender waits, without decoding the cells (for routing). */
+export function peekHalo(payload: Uint8Array): { region: number; epoch: number; generation: number; waiting: boolean } {
   const r = new ByteReader(payload);
   checkFormat(r.u16());
   const waiting = r.u8() === 1;
-  return { region: r.u32(), generation: r.f64(), waiting };
+  return { region: r.u32(), epoch: r.u32(), generation: r.f64(), waiting };
 }
 
 /**
@@ -81,6 +87,7 @@ export function decodeHalo(payload: Uint8Array): Halo {
   checkFormat(r.u16());
   r.u8(); // waiting: for the link (peekHalo), not part of the halo
   const region = r.u32();
+  const epoch = r.u32();
   const generation = r.f64();
   const rect = { x: r.u32(), y: r.u32(), w: r.u32(), h: r.u32() };
   const flags = r.u8();
@@ -112,7 +119,7 @@ export function decodeHalo(payload: Uint8Array): Halo {
     filled += count;
   }
   if (filled !== live) throw new LifeError('VALIDATION', `Halo owner runs cover ${filled} of ${live} live cells`);
-  return { region, generation, shape, positions, owners };
+  return { region, epoch, generation, shape, positions, owners };
 }
 
 function checkFormat(format: number): void {

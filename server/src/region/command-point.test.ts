@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { commandPoint } from './command-point.js';
+
+describe('commandPoint: where one admin command takes effect in every region', () => {
+  it('a paused world: the generation every region is at', () => {
+    const paused = [3, 3, 3].map((generation) => ({ epoch: 2, generation, paused: true }));
+    expect(commandPoint(paused, 5)).toEqual({ epoch: 2, generation: 3 });
+  });
+
+  it('a running world: the largest generation plus the lead (regions behind reach it later)', () => {
+    const running = [7, 9, 8].map((generation) => ({ epoch: 1, generation, paused: false }));
+    expect(commandPoint(running, 2)).toEqual({ epoch: 1, generation: 11 });
+  });
+
+  it('refuses a world not at one point: epochs differ (a reset under way), paused and running mixed, paused apart', () => {
+    expect(() => commandPoint([{ epoch: 1, generation: 4, paused: true }, { epoch: 2, generation: 0, paused: true }], 2)).toThrow(/epochs 1, 2/);
+    expect(() => commandPoint([{ epoch: 1, generation: 4, paused: true }, { epoch: 1, generation: 5, paused: false }], 2)).toThrow(/1 of 2 regions are paused/);
+    expect(() => commandPoint([{ epoch: 1, generation: 4, paused: true }, { epoch: 1, generation: 5, paused: true }], 2)).toThrow(/paused at generations 4, 5/);
+    expect(() => commandPoint([], 2)).toThrow(/No regions/);
+    expect(() => commandPoint([{ epoch: 0, generation: 0, paused: false }], 0)).toThrow(/lead/);
+  });
+});
