@@ -80,6 +80,7 @@ function setup() {
         seed: 1,
         recordsEncoded: 0,
         revocations,
+        heapUsedBytes: 0,
         shards: [],
         stats: null,
       }),

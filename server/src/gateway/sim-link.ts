@@ -353,6 +353,7 @@ export class SimLink implements WorldView {
     const metrics = this.#o.metrics;
     metrics.busMessages.inc({ kind: 'tick' });
     metrics.busBytes.inc({ kind: 'tick' }, payload.length);
+    metrics.simHeapUsed.set(m.heapUsedBytes);
     if (m.kind === TickKinds.TICK) {
       metrics.busTickDelay.observe({ stage: 'sim' }, Math.max(0, m.sentAt - m.timestamp) / 1000);
       metrics.busTickDelay.observe({ stage: 'bus' }, Math.max(0, this.#lastSeen - m.sentAt) / 1000);

@@ -64,6 +64,8 @@ export interface Metrics extends TickMetrics {
   readonly tickBehind: Gauge;
   /** Ticks per second the sim managed lately, as this gateway counts its summaries. */
   readonly ticksPerSecond: Gauge;
+  /** The sim thread's V8 heap in use, from its latest summary (a worker's heap is not in `nodejs_heap_*`). */
+  readonly simHeapUsed: Gauge;
   /**
    * Work refused because the server is overloaded, by surface (`http`: any shed request,
    * `placement`: REST or WebSocket placements, `ws_connect`: new WebSocket connections) and
@@ -174,6 +176,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     simUp: gauge('lifemmo_sim_up', 'Whether this gateway hears from its sim (1) or not (0)'),
     tickBehind: gauge('lifemmo_tick_behind_seconds', "How far the sim's tick runs behind its schedule now (GET /world lagMs)"),
     ticksPerSecond: gauge('lifemmo_ticks_per_second', 'Ticks per second the sim managed over the last few seconds'),
+    simHeapUsed: gauge('lifemmo_sim_heap_used_bytes', "The sim's V8 heap in use, bytes, from its latest tick summary or heartbeat (its thread's JavaScript objects; chunk cells are outside it)"),
     shed: counter('lifemmo_overload_shed_total', 'Work refused because the server is overloaded, by surface (http, placement, ws_connect) and reason', [
       'surface',
       'reason',

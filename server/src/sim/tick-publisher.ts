@@ -9,6 +9,7 @@
  * (`revoked`) when players' tokens stop working; every summary carries the count of
  * revocations so far, so a gateway that missed one knows.
  */
+import { getHeapStatistics } from 'node:v8';
 import { FrameTypes, encodeDiffChunkWith } from '@lifemmo/shared';
 import type { Bus } from '../bus/index.js';
 import type { Engine, TickResult } from '../engine/index.js';
@@ -106,6 +107,7 @@ export class TickPublisher {
       seed: e.seed,
       recordsEncoded: encoded,
       revocations: this.#revocations,
+      heapUsedBytes: getHeapStatistics().used_heap_size,
       shards,
       stats,
     });

@@ -42,6 +42,12 @@ export interface TickMessage {
   readonly stats: WireTickStats | null;
   /** Revocation messages this sim instance has published so far (Revocations.seq of the latest). */
   readonly revocations: number;
+  /**
+   * The sim thread's V8 heap in use, bytes (its JavaScript objects; chunk cells are typed
+   * arrays outside it). The gateway exports it: in standalone the sim is a worker thread,
+   * whose heap the process's own `nodejs_heap_*` metrics do not show.
+   */
+  readonly heapUsedBytes: number;
 }
 
 /** TickStats's numbers, in this order, as f64 each (borderWaitMs since wire version 3). */
@@ -75,6 +81,7 @@ export function encodeTickMessage(m: TickMessage): Uint8Array {
     .u32(m.seed)
     .u32(m.recordsEncoded)
     .u32(m.revocations)
+    .f64(m.heapUsedBytes)
     .u32(m.shards.length);
   for (const s of m.shards) w.u32(s);
   w.u8(m.stats === null ? 0 : 1);
@@ -107,6 +114,7 @@ export function decodeTickMessage(payload: Uint8Array): TickMessage {
   const seed = r.u32();
   const recordsEncoded = r.u32();
   const revocations = r.u32();
+  const heapUsedBytes = r.f64();
   const shards: number[] = new Array(r.u32());
   for (let i = 0; i < shards.length; i++) shards[i] = r.u32();
   let stats: WireTickStats | null = null;
@@ -125,5 +133,5 @@ export function decodeTickMessage(payload: Uint8Array): TickMessage {
   }
   // Bytes past the end mean a writer of another layout: refuse rather than guess.
   if (r.remaining !== 0) throw new LifeError('VALIDATION', `Tick summary with ${r.remaining} bytes past its end`);
-  return { kind, simInstance, generation, timestamp, sentAt, population, paused, tickMs, rule, seed, recordsEncoded, revocations, shards, stats };
+  return { kind, simInstance, generation, timestamp, sentAt, population, paused, tickMs, rule, seed, recordsEncoded, revocations, heapUsedBytes, shards, stats };
 }

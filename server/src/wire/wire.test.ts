@@ -35,6 +35,7 @@ const tick: TickMessage = {
   seed: 0xffff_ffff,
   recordsEncoded: 77,
   revocations: 0xffff_fffe,
+  heapUsedBytes: 123_456_789,
   shards: [0, 5, 63],
   stats: {
     generation: 4_000_000_000,
