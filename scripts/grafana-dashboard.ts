@@ -138,13 +138,14 @@ export const PANELS: readonly PanelSpec[] = [
   },
   {
     title: 'Are clients too slow to keep up?',
-    description: 'Per second: clients that stopped getting diffs because they had not acknowledged a frame older than WS_MAX_LAG_MS (lagged), slow clients resynced with a fresh snapshot, and slow clients dropped past the hard limit. Many at once on one gateway: that gateway or its network is the bottleneck, not the clients.',
+    description: 'Per second: clients that stopped getting diffs because they had not acknowledged a frame older than WS_MAX_LAG_MS (lagged), slow clients resynced with a fresh snapshot, slow clients dropped past the hard limit, and diffs the gateway gave up (it fell three generations behind in handing them out; those clients got a snapshot instead). Many at once on one gateway, or any given up: that gateway, its CPU or its network is the bottleneck, not the clients.',
     kind: 'timeseries',
     unit: 'ops',
     queries: [
       { expr: `sum by (instance) (${r('lifemmo_ws_lagged_total', SERVING)})`, legend: 'lagged {{instance}}' },
       { expr: `sum by (instance) (${r('lifemmo_ws_slow_client_resyncs_total', SERVING)})`, legend: 'resyncs {{instance}}' },
       { expr: `sum by (instance) (${r('lifemmo_ws_slow_client_drops_total', SERVING)})`, legend: 'drops {{instance}}' },
+      { expr: `sum by (instance) (${r('lifemmo_ws_diffs_given_up_total', SERVING)})`, legend: 'given up {{instance}}' },
     ],
   },
   {
@@ -192,12 +193,13 @@ export const PANELS: readonly PanelSpec[] = [
   },
   {
     title: 'How much memory does each process use?',
-    description: 'JavaScript heap in use and resident memory per process. Steady growth with a steady load: a leak; report it with the process role.',
+    description: "JavaScript heap in use and resident memory per process, and the sim's heap as each gateway hears it (in standalone the sim is a worker thread, whose heap the process's heap figure does not include). Steady growth of a heap with a steady load: a leak; report it with the process role. Resident memory also holds the world's cells, so it grows with the world.",
     kind: 'timeseries',
     unit: 'bytes',
     queries: [
       { expr: `sum by (job, instance) (nodejs_heap_size_used_bytes{${ANY}})`, legend: 'heap {{job}} {{instance}}' },
       { expr: `sum by (job, instance) (process_resident_memory_bytes{${ANY}})`, legend: 'resident {{job}} {{instance}}' },
+      { expr: `max by (job, instance) (lifemmo_sim_heap_used_bytes{${SERVING}})`, legend: 'sim heap, as {{job}} {{instance}} hears it' },
     ],
   },
 ];
