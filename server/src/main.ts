@@ -30,7 +30,7 @@ function listeningText(address: string): string {
 
 async function start(config: Config, logger: Logger, isTty: boolean, onSimLost: (err: Error) => void): Promise<{ close(): Promise<void> }> {
   if (config.role === 'sim') {
-    const sim = await startSimProcess(config, logger);
+    const sim = await startSimProcess(config, logger, onSimLost);
     const probes = `http://${config.host}:${sim.port}/health`;
     startupLogger(logger, config).info(
       { world: config.cluster.worldName, probes },
@@ -91,9 +91,10 @@ async function main(): Promise<void> {
   };
   // Standalone: a sim thread that died leaves nothing to serve; exit so a supervisor
   // restarts the server and the new sim recovers the world from DATA_DIR (docs/operations.md).
+  // Sim role: another sim took this world's lease (roles/sim-lease.ts); stop serving it.
   const onSimLost = (err: Error): void => {
-    logger.fatal({ err }, 'the sim thread died: closing and exiting 1 so the server can be restarted');
-    shutdown('sim thread lost', 1);
+    logger.fatal({ err }, config.role === 'sim' ? 'this sim lost its world to another sim: stopping, exit 1' : 'the sim thread died: closing and exiting 1 so the server can be restarted');
+    shutdown(config.role === 'sim' ? 'world lease lost' : 'sim thread lost', 1);
   };
   try {
     running = await start(config, logger, isTty, onSimLost);

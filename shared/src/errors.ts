@@ -51,6 +51,7 @@ export const Errors = {
   INTERNAL: { code: 'LIFE_ERR_INTERNAL', status: 500, message: 'Internal error' },
   STORE_DAMAGED: { code: 'LIFE_ERR_STORE_DAMAGED', status: 500, message: 'Stored data is damaged' },
   STORE_LOCKED: { code: 'LIFE_ERR_STORE_LOCKED', status: 500, message: 'Another server is using this data directory' },
+  SIM_LEASE_HELD: { code: 'LIFE_ERR_SIM_LEASE_HELD', status: 500, message: 'Another sim serves this world on this NATS cluster' },
   STORE_FAILED: { code: 'LIFE_ERR_STORE_FAILED', status: 503, message: 'The server could not make the change durable; it was not acknowledged' },
   CONFIG_INVALID: { code: 'LIFE_ERR_CONFIG_INVALID', status: 500, message: 'The configuration is not valid' },
   SIM_UNAVAILABLE: { code: 'LIFE_ERR_SIM_UNAVAILABLE', status: 503, message: 'The simulation is not reachable now; nothing was changed or acknowledged. Retry shortly' },

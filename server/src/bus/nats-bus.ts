@@ -66,6 +66,11 @@ export class NatsBus implements Bus {
     return this.#state;
   }
 
+  /** The NATS connection itself, for what stands on JetStream rather than on the Bus (the sim's lease). */
+  get connection(): NatsConnection {
+    return this.#nc;
+  }
+
   publish(subject: string, payload: Uint8Array): void {
     if (this.#closing || this.#state === 'down') return;
     try {

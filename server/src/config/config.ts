@@ -54,6 +54,8 @@ export interface Config {
     readonly simTimeoutMs: number;
     /** A gateway gives up on a request to the sim after this long (503), ms. */
     readonly requestTimeoutMs: number;
+    /** How long a sim's claim on its world (NATS KV) outlives the sim's last renewal, ms (roles/sim-lease.ts). */
+    readonly simLeaseMs: number;
   };
   readonly port: number;
   readonly host: string;
@@ -190,6 +192,7 @@ const EXPECT: Record<string, string> = {
   NATS_URL: 'nats://host:port, or several separated by commas',
   SIM_TIMEOUT_MS: 'an integer from 500 to 600000 (milliseconds)',
   BUS_REQUEST_TIMEOUT_MS: 'an integer from 100 to 600000 (milliseconds)',
+  SIM_LEASE_MS: 'an integer from 1000 to 600000 (milliseconds)',
   PORT: 'an integer port from 0 to 65535',
   HOST: 'a host name or IP address',
   LISTEN_BACKLOG: 'an integer from 1 to 65535 (connections)',
@@ -334,6 +337,7 @@ const EnvSchema = z.object({
   NATS_URL: z.preprocess(blankToUndefined, z.string().regex(/^(nats|tls):\/\/[^\s,]+(,(nats|tls):\/\/[^\s,]+)*$/).optional()),
   SIM_TIMEOUT_MS: num(500, 600_000, 3_000),
   BUS_REQUEST_TIMEOUT_MS: num(100, 600_000, 5_000),
+  SIM_LEASE_MS: num(1_000, 600_000, 5_000),
   PORT: num(0, 65535, 8080),
   HOST: z.preprocess(blankToUndefined, z.string().regex(/^[\w.:[\]-]+$/).default('127.0.0.1')),
   // Node's default (511) overflows when a thousand clients connect at once: dropped SYNs are
@@ -467,7 +471,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   }
   const config: Config = {
     role: e.ROLE,
-    cluster: { worldName: e.WORLD_NAME, natsUrl: e.NATS_URL, simTimeoutMs: e.SIM_TIMEOUT_MS, requestTimeoutMs: e.BUS_REQUEST_TIMEOUT_MS },
+    cluster: { worldName: e.WORLD_NAME, natsUrl: e.NATS_URL, simTimeoutMs: e.SIM_TIMEOUT_MS, requestTimeoutMs: e.BUS_REQUEST_TIMEOUT_MS, simLeaseMs: e.SIM_LEASE_MS },
     regions: e.REGIONS,
     port: e.PORT,
     host: e.HOST,

@@ -4,12 +4,15 @@
  * and the bus is up; `GET /metrics`: its ticks and Node's own figures, Prometheus text) so
  * an orchestrator and Prometheus can watch it. It serves no clients: gateways do.
  */
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
+import type { LifeError } from '@lifemmo/shared';
 import type { Logger } from 'pino';
 import { connectNatsBus, type Bus } from '../bus/index.js';
 import type { Config } from '../config/config.js';
 import { createTickMetrics, observeTick } from '../metrics/metrics.js';
 import { Sim, createStore } from '../sim/sim.js';
+import { SimLease } from './sim-lease.js';
 
 /** A running sim process. */
 export interface SimProcess {
@@ -22,15 +25,33 @@ export interface SimProcess {
 }
 
 /**
- * Take DATA_DIR's lock, connect to NATS (waiting for it if needed), recover the world and
- * start ticking. A DATA_DIR held by another server is refused before anything else.
- * @throws LifeError LIFE_ERR_STORE_LOCKED
+ * Take DATA_DIR's lock, connect to NATS (waiting for it if needed), take the world's lease
+ * (one sim per world: sim-lease.ts), recover the world and start ticking. A DATA_DIR held
+ * by another server is refused before anything else; a world another live sim serves, before
+ * anything is recovered.
+ * @param onLeaseLost called when another sim took the world's lease: this one must stop now
+ * @throws LifeError LIFE_ERR_STORE_LOCKED, LIFE_ERR_SIM_LEASE_HELD
  */
-export async function startSimProcess(config: Config, logger: Logger): Promise<SimProcess> {
+export async function startSimProcess(config: Config, logger: Logger, onLeaseLost: (err: LifeError) => void): Promise<SimProcess> {
   const log = logger.child({ role: 'sim' });
   const store = createStore(config);
   await store.claim();
   const bus = await connectNatsBus({ servers: config.cluster.natsUrl!, name: `lifemmo-sim-${config.cluster.worldName}` });
+  let lease: SimLease;
+  try {
+    lease = await SimLease.acquire({
+      nc: bus.connection,
+      world: config.cluster.worldName,
+      leaseMs: config.cluster.simLeaseMs,
+      instance: randomUUID(),
+      log,
+      onLost: onLeaseLost,
+    });
+  } catch (err) {
+    // The process exits on this (main.ts), which lets DATA_DIR's lock go with it.
+    await bus.close();
+    throw err;
+  }
   bus.onState((state) => (state === 'down' ? log.warn('NATS connection lost; reconnecting') : log.info('NATS connection restored')));
   const sim = new Sim({ config, bus, log, store });
   const metrics = createTickMetrics();
@@ -68,6 +89,7 @@ export async function startSimProcess(config: Config, logger: Logger): Promise<S
       ready = false;
       offTick();
       await sim.stop();
+      await lease.release();
       await bus.close();
       await new Promise<void>((resolve) => probes.close(() => resolve()));
     },
