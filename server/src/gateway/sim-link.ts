@@ -168,11 +168,19 @@ export class SimLink implements WorldView {
       this.#o.log.warn({ bus: bus.kind, state }, state === 'down' ? 'bus down: the sim is out of reach' : 'bus back up');
       if (state === 'down') this.#setUp(false);
     });
+    const every = Math.min(500, simTimeoutMs);
+    let checkedAt = Date.now();
     this.#watchdog = setInterval(() => {
-      if (this.#up && Date.now() - this.#lastSeen > simTimeoutMs) this.#setUp(false);
+      const now = Date.now();
+      // A check that runs late ran after this thread was busy: summaries that arrived
+      // meanwhile still wait behind it (timers run before the messages of the same turn),
+      // so the silence may be this thread's, not the sim's. Judge at the next check.
+      const onTime = now - checkedAt < every + simTimeoutMs / 2;
+      checkedAt = now;
+      if (onTime && this.#up && now - this.#lastSeen > simTimeoutMs) this.#setUp(false);
       // Between summaries too: a tick that takes seconds shows as growing lag.
       this.#observePace();
-    }, Math.min(500, simTimeoutMs));
+    }, every);
   }
 
   stop(): void {
