@@ -61,6 +61,13 @@ export const Errors = {
     status: 409,
     message: 'The world is already past the generation (or reset since the epoch) the command was for: read them again and choose a later generation',
   },
+  // A placement across regions is reserved in each region, then committed in all; a
+  // reservation not committed in time is let go, and the placement with it (docs/regions.md).
+  PLACEMENT_EXPIRED: {
+    code: 'LIFE_ERR_PLACEMENT_EXPIRED',
+    status: 503,
+    message: 'A placement across regions was not committed in time (or the world was reset meanwhile); nothing of it was placed. Retry',
+  },
 
   // WebSocket (docs/protocol.md). `closeCode` mirrors CloseCodes in protocol.ts; it is
   // repeated here so this module stays a leaf.

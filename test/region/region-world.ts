@@ -1,8 +1,10 @@
 /**
  * Test support: one world stepped as several regions in one thread, next to a reference
- * engine stepping it whole. Halos go through `linkInProcess` (no bus); placements are split
- * by cell among the regions that own them (cross-region all-or-nothing is not built yet,
- * so callers place only what the reference accepted).
+ * engine stepping it whole. Halos go through `linkInProcess` (no bus); `place` splits
+ * placements by cell among the regions that own them and places each part at its region's
+ * next generation, not all or nothing: callers place only what the reference accepted, and
+ * only while every region is at one generation. The all-or-nothing path at one generation is
+ * `placeAcrossRegions` (region-placements.test.ts).
  */
 import { MessageChannel } from 'node:worker_threads';
 import { LocalBus, type Bus, type Subjects } from '@lifemmo/server';

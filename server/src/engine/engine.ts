@@ -7,6 +7,7 @@ import type { EngineArea } from './area.js';
 import { DEFAULT_CELL_LOGIC, createCellLogic, type CellLogicFactory, type CellLogicOptions } from './cell-logic/index.js';
 import { MAX_OWNER } from './chunk.js';
 import { PlacementQueue } from './intake.js';
+import { DEFAULT_RESERVATION_TTL_MS, Reservations, type Reservation } from './reservations.js';
 import type { Seeding } from './seeding.js';
 import { TickLoop, type LoopCommand, type PersistHook, type ResetListener, type TickListener, type WorldPoint } from './tick-loop.js';
 import type { TickStats } from './types.js';
@@ -22,7 +23,11 @@ export interface SavedWorld {
   readonly rule: Rule;
   readonly seed: number;
   readonly chunks: readonly SavedChunk[];
-  /** Placements queued for the next generation: [cell key (y * width + x), owner]. */
+  /**
+   * Placements queued for the next generation: [cell key (y * width + x), owner]. Not the
+   * parts of placements across regions held for a later generation, nor open reservations
+   * (docs/regions.md, "Known limits").
+   */
   readonly pending: ReadonlyArray<readonly [number, number]>;
 }
 
@@ -49,12 +54,19 @@ export interface EngineOptions {
    * supplied each tick; absent: the whole world.
    */
   readonly area?: EngineArea;
+  /**
+   * How long a reservation (one region's part of a placement across regions, `reserve`)
+   * lives uncommitted before it is let go, ms (default 1000). Also the longest a reservation
+   * whose coordinator is gone holds the tick to its generation.
+   */
+  readonly reservationTtlMs?: number;
 }
 
 /** A running (or runnable) world. */
 export class Engine {
   readonly world: World;
   private readonly intake: PlacementQueue;
+  private readonly reservations: Reservations;
   private readonly loop: TickLoop;
   private readonly area: EngineArea | null;
 
@@ -68,10 +80,11 @@ export class Engine {
       seed: options.seed,
     });
     this.intake = new PlacementQueue(this.world);
+    this.reservations = new Reservations(this.intake, options.reservationTtlMs ?? DEFAULT_RESERVATION_TTL_MS);
     const cellLogicOptions = options.cellLogic ?? DEFAULT_CELL_LOGIC;
     const factory = options.cellLogicFactory ?? ((rule, seed) => createCellLogic(cellLogicOptions, rule, seed));
     this.area = options.area ?? null;
-    this.loop = new TickLoop(this.world, this.intake, factory, options.tickMs ?? 100, this.area);
+    this.loop = new TickLoop(this.world, this.intake, factory, options.tickMs ?? 100, this.area, this.reservations);
   }
 
   get geometry(): Geometry {
@@ -148,6 +161,8 @@ export class Engine {
       else forEachSetBit(chunk.cells, (cell) => mark(owners[cell]!));
     }
     for (const [, owner] of this.intake.queued()) used[owner] = 1;
+    for (const owner of this.intake.heldOwners()) used[owner] = 1;
+    for (const owner of this.reservations.owners()) used[owner] = 1;
     return used;
   }
 
@@ -176,12 +191,51 @@ export class Engine {
    * a cell outside this engine's area)
    */
   place(cells: ReadonlyArray<readonly [number, number]>, owner: number): { generation: number } {
+    this.checkPlacement(cells, owner);
+    this.intake.add(cells, owner);
+    return { generation: this.loop.nextPlacementGeneration };
+  }
+
+  /**
+   * Reserve cells for `owner`: this engine's part of a placement across regions
+   * (docs/regions.md). Checked as `place` checks them, then spoken for (refused to any other
+   * placement) until `commitReservation` queues them or `releaseReservation` lets them go;
+   * one neither is let go after `reservationTtlMs`. The tick that makes the reservation's
+   * generation waits for it before its intake. All or nothing.
+   * @throws LifeError as `place` (nothing is reserved)
+   */
+  reserve(cells: ReadonlyArray<readonly [number, number]>, owner: number): Reservation {
+    this.checkPlacement(cells, owner);
+    return this.reservations.open(cells, owner, this.loop.nextReservationGeneration, this.world.epoch);
+  }
+
+  /**
+   * Queue reservation `id`'s cells to become live at `generation` (at least the
+   * reservation's own; a later one holds them, spoken for, until the tick that makes it).
+   * @throws LifeError PLACEMENT_EXPIRED when it is no longer open (its time to live passed,
+   * or the world was reset or stopped since); VALIDATION for a generation before its own
+   */
+  commitReservation(id: number, generation: number): { generation: number } {
+    this.reservations.commit(id, generation);
+    return { generation };
+  }
+
+  /** Let reservation `id` go (its cells are free again); nothing happens when it is not open. */
+  releaseReservation(id: number): void {
+    this.reservations.release(id);
+  }
+
+  /** Reservations neither committed nor let go yet. */
+  get openReservations(): number {
+    return this.reservations.size;
+  }
+
+  /** The checks of a placement before the intake's: the owner, and (a region) its area. */
+  private checkPlacement(cells: ReadonlyArray<readonly [number, number]>, owner: number): void {
     if (!Number.isInteger(owner) || owner < 0 || owner > MAX_OWNER) {
       throw new LifeError('VALIDATION', `Owner must be an integer from 0 to ${MAX_OWNER}, got ${owner}`);
     }
     if (this.area !== null) this.checkInArea(cells, this.area.owned);
-    this.intake.add(cells, owner);
-    return { generation: this.loop.nextPlacementGeneration };
   }
 
   /** Refuse cells another region owns: placements are routed to the region of their cells. */
@@ -257,6 +311,7 @@ export class Engine {
       for (const chunk of saved.chunks) w.loadChunk(chunk);
       w.generation = saved.generation;
       w.epoch = saved.epoch ?? 0;
+      this.reservations.releaseAll(); // of the world replaced
       this.intake.clear();
       this.intake.requeue(saved.pending);
     });

@@ -1,6 +1,9 @@
 /**
  * Intake: placements accepted between ticks, applied all at once at the next tick
  * boundary. A request is validated as a whole and queued as a whole (all or nothing).
+ * A placement across regions is validated first (`claim`: its cells are spoken for) and
+ * queued later, for a generation that may be after the next (`queueClaimed`: held until
+ * the intake of the tick that makes it), or let go (`unclaim`); see reservations.ts.
  *
  * Which cells are already spoken for (queued, or taken by the tick in progress) is kept
  * as one byte per cell of the chunks that have any, not in a Map of cell keys: a
@@ -88,6 +91,8 @@ class CellMarks {
 /** The queue of placements for the next tick boundary. */
 export class PlacementQueue {
   private pending = { keys: [] as number[], owners: [] as number[] };
+  // Placements for a generation after the next, by generation (reservations committed for later).
+  private readonly later = new Map<number, { keys: number[]; owners: number[] }>();
   // The batch the tick in progress took: its cells are spoken for until it commits.
   private inFlight: PlacementBatch = EMPTY_BATCH;
   private readonly marks = new CellMarks();
@@ -107,6 +112,54 @@ export class PlacementQueue {
    * @throws LifeError LIFE_ERR_OUT_OF_WORLD, LIFE_ERR_DUPLICATE_CELL or LIFE_ERR_CELL_OCCUPIED
    */
   add(cells: ReadonlyArray<readonly [number, number]>, owner: number): void {
+    this.validate(cells);
+    const g = this.world.geometry;
+    const { keys, owners } = this.pending;
+    for (let i = 0; i < cells.length; i++) {
+      const cell = cells[i]!;
+      keys.push(cell[1] * g.width + cell[0]);
+      owners.push(owner);
+    }
+  }
+
+  /**
+   * Validate `cells` as `add` does and mark them spoken for, without queueing them: the
+   * caller queues them later (`queueClaimed`) or lets them go (`unclaim`).
+   * @returns their cell keys (y * width + x), in order
+   * @throws LifeError LIFE_ERR_OUT_OF_WORLD, LIFE_ERR_DUPLICATE_CELL or LIFE_ERR_CELL_OCCUPIED
+   */
+  claim(cells: ReadonlyArray<readonly [number, number]>): number[] {
+    this.validate(cells);
+    const width = this.world.geometry.width;
+    return cells.map(([x, y]) => y * width + x);
+  }
+
+  /**
+   * Queue claimed cells for `generation`: taken by the intake of the tick that makes it,
+   * which must not have begun (a tick from `generation` - 1 or earlier). Their cells stay
+   * spoken for until then.
+   */
+  queueClaimed(keys: readonly number[], owner: number, generation: number): void {
+    let entry = this.later.get(generation);
+    if (entry === undefined) this.later.set(generation, (entry = { keys: [], owners: [] }));
+    for (const key of keys) {
+      entry.keys.push(key);
+      entry.owners.push(owner);
+    }
+  }
+
+  /** Let claimed cells go, never queued: they are free again. */
+  unclaim(keys: readonly number[]): void {
+    const g = this.world.geometry;
+    for (const key of keys) {
+      const x = key % g.width;
+      const y = (key - x) / g.width;
+      this.marks.set(g.chunkIndexOfCell(x, y), cellIndexInChunk(x, y), FREE);
+    }
+  }
+
+  /** Check every cell and mark them all spoken for, or mark none and throw. */
+  private validate(cells: ReadonlyArray<readonly [number, number]>): void {
     const g = this.world.geometry;
     const marks = this.marks;
     const scratch = this.scratch;
@@ -125,18 +178,21 @@ export class PlacementQueue {
       scratch.push(chunk, index);
     }
     this.markAll(scratch, SPOKEN_FOR);
-    const { keys, owners } = this.pending;
-    for (let i = 0; i < cells.length; i++) {
-      const cell = cells[i]!;
-      keys.push(cell[1] * g.width + cell[0]);
-      owners.push(owner);
-    }
   }
 
-  /** Take everything queued so far for the tick that starts now. */
+  /**
+   * Take everything queued so far for the tick that starts now: the next generation's
+   * placements, and those held for the generation this tick makes.
+   */
   take(): PlacementBatch {
-    const batch = this.pending;
+    let batch = this.pending;
     this.pending = { keys: [], owners: [] };
+    const made = this.world.generation + 1;
+    const held = this.later.get(made);
+    if (held !== undefined) {
+      this.later.delete(made);
+      batch = { keys: [...held.keys, ...batch.keys], owners: [...held.owners, ...batch.owners] };
+    }
     this.inFlight = batch;
     return batch;
   }
@@ -152,10 +208,18 @@ export class PlacementQueue {
     this.inFlight = EMPTY_BATCH;
   }
 
-  /** Everything queued (not yet taken by a tick), as [cell key, owner]. */
+  /**
+   * Everything queued for the next generation (not yet taken by a tick), as [cell key,
+   * owner]. Not the cells held for a later generation (`heldOwners`).
+   */
   queued(): Array<[number, number]> {
     const { keys, owners } = this.pending;
     return keys.map((key, i): [number, number] => [key, owners[i]!]);
+  }
+
+  /** Owners of the cells held for a generation after the next (`queueClaimed`). */
+  heldOwners(): number[] {
+    return [...this.later.values()].flatMap((entry) => entry.owners);
   }
 
   /** Queue saved placements again as they were, without checks (they were accepted once). */
@@ -182,6 +246,7 @@ export class PlacementQueue {
   /** Drop everything (world reset). */
   clear(): void {
     this.pending = { keys: [], owners: [] };
+    this.later.clear();
     this.inFlight = EMPTY_BATCH;
     this.marks.clear();
   }

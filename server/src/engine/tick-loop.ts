@@ -12,6 +12,10 @@
  * given for an epoch and generation instead of now; each is applied between ticks when the
  * world is at that point, before the tick from it. The regions of a world, each its own
  * loop, apply one command at the same generation that way (docs/regions.md).
+ *
+ * Reservations (reservations.ts): while one is open, the tick that makes its generation
+ * waits for it before its intake (step 0b), so a placement across regions can be committed
+ * at one generation in all of them. With none open, nothing waits.
  */
 import { LifeError, type Rule } from '@lifemmo/shared';
 import { dropOutside, type EngineArea } from './area.js';
@@ -20,6 +24,7 @@ import type { CellLogic, CellLogicFactory } from './cell-logic/index.js';
 import { commitGeneration } from './commit.js';
 import { TickChanges } from './diff.js';
 import type { PlacementQueue } from './intake.js';
+import type { Reservations } from './reservations.js';
 import { plantSeeding, type Seeding } from './seeding.js';
 import { stepShard, type ShardContext, type ShardStep } from './shard.js';
 import type { TickResult, TickStats } from './types.js';
@@ -77,6 +82,8 @@ export class TickLoop {
   private pausedFlag = false;
   /** True between intake and commit of a tick. */
   private inTick = false;
+  /** True while a tick waits for reservations due at the generation it makes (step 0b), until its intake. */
+  private holding = false;
   /** True from the start of a tick (its border included) to its end: the tick from this generation has begun. */
   private ticking = false;
   /** Commands waiting for their point of the world's history, in the order given. */
@@ -86,8 +93,8 @@ export class TickLoop {
    * the pause and waited in the queue must not step past that point.
    */
   private pausedAtPoint = false;
-  /** Aborts the wait for the border of the tick in progress (a region's; see stop). */
-  private borderAbort: AbortController | null = null;
+  /** Aborts the tick in progress while it waits for its border or its reservations (see stop). */
+  private waitAbort: AbortController | null = null;
   /** Ticks that started late because the one before overran. */
   overruns = 0;
   /**
@@ -106,6 +113,8 @@ export class TickLoop {
     readonly tickMs: number,
     /** The region this loop steps, or null for the whole world (area.ts). */
     private readonly area: EngineArea | null = null,
+    /** Parts of placements across regions, waited for before the intake of their generation (reservations.ts). */
+    private readonly reservations: Reservations | null = null,
   ) {
     this.kernel = compileRule(world.rule);
     this.logic = makeCellLogic(world.rule, world.seed);
@@ -123,6 +132,15 @@ export class TickLoop {
   /** The generation at which cells queued now will be live. */
   get nextPlacementGeneration(): number {
     return this.world.generation + (this.inTick ? 2 : 1);
+  }
+
+  /**
+   * The earliest generation a reservation made now can be committed for: the next
+   * placement generation, or the one after while the tick in progress waits for the
+   * reservations due at the generation it makes (they must not keep it waiting).
+   */
+  get nextReservationGeneration(): number {
+    return this.world.generation + (this.inTick || this.holding ? 2 : 1);
   }
 
   /** The cell logic in use (its name is shown in stats). */
@@ -152,6 +170,7 @@ export class TickLoop {
       return await this.tickSteps(lagMs);
     } finally {
       this.ticking = false;
+      this.holding = false;
     }
   }
 
@@ -163,19 +182,23 @@ export class TickLoop {
     //    waits for the neighbours to reach this generation. Its time is the lock-step's cost.
     let borderWaitMs = 0;
     if (this.area !== null) {
-      const abort = (this.borderAbort = new AbortController());
-      try {
-        await this.area.fillBorder(world, world.generation, abort.signal);
-      } catch (err) {
-        dropOutside(world, this.area.owned); // a border half laid must not outlive the tick
-        throw abort.signal.aborted ? new LifeError('SHUTTING_DOWN', 'Stopped while waiting for the neighbouring regions') : err;
-      } finally {
-        this.borderAbort = null;
-      }
+      const area = this.area;
+      await this.abortable((signal) => area.fillBorder(world, world.generation, signal), 'waiting for the neighbouring regions');
       borderWaitMs = performance.now() - startedAt;
     }
 
+    // 0b. Hold (placements across regions, reservations.ts): a reservation that may be
+    //     committed for the generation this tick makes is committed (its cells join this
+    //     intake) or let go first; none waits longer than its time to live. Reservations
+    //     made from here on are for the generation after.
+    const reservations = this.reservations;
+    if (reservations !== null && reservations.size > 0) {
+      this.holding = true;
+      await this.abortable((signal) => reservations.due(world.generation + 1, signal), 'waiting for reserved placements');
+    }
+
     // 1. Intake: the placements accepted since the last tick, all at once.
+    this.holding = false;
     this.inTick = true;
     const batch = this.intake.take();
 
@@ -265,6 +288,22 @@ export class TickLoop {
     return result;
   }
 
+  /**
+   * Await `wait` (step 0 or 0b of a tick), which `stop()` may abort. On failure a region
+   * drops the border it may have half laid, and an abort becomes SHUTTING_DOWN.
+   */
+  private async abortable(wait: (signal: AbortSignal) => Promise<void>, what: string): Promise<void> {
+    const abort = (this.waitAbort = new AbortController());
+    try {
+      await wait(abort.signal);
+    } catch (err) {
+      if (this.area !== null) dropOutside(this.world, this.area.owned); // ghosts must not outlive the tick
+      throw abort.signal.aborted ? new LifeError('SHUTTING_DOWN', `Stopped while ${what}`) : err;
+    } finally {
+      this.waitAbort = null;
+    }
+  }
+
   /** Chunk indices to visit, grouped by shard: every live chunk and its eight neighbours. */
   private activeShards(): number[][] {
     const world = this.world;
@@ -313,14 +352,15 @@ export class TickLoop {
 
   /**
    * Stop ticking; resolves once the tick in progress (if any) has finished. A region's tick
-   * still waiting for its neighbours' halos is abandoned (the world stays at its
-   * generation; its step rejects with SHUTTING_DOWN), and so are commands waiting for a
-   * later point (`at`).
+   * still waiting for its neighbours' halos, or a tick waiting for reservations, is
+   * abandoned (the world stays at its generation; its step rejects with SHUTTING_DOWN), and
+   * so are commands waiting for a later point (`at`). Open reservations are let go.
    */
   async stop(): Promise<void> {
     this.started = false;
     this.clearTimer();
-    this.borderAbort?.abort();
+    this.waitAbort?.abort();
+    this.reservations?.releaseAll();
     for (const d of this.due.splice(0)) d.reject(new LifeError('SHUTTING_DOWN', `Stopped before generation ${d.at.generation} of epoch ${d.at.epoch}`));
     await this.exclusive(async () => undefined);
   }
@@ -445,6 +485,8 @@ export class TickLoop {
     if (options.rule !== undefined) world.rule = options.rule;
     if (options.seed !== undefined) world.seed = options.seed;
     this.ruleChanged();
+    // Reservations of the world that ended are let go: a commit for one is refused.
+    this.reservations?.releaseAll();
     this.intake.clear();
     this.lastStats = undefined;
     if (options.seeding !== undefined) plantSeeding(world, options.seeding);

@@ -21,6 +21,16 @@ describe('PlacementBudget', () => {
     expect(budget.available(5)).toBe(2);
   });
 
+  it('gives back a refund, never above its capacity', () => {
+    const budget = new PlacementBudget({ capacity: 10, refillPerGen: 1 }, 0);
+    budget.take(6, 0);
+    budget.refund(6, 0);
+    expect(budget.available(0)).toBe(10);
+    budget.take(6, 0);
+    budget.refund(6, 3); // three generations refilled meanwhile
+    expect(budget.available(3)).toBe(10);
+  });
+
   it('takes nothing when it cannot take everything', () => {
     const budget = new PlacementBudget({ capacity: 5, refillPerGen: 1 }, 0);
     budget.take(3, 0);

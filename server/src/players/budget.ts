@@ -71,6 +71,15 @@ export class PlacementBudget {
     return budget;
   }
 
+  /**
+   * Give back `cells` taken at `generation` or before: the placement they paid for was
+   * refused after all (one across regions, docs/regions.md). Never above the capacity.
+   */
+  refund(cells: number, generation: number): void {
+    this.#refill(generation);
+    this.#cells = Math.min(this.#options.capacity, this.#cells + cells);
+  }
+
   /** Take up to `cells` without refusing (replaying placements that were accepted). */
   charge(cells: number, generation: number): void {
     this.#refill(generation);

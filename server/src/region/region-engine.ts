@@ -25,13 +25,14 @@
  * so all of them pause, step and reset at the same point (docs/regions.md).
  */
 import { DEFAULT_SHARD_CHUNKS, Geometry, LifeError, type Rect } from '@lifemmo/shared';
-import { Engine, type EngineOptions, type LiveCell, type LoopCommand, type World, type WorldPoint } from '../engine/index.js';
+import { Engine, type EngineOptions, type LiveCell, type LoopCommand, type Reservation, type World, type WorldPoint } from '../engine/index.js';
 import { decodeHalo, encodeHalo } from '../wire/halo-message.js';
 import { GhostRing, extractHalo, type Halo } from './halo.js';
 import type { RegionPoint } from './command-point.js';
 import type { HaloLink } from './halo-inbox.js';
 import { ringShapeOf, type RingShape } from './halo-ring.js';
 import { ownedChunkMask, type Region, type RegionLayout } from './layout.js';
+import type { PlacementParticipant } from './placement-across.js';
 
 /**
  * Halos a region handed its link and took from it, running totals since it was made (a
@@ -49,7 +50,7 @@ export interface HaloCounts {
 }
 
 /** An engine stepping one region of a world; see the module comment. */
-export class RegionEngine {
+export class RegionEngine implements PlacementParticipant {
   readonly engine: Engine;
   readonly region: Region;
   readonly #ring: RingShape;
@@ -120,6 +121,28 @@ export class RegionEngine {
   async admin(at: WorldPoint, command: LoopCommand): Promise<RegionPoint> {
     await this.engine.at(at, command);
     return this.point;
+  }
+
+  /**
+   * Reserve this region's part of a placement across regions (`placeAcrossRegions`,
+   * Engine.reserve): cells of this region only.
+   * @throws LifeError as Engine.place (nothing is reserved)
+   */
+  reserve(cells: ReadonlyArray<readonly [number, number]>, owner: number): Reservation {
+    return this.engine.reserve(cells, owner);
+  }
+
+  /**
+   * Queue reservation `id` for `generation` (Engine.commitReservation).
+   * @throws LifeError PLACEMENT_EXPIRED when it is no longer open
+   */
+  commit(id: number, generation: number): void {
+    this.engine.commitReservation(id, generation);
+  }
+
+  /** Let reservation `id` go (Engine.releaseReservation). */
+  release(id: number): void {
+    this.engine.releaseReservation(id);
   }
 
   #enterEpoch(epoch: number): void {
