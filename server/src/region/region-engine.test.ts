@@ -101,6 +101,23 @@ describe('RegionEngine', () => {
     expect(left!.engine.save().pending).toHaveLength(3);
   });
 
+  it("refuses to restore another region's save (its chunks or its queued cells), with VALIDATION, and keeps its world", async () => {
+    const [left, right] = twoRegions();
+    right!.engine.place([[200, 10], [201, 10], [202, 10]], 1);
+    left!.engine.place([[10, 10], [11, 10], [12, 10]], 1);
+    const queued = right!.engine.save(); // the cells still queued for generation 1
+    await Promise.all([left!.engine.step(1), right!.engine.step(1)]);
+    const codeOf = (err: unknown) => (err instanceof LifeError ? err.code : String(err));
+    for (const saved of [right!.engine.save(), queued]) {
+      expect(await left!.engine.restore(saved).then(() => 'restored', codeOf)).toBe('LIFE_ERR_VALIDATION');
+      expect(left!.liveCells()).toEqual([[10, 10, 1], [11, 10, 1], [12, 10, 1]]); // placed cells are live at generation 1
+      expect(left!.engine.generation).toBe(1);
+    }
+    // Its own save is fine.
+    await left!.engine.restore(left!.engine.save());
+    expect(left!.liveCells()).toHaveLength(3);
+  });
+
   describe('on fake timers', () => {
     afterEach(() => {
       vi.useRealTimers();
