@@ -43,6 +43,13 @@ export const WalRecordSchema = z.discriminatedUnion('t', [
    * record, or an admin reset that asked for it).
    */
   z.object({ t: z.literal('reset'), lsn: z.number().int().positive(), rule: z.string(), seed: z.number().int().min(0), seeding: seeding.optional() }),
+  /**
+   * A region's tick from `generation` read these halos of its neighbours (base64 of the
+   * encoded halos, wire/halo-message.ts; they name their epoch). Logged before that tick's
+   * own record, so a region's log replays without its neighbours (docs/regions.md,
+   * "Durability of a region"). Only regions write it.
+   */
+  z.object({ t: z.literal('border'), lsn: z.number().int().positive(), generation: z.number().int().min(0), halos: z.array(z.string()) }),
 ]);
 
 /** One record as stored. */
