@@ -7,3 +7,4 @@ export * from './region-engine.js';
 export { HALO_FORMAT, decodeHalo, encodeHalo, peekHalo } from '../wire/halo-message.js';
 export * from './bus-halo-link.js';
 export * from './command-point.js';
+export * from './durable-region.js';
