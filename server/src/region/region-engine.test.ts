@@ -118,6 +118,39 @@ describe('RegionEngine', () => {
     expect(left!.liveCells()).toHaveLength(3);
   });
 
+  it('with a journal: sends a halo only once the journal is synced, logs every border, and replays from the log alone', async () => {
+    const layout = layoutRegions({ kind: 'grid', columns: 2, rows: 1 }, new Geometry({ ...OPTIONS, shardChunks: 1 }));
+    const links = linkInProcess(layout);
+    const borders: Array<[number, Uint8Array[]]> = [];
+    let durable: () => void = () => undefined;
+    const synced = new Promise<void>((resolve) => (durable = resolve));
+    const journal = { border: (g: number, halos: readonly Uint8Array[]) => void borders.push([g, [...halos]]), sync: () => synced };
+    const left = new RegionEngine(OPTIONS, layout, 0, links[0]!, { journal });
+    const right = new RegionEngine(OPTIONS, layout, 1, links[1]!);
+    // A blinker on the left region's east column: its neighbours at x = 128 are the right region's.
+    const blinker: Array<[number, number]> = [[127, 10], [127, 11], [127, 12]];
+    left.engine.place(blinker, 1);
+    const steps = Promise.all([left.engine.step(3), right.engine.step(3)]);
+    await settle();
+    // The left region's halo of generation 0 waits for its journal: its neighbour cannot step.
+    expect([left.engine.generation, right.engine.generation]).toEqual([0, 0]);
+    durable();
+    await steps;
+    expect(borders.map(([g, halos]) => [g, halos.length])).toEqual([[0, 1], [1, 1], [2, 1]]);
+
+    // A new life of the left region, given the logged borders, steps without its neighbour.
+    const again = new RegionEngine(OPTIONS, layout, 0, linkInProcess(layout)[0]!, { journal: { border: () => undefined, sync: () => Promise.resolve() } });
+    again.engine.place(blinker, 1);
+    for (const [g, halos] of borders) again.replayBorder(g, halos);
+    await again.engine.step(3);
+    expect(again.liveCells()).toEqual(left.liveCells());
+    // Vertical again at generation 3: it needed the right region's (128, 11) of generation 2, from the log.
+    expect(left.liveCells()).toEqual([[127, 10, 1], [127, 11, 1], [127, 12, 1]]);
+    // Borders of another region's neighbours are refused.
+    const right2 = new RegionEngine(OPTIONS, layout, 1, linkInProcess(layout)[1]!);
+    expect(() => right2.replayBorder(0, borders[0]![1])).toThrow(/another region's log/);
+  });
+
   describe('on fake timers', () => {
     afterEach(() => {
       vi.useRealTimers();
