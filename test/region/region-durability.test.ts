@@ -213,6 +213,8 @@ async function runWithKill(spec: string, placed: typeof PLACED): Promise<KillRun
     // It never lost a generation its neighbours built on: they are at most one past it.
     expect(Math.max(...others.map((r) => r.engine.generation))).toBeLessThanOrEqual(report.generation + 1);
     expect(report.generation).toBeGreaterThanOrEqual(killedAt - 1);
+    // And it can answer a neighbour one generation behind that lost its halo of the generation before.
+    expect(restarted.region.haloOf(report.generation - 1)).not.toBeNull();
     restarted.start();
     const resumed = restarted;
     await waitFor(() => resumed.engine.generation > report.generation, 'the restarted region to step', 30_000);
@@ -248,6 +250,31 @@ describe('durability of a region', () => {
     for (const g of generations) expect(run.hashes.get(g), `generation ${g} (region ${run.victim} killed at ${run.killedAt})`).toBe(expected.get(g));
     // The history is not a trivial one: the world changes between samples.
     expect(new Set(expected.values()).size).toBe(generations.length);
+  });
+
+  it('a region restarted exactly at a snapshot, with no log after it, still has its halo of the generation before', { timeout: 60_000 }, async () => {
+    const root = await dataDir();
+    const layout = layoutOf(OPTIONS, '2');
+    const links = new SwitchableLinks(layout);
+    const regions = layout.regions.map((r) => durableRegion(layout, r.id, regionDir(root, r.id), links, 5));
+    const { placed } = await seededWorld();
+    await seeded(regions, layout, placed);
+    await Promise.all(regions.map((r) => r.engine.step(5)));
+    const snapshotWritten = async () => (await readdir(regionDir(root, 0))).some((n) => /^snapshot-\d+\.lms$/.test(n));
+    await waitFor(snapshotWritten, 'the snapshot of generation 5');
+    const image = await imageOf(regionDir(root, 0), join(root, 'region-0-at-snapshot'));
+    const before = regions[0]!.region.haloOf(4);
+    await Promise.all(regions.map((r) => r.close()));
+
+    const again = durableRegion(layout, 0, image, new SwitchableLinks(layout));
+    try {
+      const report = await again.recover();
+      expect(report).toMatchObject({ snapshotGeneration: 5, generation: 5, replayedRecords: 1 }); // the halo record
+      expect(before).not.toBeNull();
+      expect(again.region.haloOf(4)).toEqual(before);
+    } finally {
+      await again.close();
+    }
   });
 
   it("a region is not restored from another region's directory, from its log or from its snapshot", { timeout: 60_000 }, async () => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CONWAY, Geometry, LifeError } from '@lifemmo/shared';
 import { Engine, type EngineOptions } from '../engine/index.js';
-import { encodeHalo } from '../wire/halo-message.js';
+import { decodeHalo, encodeHalo } from '../wire/halo-message.js';
 import { linkInProcess, type HaloLink } from './halo-inbox.js';
 import { ringShapeOf } from './halo-ring.js';
 import { layoutRegions } from './layout.js';
@@ -149,6 +149,24 @@ describe('RegionEngine', () => {
     // Borders of another region's neighbours are refused.
     const right2 = new RegionEngine(OPTIONS, layout, 1, linkInProcess(layout)[1]!);
     expect(() => right2.replayBorder(0, borders[0]![1])).toThrow(/another region's log/);
+  });
+
+  it('answers a neighbour with its own halo read back from the log (replayHalo); refuses another region\'s', async () => {
+    const layout = layoutRegions({ kind: 'grid', columns: 2, rows: 1 }, new Geometry({ ...OPTIONS, shardChunks: 1 }));
+    const [left, right] = twoRegions();
+    left!.engine.place([[127, 10], [127, 11], [127, 12]], 1);
+    await Promise.all([left!.engine.step(2), right!.engine.step(2)]);
+    const own = left!.haloOf(1)!;
+    expect(own).not.toBeNull();
+    // A new life of the left region that has only the logged halo of generation 1.
+    const links = linkInProcess(layout);
+    const again = new RegionEngine(OPTIONS, layout, 0, links[0]!);
+    again.replayHalo(own);
+    expect(again.haloOf(1)).toEqual(own);
+    // Its neighbour, stuck at generation 1, asks: the answer is that halo.
+    links[1]!.send(encodeHalo({ ...decodeHalo(right!.haloOf(1)!) }, true));
+    expect(await links[1]!.receive(0, 0, 1)).toEqual(own);
+    expect(() => again.replayHalo(right!.haloOf(1)!)).toThrow(/another region's log/);
   });
 
   describe('on fake timers', () => {

@@ -172,6 +172,26 @@ export class RegionEngine implements RegionLog {
     this.#logged.set(`${epoch}:${generation}`, [...halos]);
   }
 
+  /** RegionLog: this region's encoded halo of `generation` in the current epoch, if it still keeps it (the last three). */
+  haloOf(generation: number): Uint8Array | null {
+    const halo = this.#recent.find((h) => h.epoch === this.engine.epoch && h.generation === generation);
+    return halo === undefined ? null : encodeHalo(halo);
+  }
+
+  /**
+   * RegionLog: its own halo, logged with a snapshot, read back while replaying: kept with
+   * the halos it sent, to answer a neighbour still one generation behind.
+   * @throws LifeError VALIDATION when it is another region's (another region's log).
+   */
+  replayHalo(bytes: Uint8Array): void {
+    const halo = decodeHalo(bytes);
+    if (halo.region !== this.region.id) {
+      throw new LifeError('VALIDATION', `The log holds a halo of region ${halo.region}, not of region ${this.region.id}: it is another region's log`);
+    }
+    if (this.#recent.some((h) => h.epoch === halo.epoch && h.generation === halo.generation)) return;
+    this.#recent = [...this.#recent.slice(-2), halo];
+  }
+
   /** Where the world is: its epoch and generation, and whether its loop is paused. */
   get point(): RegionPoint {
     return { epoch: this.engine.epoch, generation: this.engine.generation, paused: this.engine.paused };

@@ -38,6 +38,10 @@ export interface RegionLog {
   replayBorder(generation: number, halos: readonly Uint8Array[]): void;
   /** The tick to `generation` is on stable storage: its record and every record before it. */
   tickDurable(generation: number): void;
+  /** The region's own encoded halo of `generation` (current epoch) if it still keeps it, else null. */
+  haloOf(generation: number): Uint8Array | null;
+  /** Its own halo, logged with a snapshot, met while replaying: kept to answer neighbours with. */
+  replayHalo(halo: Uint8Array): void;
 }
 
 /** What Persistence works with. */
@@ -208,8 +212,14 @@ export class Persistence implements PlacementJournal {
     if (result.generation % this.parts.snapshotEvery === 0 && this.snapshotInFlight === null) {
       // Captured now, inside the tick, so it is consistent; written while the world goes on.
       const snapshot = this.capture();
-      this.snapshotInFlight = this.parts.store
-        .writeSnapshot(snapshot)
+      // A region restarted from this snapshot has no halo of the generation before it, which a
+      // neighbour one behind may still ask for: logged after the snapshot's records, in the
+      // same flush as this tick's, and the snapshot is written only once they are durable.
+      const previous = region?.haloOf(result.generation - 1) ?? null;
+      if (previous !== null) this.appendLogged({ t: 'halo', generation: result.generation - 1, halo: Buffer.from(previous).toString('base64') }, false);
+      const ready = region === undefined ? Promise.resolve() : written;
+      this.snapshotInFlight = ready
+        .then(() => store.writeSnapshot(snapshot))
         .catch((err: unknown) => this.parts.log.error({ err }, 'snapshot failed; the log still holds everything'))
         .finally(() => (this.snapshotInFlight = null));
     }
@@ -308,6 +318,9 @@ export class Persistence implements PlacementJournal {
         return;
       case 'border':
         this.parts.region?.replayBorder(record.generation, record.halos.map((h) => new Uint8Array(Buffer.from(h, 'base64'))));
+        return;
+      case 'halo':
+        this.parts.region?.replayHalo(new Uint8Array(Buffer.from(record.halo, 'base64')));
         return;
       case 'place': {
         // Queue it while the world is one generation before it, so it lands at record.generation.

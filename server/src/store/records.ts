@@ -50,6 +50,12 @@ export const WalRecordSchema = z.discriminatedUnion('t', [
    * "Durability of a region"). Only regions write it.
    */
   z.object({ t: z.literal('border'), lsn: z.number().int().positive(), generation: z.number().int().min(0), halos: z.array(z.string()) }),
+  /**
+   * A region's own halo of `generation` (base64 of the encoded halo), logged right after
+   * each snapshot (which is of `generation` + 1): a region restarted from that snapshot
+   * can still answer a neighbour one generation behind that lost it. Only regions write it.
+   */
+  z.object({ t: z.literal('halo'), lsn: z.number().int().positive(), generation: z.number().int().min(0), halo: z.string() }),
 ]);
 
 /** One record as stored. */
