@@ -18,6 +18,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import pino from 'pino';
 import { Engine, type LiveCell, type Seeding } from '@lifemmo/server/engine';
 import { DurableRegion, regionDir, regionOfCell, type RegionLayout } from '@lifemmo/server/region';
@@ -25,6 +26,7 @@ import { LOCK_FILE } from '@lifemmo/server/store';
 import { CONWAY, LifeError, mod, mulberry32 } from '@lifemmo/shared';
 import { waitFor } from '../support/wait.js';
 import { SwitchableLinks, layoutOf, worldHash, type WorldOptions } from './region-world.js';
+import type { FromRegionThread, RegionThreadInput, ToRegionThread } from './durable-region-worker.js';
 import { FAULTY } from './scripted-history.js';
 
 const SIZE = 256;
@@ -103,14 +105,18 @@ class Recorder {
   watch(r: DurableRegion): void {
     r.engine.onTick(() => {
       const g = r.engine.generation;
-      if (g % EVERY !== 0 || g > END) return;
-      let byRegion = this.parts.get(g);
-      if (byRegion === undefined) this.parts.set(g, (byRegion = new Map()));
-      const cells = r.region.liveCells();
-      const before = byRegion.get(r.region.region.id);
-      if (before !== undefined && worldHash(before) !== worldHash(cells)) this.mismatches.push(`region ${r.region.region.id} at ${g}`);
-      byRegion.set(r.region.region.id, cells);
+      if (g % EVERY === 0) this.put(r.region.region.id, g, r.region.liveCells());
     });
+  }
+
+  /** Region `id`'s cells at generation `g`. */
+  put(id: number, g: number, cells: LiveCell[]): void {
+    if (g > END) return;
+    let byRegion = this.parts.get(g);
+    if (byRegion === undefined) this.parts.set(g, (byRegion = new Map()));
+    const before = byRegion.get(id);
+    if (before !== undefined && worldHash(before) !== worldHash(cells)) this.mismatches.push(`region ${id} at ${g}`);
+    byRegion.set(id, cells);
   }
 
   hashes(regions: number): Map<number, string> {
@@ -250,6 +256,99 @@ describe('durability of a region', () => {
     for (const g of generations) expect(run.hashes.get(g), `generation ${g} (region ${run.victim} killed at ${run.killedAt})`).toBe(expected.get(g));
     // The history is not a trivial one: the world changes between samples.
     expect(new Set(expected.values()).size).toBe(generations.length);
+  });
+
+  it('REGIONS=2: a region on a worker thread, terminated at a random generation and restarted on its directory, gives one engine\'s history', { timeout: 240_000 }, async () => {
+    const { placed, hashes: expected } = await reference();
+    const root = await dataDir();
+    const layout = layoutOf(OPTIONS, '2');
+    const links = new SwitchableLinks(layout);
+    const recorder = new Recorder();
+    const here = durableRegion(layout, 0, regionDir(root, 0), links);
+    recorder.watch(here);
+    const parts = (id: number) =>
+      placed.map(({ owner, cells }) => ({ owner, cells: cells.filter(([x, y]) => regionOfCell(layout, x, y) === id) })).filter((p) => p.cells.length > 0);
+    const thread = { generation: 0 };
+    const workers: Worker[] = [];
+    /** Region 1 on a new thread over its directory; resolves once it has recovered (and, fresh, been seeded). */
+    const startThread = (fresh: boolean) => {
+      const input: RegionThreadInput = {
+        world: { width: SIZE, height: SIZE, topology: 'torus', shardChunks: 1, seed: OPTIONS.seed, tickMs: OPTIONS.tickMs!, cellLogic: FAULTY },
+        rule: OPTIONS.rule.text,
+        spec: '2',
+        regionId: 1,
+        dir: regionDir(root, 1),
+        snapshotEvery: SNAPSHOT_EVERY,
+        fresh: fresh ? { seeding: SOUP, placed: parts(1) } : null,
+        every: EVERY,
+      };
+      const worker = new Worker(new URL('./durable-region-worker-entry.mjs', import.meta.url), { workerData: input });
+      workers.push(worker);
+      const halosIn = links.attach(1, (halo) => worker.postMessage({ type: 'halo', halo } satisfies ToRegionThread));
+      const ready = new Promise<Extract<FromRegionThread, { type: 'ready' }>>((resolve, reject) => {
+        worker.on('error', reject);
+        worker.on('message', (m: FromRegionThread) => {
+          switch (m.type) {
+            case 'halo':
+              halosIn(m.halo);
+              break;
+            case 'tick':
+              thread.generation = m.generation;
+              if (m.cells !== undefined) recorder.put(1, m.generation, m.cells);
+              break;
+            case 'ready':
+              resolve(m);
+              break;
+            case 'failed':
+              reject(new Error(m.message));
+              break;
+          }
+        });
+      });
+      return { worker, ready };
+    };
+
+    try {
+      await here.recover();
+      await here.engine.reset({ seeding: SOUP });
+      await here.persistence.sync();
+      for (const { owner, cells } of parts(0)) await here.placement.place(owner, cells);
+      const first = startThread(true);
+      await first.ready;
+      first.worker.postMessage({ type: 'go' } satisfies ToRegionThread);
+      here.start();
+
+      const killAt = 5 + Math.floor(Math.random() * 80);
+      await waitFor(() => thread.generation >= killAt, `the thread's region at generation ${killAt}`, 60_000);
+      // A real, abrupt end of the thread: whatever it had queued in memory is gone.
+      await first.worker.terminate();
+      const killedAt = thread.generation;
+      expect(here.engine.generation).toBeLessThanOrEqual(killedAt + 1);
+      // Its lock names this (live) process, so it is not stale: what an operator does once
+      // sure the thread is gone (a dead process's lock is taken over by itself).
+      await rm(join(regionDir(root, 1), LOCK_FILE), { force: true });
+
+      const began = performance.now();
+      const second = startThread(false);
+      const report = await second.ready;
+      const recoveredMs = performance.now() - began;
+      expect(here.engine.generation).toBeLessThanOrEqual(report.generation + 1);
+      second.worker.postMessage({ type: 'go' } satisfies ToRegionThread);
+      await waitFor(() => thread.generation > report.generation, 'the restarted thread to step', 30_000);
+      const resumeMs = performance.now() - began;
+      process.stdout.write(
+        `REGIONS=2, worker thread: region 1 terminated at generation ${killedAt} (asked at ${killAt}); recovered to ${report.generation} ` +
+          `(snapshot ${report.snapshotGeneration ?? 'none'}, ${report.replayedRecords} records replayed) by ${recoveredMs.toFixed(1)} ms ` +
+          `(the thread's start, then ${report.recoverMs.toFixed(1)} ms recovering); stepping again ${resumeMs.toFixed(1)} ms after the restart began\n`,
+      );
+      await waitFor(() => here.engine.generation >= END && thread.generation >= END, `both regions at generation ${END}`, 120_000);
+    } finally {
+      await here.close();
+      await Promise.all(workers.map((w) => w.terminate()));
+    }
+    expect(recorder.mismatches).toEqual([]);
+    const got = recorder.hashes(2);
+    for (const g of expected.keys()) expect(got.get(g), `generation ${g}`).toBe(expected.get(g));
   });
 
   it('a region restarted exactly at a snapshot, with no log after it, still has its halo of the generation before', { timeout: 60_000 }, async () => {

@@ -169,7 +169,11 @@ export function linksOverLocalBusPairs(subjects: Pick<Subjects, 'halo'>, opened:
  */
 export class SwitchableLinks {
   readonly #layout: RegionLayout;
-  readonly #current: Array<{ readonly inbox: HaloInbox; readonly waiting: Set<(from: number, epoch: number, generation: number) => void> } | null>;
+  readonly #current: Array<
+    | { readonly inbox: HaloInbox; readonly waiting: Set<(from: number, epoch: number, generation: number) => void> }
+    | { readonly deliver: (halo: Uint8Array) => void }
+    | null
+  >;
 
   constructor(layout: RegionLayout) {
     this.#layout = layout;
@@ -180,22 +184,37 @@ export class SwitchableLinks {
   link(id: number): HaloLink {
     const entry = { inbox: new HaloInbox(), waiting: new Set<(from: number, epoch: number, generation: number) => void>() };
     this.#current[id] = entry;
-    const region = this.#layout.regions[id]!;
     return {
-      send: (halo) => {
-        if (this.#current[id] !== entry) return; // a killed region's
-        const { epoch, generation, waiting } = peekHalo(halo);
-        for (const to of region.neighbours) {
-          const there = this.#current[to];
-          if (there === null || there === undefined) continue;
-          there.inbox.put(id, epoch, generation, halo);
-          if (waiting) for (const listener of there.waiting) listener(id, epoch, generation);
-        }
-      },
+      send: (halo) => this.#send(id, entry, halo),
       onNeighbourWaiting: (listener) => void entry.waiting.add(listener),
       receive: (from, epoch, generation) => entry.inbox.take(from, epoch, generation),
       reset: (epoch) => entry.inbox.enter(epoch),
     };
+  }
+
+  /**
+   * Region `id` runs elsewhere (a worker thread): halos for it go to `deliver`, and the
+   * returned function takes the halos it sends.
+   */
+  attach(id: number, deliver: (halo: Uint8Array) => void): (halo: Uint8Array) => void {
+    const entry = { deliver };
+    this.#current[id] = entry;
+    return (halo) => this.#send(id, entry, halo);
+  }
+
+  #send(id: number, entry: object, halo: Uint8Array): void {
+    if (this.#current[id] !== entry) return; // a killed region's
+    const { epoch, generation, waiting } = peekHalo(halo);
+    for (const to of this.#layout.regions[id]!.neighbours) {
+      const there = this.#current[to];
+      if (there === null || there === undefined) continue;
+      if ('deliver' in there) {
+        there.deliver(halo);
+        continue;
+      }
+      there.inbox.put(id, epoch, generation, halo);
+      if (waiting) for (const listener of there.waiting) listener(id, epoch, generation);
+    }
   }
 
   /** Region `id` is gone: nothing it sends arrives, nothing sent to it is kept. */
