@@ -351,7 +351,7 @@ describe('durability of a region', () => {
     for (const g of expected.keys()) expect(got.get(g), `generation ${g}`).toBe(expected.get(g));
   });
 
-  it('a region restarted exactly at a snapshot, with no log after it, still has its halo of the generation before', { timeout: 60_000 }, async () => {
+  it('a region restarted exactly at a snapshot (periodic or final), with no log after it, still has its halo of the generation before', { timeout: 60_000 }, async () => {
     const root = await dataDir();
     const layout = layoutOf(OPTIONS, '2');
     const links = new SwitchableLinks(layout);
@@ -373,6 +373,14 @@ describe('durability of a region', () => {
       expect(again.region.haloOf(4)).toEqual(before);
     } finally {
       await again.close();
+    }
+    // Its final snapshot (a clean stop at generation 5) keeps it too.
+    const third = durableRegion(layout, 0, image, new SwitchableLinks(layout));
+    try {
+      expect(await third.recover()).toMatchObject({ snapshotGeneration: 5, generation: 5, replayedRecords: 1 });
+      expect(third.region.haloOf(4)).toEqual(before);
+    } finally {
+      await third.close();
     }
   });
 

@@ -198,8 +198,23 @@ export class Persistence implements PlacementJournal {
     for (const off of this.unsubscribe.splice(0)) off();
     this.parts.engine.setPersistHook(null);
     await this.snapshotInFlight;
-    await this.writeSnapshot();
+    const snapshot = this.capture();
+    // A region's halo of the generation before goes with its final snapshot too (afterTick).
+    if (this.logPreviousHalo(snapshot.header.world.generation)) await this.parts.store.sync();
+    await this.parts.store.writeSnapshot(snapshot);
     await this.parts.store.close();
+  }
+
+  /**
+   * A region's own halo of the generation before a snapshot of `generation`, logged after the
+   * snapshot's records: restarted from the snapshot, the region can still answer a
+   * neighbour one generation behind. True when one was logged (not yet durable).
+   */
+  private logPreviousHalo(generation: number): boolean {
+    const previous = this.parts.region?.haloOf(generation - 1) ?? null;
+    if (previous === null) return false;
+    this.appendLogged({ t: 'halo', generation: generation - 1, halo: Buffer.from(previous).toString('base64') }, false);
+    return true;
   }
 
   /** The persist step of a tick: mark the generation; every N generations, a snapshot. */
@@ -215,8 +230,7 @@ export class Persistence implements PlacementJournal {
       // A region restarted from this snapshot has no halo of the generation before it, which a
       // neighbour one behind may still ask for: logged after the snapshot's records, in the
       // same flush as this tick's, and the snapshot is written only once they are durable.
-      const previous = region?.haloOf(result.generation - 1) ?? null;
-      if (previous !== null) this.appendLogged({ t: 'halo', generation: result.generation - 1, halo: Buffer.from(previous).toString('base64') }, false);
+      this.logPreviousHalo(result.generation);
       const ready = region === undefined ? Promise.resolve() : written;
       this.snapshotInFlight = ready
         .then(() => store.writeSnapshot(snapshot))
@@ -233,10 +247,6 @@ export class Persistence implements PlacementJournal {
 
   private appendLogged(entry: Parameters<Store['append']>[0], durable: boolean): void {
     this.parts.store.append(entry, durable).catch((err: unknown) => this.parts.log.error({ err }, 'could not write the log'));
-  }
-
-  private async writeSnapshot(): Promise<void> {
-    await this.parts.store.writeSnapshot(this.capture());
   }
 
   /** The whole state as a snapshot. Synchronous, so nothing changes while it is taken. */
