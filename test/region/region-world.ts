@@ -10,11 +10,13 @@ import { MessageChannel } from 'node:worker_threads';
 import { LocalBus, type Bus, type Subjects } from '@lifemmo/server';
 import { Engine, type EngineOptions, type LiveCell } from '@lifemmo/server/engine';
 import {
+  HaloInbox,
   RegionEngine,
   layoutRegions,
   linkInProcess,
   linkOverBus,
   parseRegionSpec,
+  peekHalo,
   regionOfCell,
   type BusHaloLink,
   type HaloLink,
@@ -160,3 +162,65 @@ export function linksOverLocalBusPairs(subjects: Pick<Subjects, 'halo'>, opened:
   };
 }
 
+
+/**
+ * In-process links whose regions can be killed and restarted: `link(id)` gives region `id`
+ * a new link with an empty inbox (what a restarted region's new connection is), and from
+ * then on the halos of its old link go nowhere and none reach it; `cut(id)` kills it (its
+ * halos dropped, halos sent to it lost, as on NATS with no subscriber).
+ */
+export class SwitchableLinks {
+  readonly #layout: RegionLayout;
+  readonly #current: Array<
+    | { readonly inbox: HaloInbox; readonly waiting: Set<(from: number, epoch: number, generation: number) => void> }
+    | { readonly deliver: (halo: Uint8Array) => void }
+    | null
+  >;
+
+  constructor(layout: RegionLayout) {
+    this.#layout = layout;
+    this.#current = layout.regions.map(() => null);
+  }
+
+  /** A new link for region `id`, replacing any it had. */
+  link(id: number): HaloLink {
+    const entry = { inbox: new HaloInbox(), waiting: new Set<(from: number, epoch: number, generation: number) => void>() };
+    this.#current[id] = entry;
+    return {
+      send: (halo) => this.#send(id, entry, halo),
+      onNeighbourWaiting: (listener) => void entry.waiting.add(listener),
+      receive: (from, epoch, generation) => entry.inbox.take(from, epoch, generation),
+      reset: (epoch) => entry.inbox.enter(epoch),
+    };
+  }
+
+  /**
+   * Region `id` runs elsewhere (a worker thread): halos for it go to `deliver`, and the
+   * returned function takes the halos it sends.
+   */
+  attach(id: number, deliver: (halo: Uint8Array) => void): (halo: Uint8Array) => void {
+    const entry = { deliver };
+    this.#current[id] = entry;
+    return (halo) => this.#send(id, entry, halo);
+  }
+
+  #send(id: number, entry: object, halo: Uint8Array): void {
+    if (this.#current[id] !== entry) return; // a killed region's
+    const { epoch, generation, waiting } = peekHalo(halo);
+    for (const to of this.#layout.regions[id]!.neighbours) {
+      const there = this.#current[to];
+      if (there === null || there === undefined) continue;
+      if ('deliver' in there) {
+        there.deliver(halo);
+        continue;
+      }
+      there.inbox.put(id, epoch, generation, halo);
+      if (waiting) for (const listener of there.waiting) listener(id, epoch, generation);
+    }
+  }
+
+  /** Region `id` is gone: nothing it sends arrives, nothing sent to it is kept. */
+  cut(id: number): void {
+    this.#current[id] = null;
+  }
+}

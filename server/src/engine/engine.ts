@@ -250,6 +250,22 @@ export class Engine {
     }
   }
 
+  /** Refuse a save with cells or queued placements outside this engine's region. */
+  private checkSavedInArea(saved: SavedWorld, owned: Uint8Array): void {
+    const g = this.world.geometry;
+    const foreign = saved.chunks.find((c) => owned[c.index] !== 1);
+    if (foreign !== undefined) {
+      throw new LifeError(
+        'VALIDATION',
+        `Saved world has cells in chunk (${g.chunkX(foreign.index)}, ${g.chunkY(foreign.index)}), outside this engine's region: it is another region's (or a whole world's) save`,
+      );
+    }
+    const pending = saved.pending.find(([key]) => owned[g.chunkIndexOfCell(key % g.width, Math.floor(key / g.width))] !== 1);
+    if (pending !== undefined) {
+      throw new LifeError('VALIDATION', `Saved world queues cell (${pending[0] % g.width}, ${Math.floor(pending[0] / g.width)}), outside this engine's region: it is another region's save`);
+    }
+  }
+
   /** Start ticking every tickMs. */
   start(): void {
     this.loop.start();
@@ -297,6 +313,8 @@ export class Engine {
   /**
    * Replace the world with a saved one (recovery, before `start`), its queued
    * placements included.
+   * @throws LifeError VALIDATION when a saved chunk is outside the world, or, for an engine
+   * stepping a region, outside its area (another region's save): nothing is changed.
    */
   restore(saved: SavedWorld): Promise<void> {
     return this.loop.whileIdle(() => {
@@ -304,6 +322,7 @@ export class Engine {
       if (saved.chunks.some((c) => c.index < 0 || c.index >= w.geometry.chunksX * w.geometry.chunksY)) {
         throw new LifeError('VALIDATION', 'Saved world does not fit this world size');
       }
+      if (this.area !== null) this.checkSavedInArea(saved, this.area.owned);
       w.clear();
       w.rule = saved.rule;
       w.seed = saved.seed;

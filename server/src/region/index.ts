@@ -8,3 +8,4 @@ export { HALO_FORMAT, decodeHalo, encodeHalo, peekHalo } from '../wire/halo-mess
 export * from './bus-halo-link.js';
 export * from './command-point.js';
 export * from './placement-across.js';
+export * from './durable-region.js';

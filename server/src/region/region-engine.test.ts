@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CONWAY, Geometry, LifeError } from '@lifemmo/shared';
 import { Engine, type EngineOptions } from '../engine/index.js';
-import { encodeHalo } from '../wire/halo-message.js';
+import { decodeHalo, encodeHalo } from '../wire/halo-message.js';
 import { linkInProcess, type HaloLink } from './halo-inbox.js';
 import { ringShapeOf } from './halo-ring.js';
 import { layoutRegions } from './layout.js';
@@ -99,6 +99,74 @@ describe('RegionEngine', () => {
     expect([...left!.engine.world.chunks].every((c) => c.cx < 2)).toBe(true);
     expect(left!.liveCells()).toEqual([]);
     expect(left!.engine.save().pending).toHaveLength(3);
+  });
+
+  it("refuses to restore another region's save (its chunks or its queued cells), with VALIDATION, and keeps its world", async () => {
+    const [left, right] = twoRegions();
+    right!.engine.place([[200, 10], [201, 10], [202, 10]], 1);
+    left!.engine.place([[10, 10], [11, 10], [12, 10]], 1);
+    const queued = right!.engine.save(); // the cells still queued for generation 1
+    await Promise.all([left!.engine.step(1), right!.engine.step(1)]);
+    const codeOf = (err: unknown) => (err instanceof LifeError ? err.code : String(err));
+    for (const saved of [right!.engine.save(), queued]) {
+      expect(await left!.engine.restore(saved).then(() => 'restored', codeOf)).toBe('LIFE_ERR_VALIDATION');
+      expect(left!.liveCells()).toEqual([[10, 10, 1], [11, 10, 1], [12, 10, 1]]); // placed cells are live at generation 1
+      expect(left!.engine.generation).toBe(1);
+    }
+    // Its own save is fine.
+    await left!.engine.restore(left!.engine.save());
+    expect(left!.liveCells()).toHaveLength(3);
+  });
+
+  it('with a journal: sends a halo only once the journal is synced, logs every border, and replays from the log alone', async () => {
+    const layout = layoutRegions({ kind: 'grid', columns: 2, rows: 1 }, new Geometry({ ...OPTIONS, shardChunks: 1 }));
+    const links = linkInProcess(layout);
+    const borders: Array<[number, Uint8Array[]]> = [];
+    let durable: () => void = () => undefined;
+    const synced = new Promise<void>((resolve) => (durable = resolve));
+    const journal = { border: (g: number, halos: readonly Uint8Array[]) => void borders.push([g, [...halos]]), sync: () => synced };
+    const left = new RegionEngine(OPTIONS, layout, 0, links[0]!, { journal });
+    const right = new RegionEngine(OPTIONS, layout, 1, links[1]!);
+    // A blinker on the left region's east column: its neighbours at x = 128 are the right region's.
+    const blinker: Array<[number, number]> = [[127, 10], [127, 11], [127, 12]];
+    left.engine.place(blinker, 1);
+    const steps = Promise.all([left.engine.step(3), right.engine.step(3)]);
+    await settle();
+    // The left region's halo of generation 0 waits for its journal: its neighbour cannot step.
+    expect([left.engine.generation, right.engine.generation]).toEqual([0, 0]);
+    durable();
+    await steps;
+    expect(borders.map(([g, halos]) => [g, halos.length])).toEqual([[0, 1], [1, 1], [2, 1]]);
+
+    // A new life of the left region, given the logged borders, steps without its neighbour.
+    const again = new RegionEngine(OPTIONS, layout, 0, linkInProcess(layout)[0]!, { journal: { border: () => undefined, sync: () => Promise.resolve() } });
+    again.engine.place(blinker, 1);
+    for (const [g, halos] of borders) again.replayBorder(g, halos);
+    await again.engine.step(3);
+    expect(again.liveCells()).toEqual(left.liveCells());
+    // Vertical again at generation 3: it needed the right region's (128, 11) of generation 2, from the log.
+    expect(left.liveCells()).toEqual([[127, 10, 1], [127, 11, 1], [127, 12, 1]]);
+    // Borders of another region's neighbours are refused.
+    const right2 = new RegionEngine(OPTIONS, layout, 1, linkInProcess(layout)[1]!);
+    expect(() => right2.replayBorder(0, borders[0]![1])).toThrow(/another region's log/);
+  });
+
+  it('answers a neighbour with its own halo read back from the log (replayHalo); refuses another region\'s', async () => {
+    const layout = layoutRegions({ kind: 'grid', columns: 2, rows: 1 }, new Geometry({ ...OPTIONS, shardChunks: 1 }));
+    const [left, right] = twoRegions();
+    left!.engine.place([[127, 10], [127, 11], [127, 12]], 1);
+    await Promise.all([left!.engine.step(2), right!.engine.step(2)]);
+    const own = left!.haloOf(1)!;
+    expect(own).not.toBeNull();
+    // A new life of the left region that has only the logged halo of generation 1.
+    const links = linkInProcess(layout);
+    const again = new RegionEngine(OPTIONS, layout, 0, links[0]!);
+    again.replayHalo(own);
+    expect(again.haloOf(1)).toEqual(own);
+    // Its neighbour, stuck at generation 1, asks: the answer is that halo.
+    links[1]!.send(encodeHalo({ ...decodeHalo(right!.haloOf(1)!) }, true));
+    expect(await links[1]!.receive(0, 0, 1)).toEqual(own);
+    expect(() => again.replayHalo(right!.haloOf(1)!)).toThrow(/another region's log/);
   });
 
   describe('on fake timers', () => {

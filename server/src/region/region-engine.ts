@@ -23,9 +23,17 @@
  * before a reset (a late copy on the bus) must never be laid into the world after it.
  * Admin commands reach every region as "at generation g of epoch e" (`admin`, Engine.at),
  * so all of them pause, step and reset at the same point (docs/regions.md).
+ *
+ * A durable region (given a `journal`: its Persistence, durable-region.ts) records the
+ * halos each tick read (its border) in its log before the tick commits, so its log replays
+ * without its neighbours, and sends its halo of generation g only once g is durable, so
+ * no neighbour ever builds on a generation the region could lose in a crash: a region
+ * restarted from its log is at least at the last generation it sent, and its neighbours at
+ * most one past it, which their last halos cover (docs/regions.md, "Durability of a region").
  */
 import { DEFAULT_SHARD_CHUNKS, Geometry, LifeError, type Rect } from '@lifemmo/shared';
 import { Engine, type EngineOptions, type LiveCell, type LoopCommand, type Reservation, type World, type WorldPoint } from '../engine/index.js';
+import type { RegionLog } from '../store/persistence.js';
 import { decodeHalo, encodeHalo } from '../wire/halo-message.js';
 import { GhostRing, extractHalo, type Halo } from './halo.js';
 import type { RegionPoint } from './command-point.js';
@@ -49,8 +57,27 @@ export interface HaloCounts {
   readonly receivedBytes: number;
 }
 
+/** Where a durable region records the borders its ticks read, and learns what is durable: its Persistence. */
+export interface RegionJournal {
+  /** The encoded halos the tick from `generation` read: recorded before that tick commits, durable with its tick record. */
+  border(generation: number, halos: readonly Uint8Array[]): void;
+  /** Resolves once everything recorded so far is on stable storage; rejects while it cannot be. */
+  sync(): Promise<void>;
+}
+
+/** Options of RegionEngine. */
+export interface RegionEngineOptions {
+  /** How long a tick waits for a halo before this region asks again (and again each time this passes), ms (default 500). */
+  readonly resendMs?: number;
+  /**
+   * Make the region durable (see the module comment): its borders are recorded here, and
+   * its halos wait for `tickDurable`. Absent: halos leave at each commit, nothing is logged.
+   */
+  readonly journal?: RegionJournal;
+}
+
 /** An engine stepping one region of a world; see the module comment. */
-export class RegionEngine implements PlacementParticipant {
+export class RegionEngine implements PlacementParticipant, RegionLog {
   readonly engine: Engine;
   readonly region: Region;
   readonly #ring: RingShape;
@@ -69,6 +96,14 @@ export class RegionEngine implements PlacementParticipant {
   /** The epoch the link was last told of (HaloLink.reset). */
   #linkEpoch = 0;
   readonly #resendMs: number;
+  readonly #journal: RegionJournal | null;
+  /** Borders read back from the log (replayBorder), by `epoch:generation`, until a tick takes them. */
+  readonly #logged = new Map<string, Uint8Array[]>();
+  /**
+   * A durable region asks its neighbours for their halos at its first wait instead of
+   * after `resendMs`: restarted, it has lost what they sent its previous life.
+   */
+  #askAtOnce: boolean;
   readonly #counts = { sentMessages: 0, sentBytes: 0, receivedMessages: 0, receivedBytes: 0 };
 
   /**
@@ -80,8 +115,7 @@ export class RegionEngine implements PlacementParticipant {
     layout: RegionLayout,
     regionId: number,
     link: HaloLink,
-    /** How long a tick waits for a halo before this region asks again (and again each time this passes), ms. */
-    { resendMs = 500 }: { resendMs?: number } = {},
+    { resendMs = 500, journal }: RegionEngineOptions = {},
   ) {
     const region = layout.regions[regionId];
     if (region === undefined) throw new LifeError('VALIDATION', `No region ${regionId} in a layout of ${layout.regions.length}`);
@@ -89,12 +123,17 @@ export class RegionEngine implements PlacementParticipant {
     this.#layout = layout;
     this.#link = link;
     this.#resendMs = resendMs;
+    this.#journal = journal ?? null;
+    this.#askAtOnce = this.#journal !== null;
     const geometry = new Geometry({ ...options, shardChunks: options.shardChunks ?? DEFAULT_SHARD_CHUNKS });
     const owned = ownedChunkMask(region, geometry);
     this.engine = new Engine({ ...options, area: { owned, fillBorder: (world, generation, signal) => this.#fillBorder(world, generation, signal) } });
     this.#ring = ringShapeOf(region, geometry);
     this.#ghosts = new GhostRing(geometry, region.cells);
-    this.engine.onTick(() => this.#sendHalo());
+    // A durable region's halo waits until its generation is durable (tickDurable).
+    this.engine.onTick(() => {
+      if (this.#journal === null) this.#sendHalo();
+    });
     link.onNeighbourWaiting((_from, epoch, generation) => {
       const halo = this.#recent.find((h) => h.epoch === epoch && h.generation === generation);
       if (halo !== undefined) this.#send(encodeHalo(halo));
@@ -102,8 +141,56 @@ export class RegionEngine implements PlacementParticipant {
     // A reset starts the world again at generation 0 of a new epoch: its halo is sent afresh.
     this.engine.onReset(() => {
       this.#sent = { epoch: this.engine.epoch, generation: -1 };
+      this.#logged.clear();
       this.#enterEpoch(this.engine.epoch);
     });
+  }
+
+  /**
+   * RegionLog: the tick to `generation` is durable (Persistence, in the tick's persist
+   * step): its halo may leave now.
+   */
+  tickDurable(generation: number): void {
+    if (this.engine.generation === generation) this.#sendHalo();
+  }
+
+  /**
+   * RegionLog: a border read back from the log while replaying. The tick from `generation`
+   * (in the world's current epoch) takes it instead of waiting for the neighbours.
+   * @throws LifeError VALIDATION when its halos are not this region's neighbours' (another
+   * region's log) or not of that point.
+   */
+  replayBorder(generation: number, halos: readonly Uint8Array[]): void {
+    const epoch = this.engine.epoch;
+    const from = halos.map((bytes) => decodeHalo(bytes).region).sort((a, b) => a - b);
+    if (from.join() !== this.region.neighbours.join()) {
+      throw new LifeError(
+        'VALIDATION',
+        `The log holds a border with halos of regions ${from.join(', ')}; region ${this.region.id}'s neighbours are ${this.region.neighbours.join(', ')}: it is another region's log`,
+      );
+    }
+    for (const bytes of halos) this.#checked(bytes, epoch, generation);
+    this.#logged.set(`${epoch}:${generation}`, [...halos]);
+  }
+
+  /** RegionLog: this region's encoded halo of `generation` in the current epoch, if it still keeps it (the last three). */
+  haloOf(generation: number): Uint8Array | null {
+    const halo = this.#recent.find((h) => h.epoch === this.engine.epoch && h.generation === generation);
+    return halo === undefined ? null : encodeHalo(halo);
+  }
+
+  /**
+   * RegionLog: its own halo, logged with a snapshot, read back while replaying: kept with
+   * the halos it sent, to answer a neighbour still one generation behind.
+   * @throws LifeError VALIDATION when it is another region's (another region's log).
+   */
+  replayHalo(bytes: Uint8Array): void {
+    const halo = decodeHalo(bytes);
+    if (halo.region !== this.region.id) {
+      throw new LifeError('VALIDATION', `The log holds a halo of region ${halo.region}, not of region ${this.region.id}: it is another region's log`);
+    }
+    if (this.#recent.some((h) => h.epoch === halo.epoch && h.generation === halo.generation)) return;
+    this.#recent = [...this.#recent.slice(-2), halo];
   }
 
   /** Where the world is: its epoch and generation, and whether its loop is paused. */
@@ -172,9 +259,15 @@ export class RegionEngine implements PlacementParticipant {
     this.#link.send(bytes);
   }
 
+  /** True once the halo of the world's current generation has been sent. */
+  #sentNow(): boolean {
+    const world = this.engine.world;
+    return this.#sent.epoch === world.epoch && this.#sent.generation === world.generation;
+  }
+
   #sendHalo(): void {
     const world = this.engine.world;
-    if (this.#sent.epoch === world.epoch && this.#sent.generation === world.generation) return;
+    if (this.#sentNow()) return;
     this.#sent = { epoch: world.epoch, generation: world.generation };
     const halo = extractHalo(world, this.region.id, this.#ring);
     this.#recent = [...this.#recent.slice(-2), halo];
@@ -191,9 +284,28 @@ export class RegionEngine implements PlacementParticipant {
     // A restored world may be of another epoch than the link was last told.
     const epoch = world.epoch;
     this.#enterEpoch(epoch);
-    // Generation 0, or a restored world: no commit has sent this generation's halo yet.
-    this.#sendHalo();
+    const key = `${epoch}:${generation}`;
+    const logged = this.#logged.get(key);
+    if (logged !== undefined) {
+      // Replaying (or the tick a crash interrupted): the border is in the log. This
+      // generation was rebuilt from the log, so it is durable and its halo may leave (a
+      // neighbour one behind may still want it).
+      this.#logged.delete(key);
+      this.#sendHalo();
+      for (const bytes of logged) this.#ghosts.apply(world, this.#checked(bytes, epoch, generation));
+      return;
+    }
+    // Generation 0, a restored world, or a durable tick whose halo was held back (its
+    // log could not be written): no halo of this generation has left yet.
+    if (!this.#sentNow()) {
+      if (this.#journal !== null) await this.#journal.sync();
+      this.#sendHalo();
+    }
     if (this.region.neighbours.length === 0) return;
+    if (this.#askAtOnce) {
+      this.#askAtOnce = false;
+      this.#askAgain(epoch, generation);
+    }
     const resender = setInterval(() => this.#askAgain(epoch, generation), this.#resendMs);
     let halos: Uint8Array[];
     let stopWaiting = (): void => undefined;
@@ -209,24 +321,36 @@ export class RegionEngine implements PlacementParticipant {
       clearInterval(resender);
       signal.removeEventListener('abort', stopWaiting);
     }
-    for (const bytes of halos) {
+    const decoded = halos.map((bytes) => {
       this.#counts.receivedMessages++;
       this.#counts.receivedBytes += bytes.byteLength;
-      const halo = decodeHalo(bytes);
-      // Never a halo of another world: another epoch is one from before or after a reset.
-      if (halo.epoch !== epoch || halo.generation !== generation || !this.region.neighbours.includes(halo.region)) {
-        throw new LifeError(
-          'VALIDATION',
-          `Region ${this.region.id} at generation ${generation} of epoch ${epoch} got a halo of region ${halo.region} at ${halo.generation} of epoch ${halo.epoch}`,
-        );
-      }
-      // Sims configured with different splits (REGIONS) would corrupt each other's borders.
-      const expected = this.#layout.regions[halo.region]!.cells;
-      const got = halo.shape.rect;
-      if (got.x !== expected.x || got.y !== expected.y || got.w !== expected.w || got.h !== expected.h) {
-        throw new LifeError('VALIDATION', `Region ${halo.region} sent a halo of rectangle ${JSON.stringify(got)}; this layout has ${JSON.stringify(expected)}: REGIONS differs between sims`);
-      }
-      this.#ghosts.apply(world, halo);
+      return this.#checked(bytes, epoch, generation);
+    });
+    // In the log before the tick commits: its replay needs no neighbour.
+    this.#journal?.border(generation, halos);
+    for (const halo of decoded) this.#ghosts.apply(world, halo);
+  }
+
+  /**
+   * Decode a neighbour's halo and check it is one this region may lay at `generation` of
+   * `epoch`.
+   * @throws LifeError VALIDATION otherwise.
+   */
+  #checked(bytes: Uint8Array, epoch: number, generation: number): Halo {
+    const halo = decodeHalo(bytes);
+    // Never a halo of another world: another epoch is one from before or after a reset.
+    if (halo.epoch !== epoch || halo.generation !== generation || !this.region.neighbours.includes(halo.region)) {
+      throw new LifeError(
+        'VALIDATION',
+        `Region ${this.region.id} at generation ${generation} of epoch ${epoch} got a halo of region ${halo.region} at ${halo.generation} of epoch ${halo.epoch}`,
+      );
     }
+    // Sims configured with different splits (REGIONS) would corrupt each other's borders.
+    const expected = this.#layout.regions[halo.region]!.cells;
+    const got = halo.shape.rect;
+    if (got.x !== expected.x || got.y !== expected.y || got.w !== expected.w || got.h !== expected.h) {
+      throw new LifeError('VALIDATION', `Region ${halo.region} sent a halo of rectangle ${JSON.stringify(got)}; this layout has ${JSON.stringify(expected)}: REGIONS differs between sims`);
+    }
+    return halo;
   }
 }

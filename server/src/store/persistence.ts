@@ -10,6 +10,11 @@
  * for, so it lands exactly there; a tick record steps the world to its generation; a
  * reset resets (and plants the seeding it names, drawn from its seed); a pause record says whether the tick loop is to run once started. Stepping uses the engine's replay mode (the same outcomes as the
  * simulated I/O, without waiting), so the rebuilt world is the one that was running.
+ *
+ * A region (docs/regions.md, "Durability of a region") logs one more thing, the halos of
+ * its neighbours each tick read (`border` records), so its log replays without them; and
+ * its tick records are made durable in the tick itself, because the region sends its halo
+ * of a generation, which its neighbours build on, only once that generation is durable.
  */
 import type { Logger } from 'pino';
 import { LifeError, parseRule } from '@lifemmo/shared';
@@ -20,6 +25,25 @@ import type { WalRecord } from './records.js';
 import type { Snapshot } from './snapshot-codec.js';
 import type { Store } from './store.js';
 
+/**
+ * A region's side of its log (docs/regions.md, "Durability of a region"): the borders its
+ * ticks read come back to it on replay, and it hears when a tick is durable, so it sends
+ * that generation's halo only then.
+ */
+export interface RegionLog {
+  /**
+   * A logged border met while replaying: the encoded halos (wire/halo-message.ts) the
+   * tick from `generation` read, in the epoch the world is at this point of the log.
+   */
+  replayBorder(generation: number, halos: readonly Uint8Array[]): void;
+  /** The tick to `generation` is on stable storage: its record and every record before it. */
+  tickDurable(generation: number): void;
+  /** The region's own encoded halo of `generation` (current epoch) if it still keeps it, else null. */
+  haloOf(generation: number): Uint8Array | null;
+  /** Its own halo, logged with a snapshot, met while replaying: kept to answer neighbours with. */
+  replayHalo(halo: Uint8Array): void;
+}
+
 /** What Persistence works with. */
 export interface PersistenceParts {
   readonly store: Store;
@@ -29,6 +53,12 @@ export interface PersistenceParts {
   readonly log: Logger;
   /** A snapshot every this many generations. */
   readonly snapshotEvery: number;
+  /**
+   * Set when the engine steps a region: each tick's record is made durable in the tick's
+   * persist step (an fdatasync a generation, not one a group commit), then
+   * `region.tickDurable` is told; logged borders are replayed to it.
+   */
+  readonly region?: RegionLog;
 }
 
 /** What recovery found and did. */
@@ -150,6 +180,14 @@ export class Persistence implements PlacementJournal {
     await written.durable;
   }
 
+  /**
+   * A region's tick from `generation` read these halos (encoded): logged now, durable with
+   * that tick's own record, which follows it.
+   */
+  border(generation: number, halos: readonly Uint8Array[]): void {
+    this.appendLogged({ t: 'border', generation, halos: halos.map((h) => Buffer.from(h).toString('base64')) }, false);
+  }
+
   /** Everything appended so far is durable (an admin reset's record, for one). */
   sync(): Promise<void> {
     return this.parts.store.sync();
@@ -160,29 +198,55 @@ export class Persistence implements PlacementJournal {
     for (const off of this.unsubscribe.splice(0)) off();
     this.parts.engine.setPersistHook(null);
     await this.snapshotInFlight;
-    await this.writeSnapshot();
+    const snapshot = this.capture();
+    // A region's halo of the generation before goes with its final snapshot too (afterTick).
+    if (this.logPreviousHalo(snapshot.header.world.generation)) await this.parts.store.sync();
+    await this.parts.store.writeSnapshot(snapshot);
     await this.parts.store.close();
+  }
+
+  /**
+   * A region's own halo of the generation before a snapshot of `generation`, logged after the
+   * snapshot's records: restarted from the snapshot, the region can still answer a
+   * neighbour one generation behind. True when one was logged (not yet durable).
+   */
+  private logPreviousHalo(generation: number): boolean {
+    const previous = this.parts.region?.haloOf(generation - 1) ?? null;
+    if (previous === null) return false;
+    this.appendLogged({ t: 'halo', generation: generation - 1, halo: Buffer.from(previous).toString('base64') }, false);
+    return true;
   }
 
   /** The persist step of a tick: mark the generation; every N generations, a snapshot. */
   private async afterTick(result: TickResult): Promise<void> {
-    this.appendLogged({ t: 'tick', generation: result.generation }, false);
+    const { store, region, log } = this.parts;
+    // A region's tick is durable before its halo leaves (its neighbours build on it); a
+    // whole world's is made durable by the next group commit.
+    const written = store.append({ t: 'tick', generation: result.generation }, region !== undefined);
+    if (region === undefined) written.catch((err: unknown) => log.error({ err }, 'could not write the log'));
     if (result.generation % this.parts.snapshotEvery === 0 && this.snapshotInFlight === null) {
       // Captured now, inside the tick, so it is consistent; written while the world goes on.
       const snapshot = this.capture();
-      this.snapshotInFlight = this.parts.store
-        .writeSnapshot(snapshot)
+      // A region restarted from this snapshot has no halo of the generation before it, which a
+      // neighbour one behind may still ask for: logged after the snapshot's records, in the
+      // same flush as this tick's, and the snapshot is written only once they are durable.
+      this.logPreviousHalo(result.generation);
+      const ready = region === undefined ? Promise.resolve() : written;
+      this.snapshotInFlight = ready
+        .then(() => store.writeSnapshot(snapshot))
         .catch((err: unknown) => this.parts.log.error({ err }, 'snapshot failed; the log still holds everything'))
         .finally(() => (this.snapshotInFlight = null));
+    }
+    if (region !== undefined) {
+      // Refused while the log cannot be written: the tick fails, the halo stays home, and
+      // the region's neighbours wait (RegionEngine retries the sync before its next tick).
+      await written;
+      region.tickDurable(result.generation);
     }
   }
 
   private appendLogged(entry: Parameters<Store['append']>[0], durable: boolean): void {
     this.parts.store.append(entry, durable).catch((err: unknown) => this.parts.log.error({ err }, 'could not write the log'));
-  }
-
-  private async writeSnapshot(): Promise<void> {
-    await this.parts.store.writeSnapshot(this.capture());
   }
 
   /** The whole state as a snapshot. Synchronous, so nothing changes while it is taken. */
@@ -261,6 +325,12 @@ export class Persistence implements PlacementJournal {
         return;
       case 'pause':
         // Applied when the loop starts (RecoveryReport.paused).
+        return;
+      case 'border':
+        this.parts.region?.replayBorder(record.generation, record.halos.map((h) => new Uint8Array(Buffer.from(h, 'base64'))));
+        return;
+      case 'halo':
+        this.parts.region?.replayHalo(new Uint8Array(Buffer.from(record.halo, 'base64')));
         return;
       case 'place': {
         // Queue it while the world is one generation before it, so it lands at record.generation.

@@ -43,6 +43,19 @@ export const WalRecordSchema = z.discriminatedUnion('t', [
    * record, or an admin reset that asked for it).
    */
   z.object({ t: z.literal('reset'), lsn: z.number().int().positive(), rule: z.string(), seed: z.number().int().min(0), seeding: seeding.optional() }),
+  /**
+   * A region's tick from `generation` read these halos of its neighbours (base64 of the
+   * encoded halos, wire/halo-message.ts; they name their epoch). Logged before that tick's
+   * own record, so a region's log replays without its neighbours (docs/regions.md,
+   * "Durability of a region"). Only regions write it.
+   */
+  z.object({ t: z.literal('border'), lsn: z.number().int().positive(), generation: z.number().int().min(0), halos: z.array(z.string()) }),
+  /**
+   * A region's own halo of `generation` (base64 of the encoded halo), logged right after
+   * each snapshot (which is of `generation` + 1): a region restarted from that snapshot
+   * can still answer a neighbour one generation behind that lost it. Only regions write it.
+   */
+  z.object({ t: z.literal('halo'), lsn: z.number().int().positive(), generation: z.number().int().min(0), halo: z.string() }),
 ]);
 
 /** One record as stored. */
