@@ -97,8 +97,15 @@ describe('overload protection', () => {
     expect(world0.body.lagMs).toBeLessThan(150);
     expect((await call(s, 'POST', '/cells', { token: player.token, body: { cells: BLOCK } })).status).toBe(202);
 
-    // Now every tick waits 400 ms: the lag shows in /world and in the metrics.
+    // Now every tick waits 400 ms: the lag shows in /world and in the metrics. The first
+    // slow tick started on time (its summary says lag 0), so the lag is only sure to stay
+    // past the limit once a tick that started late has reported: two generations on.
     await waitFor(async () => (await call(s, 'GET', '/world')).body.lagMs > 150, 'the tick to fall behind');
+    const behindAt = (await call(s, 'GET', '/world')).body.generation as number;
+    await waitFor(async () => {
+      const w = (await call(s, 'GET', '/world')).body;
+      return w.generation >= behindAt + 2 && w.lagMs > 150;
+    }, 'a tick that started late to report');
     const world = (await call(s, 'GET', '/world')).body;
     expect(world.ticksPerSecond).toBeLessThan(20);
     expect((await call(s, 'GET', '/status.json')).body.world.lagMs).toBeGreaterThan(150);
