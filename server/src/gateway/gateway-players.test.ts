@@ -1,6 +1,8 @@
-// A gateway's player cache over a real in-process bus, the other end played by a fake sim:
-// revoked players are forgotten and reported; any sign of a missed revocation (a gap in the
-// numbers, a summary counting more, a new sim instance) forgets every cached player.
+// A gateway's view of its sim over a real in-process bus (a MessageChannel), the other end
+// played by a fake sim. The player cache: revoked players are forgotten and reported; any
+// sign of a missed revocation (a gap in the numbers, a summary counting more, a new sim
+// instance) forgets every cached player. Liveness: silence past SIM_TIMEOUT_MS is "down",
+// but a silence that was the gateway's own thread being busy is not.
 import { MessageChannel } from 'node:worker_threads';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -31,7 +33,7 @@ afterEach(async () => {
 });
 
 /** A gateway's SimLink and GatewayPlayers, and a fake sim on the other end of the bus. */
-function setup() {
+function setup(simTimeoutMs = 60_000) {
   const { port1, port2 } = new MessageChannel();
   const simBus = new LocalBus(port1);
   const gatewayBus = new LocalBus(port2);
@@ -55,9 +57,11 @@ function setup() {
     geometry: new Geometry({ width: 64, height: 64, topology: 'torus', shardChunks: 1 }),
     log: pino({ level: 'silent' }),
     metrics: createMetrics(),
-    simTimeoutMs: 60_000,
+    simTimeoutMs,
     requestTimeoutMs: 2000,
   });
+  const availability: boolean[] = [];
+  link.listen({ availability: (up) => availability.push(up) });
   link.start();
   const players = new GatewayPlayers(link);
   const revoked: Revoked[] = [];
@@ -94,8 +98,44 @@ function setup() {
   };
   /** Resolves once the bus delivered everything sent so far (a request is answered after them). */
   const settled = () => link.playerByTokenHash('0'.repeat(64)).then(() => lookups--);
-  return { link, players, revoked, summary, revoke, player, settled, lookups: () => lookups };
+  return { link, players, revoked, summary, revoke, player, settled, availability, lookups: () => lookups };
 }
+
+const until = async (check: () => boolean, what: string) => {
+  const deadline = Date.now() + 10_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+};
+
+describe('SimLink liveness', () => {
+  const TIMEOUT_MS = 500;
+
+  it('calls a sim silent for SIM_TIMEOUT_MS down, and up again at its next summary', async () => {
+    const t = setup(TIMEOUT_MS);
+    t.summary(7, 0);
+    await until(() => t.link.up, 'the first summary');
+    await until(() => !t.link.up, 'the silence to be noticed');
+    t.summary(7, 0);
+    await until(() => t.link.up, 'the sim back');
+    expect(t.availability).toEqual([true, false, true]);
+  });
+
+  it('does not call the sim down when the silence was its own thread being busy', async () => {
+    const t = setup(TIMEOUT_MS);
+    t.summary(7, 0);
+    await until(() => t.link.up, 'the first summary');
+    // The sim speaks, but this thread is busy for three timeouts before it can listen: the
+    // summary waits in the channel behind the watchdog's (late) check.
+    t.summary(7, 0);
+    const busyUntil = Date.now() + 3 * TIMEOUT_MS;
+    while (Date.now() < busyUntil); // a long synchronous task on the gateway's thread
+    await until(() => t.link.lastHeardAt >= busyUntil, 'the queued summary read');
+    expect(t.link.up).toBe(true);
+    expect(t.availability).toEqual([true]);
+  });
+});
 
 describe('GatewayPlayers', () => {
   it('forgets a revoked player and tells its listeners; keeps the others', async () => {
