@@ -8,7 +8,9 @@
  *   thread's V8 heap only: the gateway) and lifemmo_sim_heap_used_bytes (the sim worker's
  *   V8 heap, from its summaries). The heaps hold the servers' JavaScript objects, not the
  *   world's cells (typed arrays outside them), so they are judged whatever the world does;
- *   RSS holds the cells too and is judged only while the world is steady. After a
+ *   RSS holds the cells too and is judged only while the world is steady. RSS less both
+ *   threads' reserved heaps (which grow up to --max-semi-space-size: bounded, not a leak)
+ *   is judged whatever the world does too. After a
  *   warm-up (the first WARMUP_FRACTION of the run) a least-squares line gives the slope.
  *   "Flat within noise": the line's growth over the measured window is within twice the
  *   samples' standard deviation around it. Why that band: the garbage collector and the
@@ -65,6 +67,8 @@ interface Sample {
   readonly rss: number;
   readonly heap: number;
   readonly simHeap: number;
+  /** RSS less both threads' reserved V8 heaps (nodejs_heap_size_total_bytes, lifemmo_sim_heap_total_bytes). */
+  readonly outsideHeaps: number;
   readonly generation: number;
   readonly population: number;
   readonly text: string;
@@ -132,6 +136,8 @@ export async function runSoakBench(options: { runs?: number; quick?: boolean } =
           rss: metric(text, 'process_resident_memory_bytes'),
           heap: metric(text, 'nodejs_heap_size_used_bytes'),
           simHeap: metric(text, 'lifemmo_sim_heap_used_bytes'),
+          outsideHeaps:
+            metric(text, 'process_resident_memory_bytes') - metric(text, 'nodejs_heap_size_total_bytes') - metric(text, 'lifemmo_sim_heap_total_bytes'),
           generation: metric(text, 'lifemmo_generation'),
           population: metric(text, 'lifemmo_population'),
           text,
@@ -186,6 +192,7 @@ export async function runSoakBench(options: { runs?: number; quick?: boolean } =
   const rss = trend(measured, (s) => s.rss);
   const heap = trend(measured, (s) => s.heap);
   const simHeap = trend(measured, (s) => s.simHeap);
+  const outsideHeaps = trend(measured, (s) => s.outsideHeaps);
   const first = measured[0]!;
   const last = measured.at(-1)!;
   const ticksPerSecond = (last.generation - first.generation) / (last.t - first.t);
@@ -208,12 +215,13 @@ export async function runSoakBench(options: { runs?: number; quick?: boolean } =
   const judged = (t: Trend, label: string, always = false) =>
     t.flat || steady || always ? `${label} ${met(t.flat, `${fmt(t.growth, 1)} MB fitted growth against ${fmt(t.noise, 1)} MB of noise`)}` : `${label} **not judged** (${fmt(t.growth, 1)} MB fitted growth against ${fmt(t.noise, 1)} MB of noise)`;
   const memoryVerdict =
-    `${judged(rss, 'RSS')}; ${judged(heap, 'gateway heap', true)}; ${judged(simHeap, 'sim heap', true)}` +
+    `${judged(rss, 'RSS')}; ${judged(outsideHeaps, 'RSS outside the V8 heaps', true)}; ${judged(heap, 'gateway heap', true)}; ${judged(simHeap, 'sim heap', true)}` +
     (steady
       ? ''
       : `. The population went from ${fmt(first.population)} to ${fmt(last.population)} (x${fmt(growthFactor, 2)}) over the measured window, ` +
         `and RSS follows the world's size (its cells): an RSS slope is judged only in a steady world (population changing by less than x${STEADY_POPULATION_FACTOR}). ` +
-        `With the bots' mix (blocks and beehives never die unless something hits them) the world cannot stay steady, so the heaps, which do not hold the cells, are what shows a leak`);
+        `With the bots' mix (blocks and beehives never die unless something hits them) the world cannot stay steady. RSS also holds the V8 heaps' reserved space, which grows up to --max-semi-space-size (256 MB a thread) under allocation: ` +
+        `RSS outside the heaps (the cells, buffers and the allocator; the default world's 4,096 chunks bound the cells) and the heaps in use are judged whatever the world does`);
   return [
     `The real server entry point in a child process with its defaults (standalone: the sim on a worker thread; ${w.width}x${w.height} ${w.topology}, ${w.rule}, ${fmt(1000 / w.tickMs)} ticks/s, ` +
       `simulated cell I/O, file store), the admin routes on so the bots create their players through POST /admin/players. ` +
@@ -231,6 +239,7 @@ export async function runSoakBench(options: { runs?: number; quick?: boolean } =
     '| memory | MB, after warm-up → end | slope, MB/min (± 2 standard errors) | at that slope, MB/hour | fitted growth over the window, MB | noise: 2 × sd around the line, MB | verdict |',
     '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
     memoryRow('RSS (whole process)', rss),
+    memoryRow("RSS outside the V8 heaps (less both threads' reserved heaps)", outsideHeaps),
     memoryRow('V8 heap used (main thread: gateway)', heap),
     memoryRow('V8 heap used (sim worker thread; the cells are outside it)', simHeap),
     '',

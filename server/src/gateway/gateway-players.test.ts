@@ -85,6 +85,7 @@ function setup(simTimeoutMs = 60_000) {
         recordsEncoded: 0,
         revocations,
         heapUsedBytes: 0,
+        heapTotalBytes: 0,
         shards: [],
         stats: null,
       }),

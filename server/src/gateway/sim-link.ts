@@ -362,6 +362,7 @@ export class SimLink implements WorldView {
     metrics.busMessages.inc({ kind: 'tick' });
     metrics.busBytes.inc({ kind: 'tick' }, payload.length);
     metrics.simHeapUsed.set(m.heapUsedBytes);
+    metrics.simHeapTotal.set(m.heapTotalBytes);
     if (m.kind === TickKinds.TICK) {
       metrics.busTickDelay.observe({ stage: 'sim' }, Math.max(0, m.sentAt - m.timestamp) / 1000);
       metrics.busTickDelay.observe({ stage: 'bus' }, Math.max(0, this.#lastSeen - m.sentAt) / 1000);

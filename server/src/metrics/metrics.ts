@@ -66,6 +66,8 @@ export interface Metrics extends TickMetrics {
   readonly ticksPerSecond: Gauge;
   /** The sim thread's V8 heap in use, from its latest summary (a worker's heap is not in `nodejs_heap_*`). */
   readonly simHeapUsed: Gauge;
+  /** The sim thread's V8 heap reserved (in use and free), from its latest summary. */
+  readonly simHeapTotal: Gauge;
   /**
    * Work refused because the server is overloaded, by surface (`http`: any shed request,
    * `placement`: REST or WebSocket placements, `ws_connect`: new WebSocket connections) and
@@ -176,6 +178,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     simUp: gauge('lifemmo_sim_up', 'Whether this gateway hears from its sim (1) or not (0)'),
     tickBehind: gauge('lifemmo_tick_behind_seconds', "How far the sim's tick runs behind its schedule now (GET /world lagMs)"),
     ticksPerSecond: gauge('lifemmo_ticks_per_second', 'Ticks per second the sim managed over the last few seconds'),
+    simHeapTotal: gauge('lifemmo_sim_heap_total_bytes', "The sim's V8 heap reserved, bytes (in use and free; the young generation grows up to --max-semi-space-size), from its latest summary"),
     simHeapUsed: gauge('lifemmo_sim_heap_used_bytes', "The sim's V8 heap in use, bytes, from its latest tick summary or heartbeat (its thread's JavaScript objects; chunk cells are outside it)"),
     shed: counter('lifemmo_overload_shed_total', 'Work refused because the server is overloaded, by surface (http, placement, ws_connect) and reason', [
       'surface',

@@ -107,10 +107,16 @@ export class TickPublisher {
       seed: e.seed,
       recordsEncoded: encoded,
       revocations: this.#revocations,
-      heapUsedBytes: getHeapStatistics().used_heap_size,
+      ...heapFigures(),
       shards,
       stats,
     });
     this.#bus.publish(this.#subjects.tick, payload);
   }
+}
+
+/** The sim thread's V8 heap, in use and reserved, bytes. */
+function heapFigures(): { heapUsedBytes: number; heapTotalBytes: number } {
+  const heap = getHeapStatistics();
+  return { heapUsedBytes: heap.used_heap_size, heapTotalBytes: heap.total_heap_size };
 }

@@ -48,6 +48,8 @@ export interface TickMessage {
    * whose heap the process's own `nodejs_heap_*` metrics do not show.
    */
   readonly heapUsedBytes: number;
+  /** The sim thread's V8 heap reserved, bytes (in use and free: the young generation grows to its bound). */
+  readonly heapTotalBytes: number;
 }
 
 /** TickStats's numbers, in this order, as f64 each (borderWaitMs since wire version 3). */
@@ -82,6 +84,7 @@ export function encodeTickMessage(m: TickMessage): Uint8Array {
     .u32(m.recordsEncoded)
     .u32(m.revocations)
     .f64(m.heapUsedBytes)
+    .f64(m.heapTotalBytes)
     .u32(m.shards.length);
   for (const s of m.shards) w.u32(s);
   w.u8(m.stats === null ? 0 : 1);
@@ -115,6 +118,7 @@ export function decodeTickMessage(payload: Uint8Array): TickMessage {
   const recordsEncoded = r.u32();
   const revocations = r.u32();
   const heapUsedBytes = r.f64();
+  const heapTotalBytes = r.f64();
   const shards: number[] = new Array(r.u32());
   for (let i = 0; i < shards.length; i++) shards[i] = r.u32();
   let stats: WireTickStats | null = null;
@@ -133,5 +137,5 @@ export function decodeTickMessage(payload: Uint8Array): TickMessage {
   }
   // Bytes past the end mean a writer of another layout: refuse rather than guess.
   if (r.remaining !== 0) throw new LifeError('VALIDATION', `Tick summary with ${r.remaining} bytes past its end`);
-  return { kind, simInstance, generation, timestamp, sentAt, population, paused, tickMs, rule, seed, recordsEncoded, revocations, heapUsedBytes, shards, stats };
+  return { kind, simInstance, generation, timestamp, sentAt, population, paused, tickMs, rule, seed, recordsEncoded, revocations, heapUsedBytes, heapTotalBytes, shards, stats };
 }

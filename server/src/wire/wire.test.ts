@@ -36,6 +36,7 @@ const tick: TickMessage = {
   recordsEncoded: 77,
   revocations: 0xffff_fffe,
   heapUsedBytes: 123_456_789,
+  heapTotalBytes: 234_567_890,
   shards: [0, 5, 63],
   stats: {
     generation: 4_000_000_000,
