@@ -374,8 +374,8 @@ describe('durability of a region', () => {
     } finally {
       await again.close();
     }
-    // Its final snapshot (a clean stop at generation 5) keeps it too.
-    const third = durableRegion(layout, 0, image, new SwitchableLinks(layout));
+    // Its final snapshot (the clean stop above, at generation 5, in its own directory) keeps it too.
+    const third = durableRegion(layout, 0, regionDir(root, 0), new SwitchableLinks(layout));
     try {
       expect(await third.recover()).toMatchObject({ snapshotGeneration: 5, generation: 5, replayedRecords: 1 });
       expect(third.region.haloOf(4)).toEqual(before);
