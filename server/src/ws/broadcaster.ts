@@ -173,15 +173,17 @@ export class Broadcaster {
   }
 
   #dropPending(): void {
-    for (const delivery of this.#pending.splice(0)) {
-      delivery.arena.release(true);
-      this.#spareArenas.push(delivery.arena);
-    }
+    for (const delivery of this.#pending.splice(0)) this.#recycle(delivery.arena, true);
+  }
+
+  /** An arena whose generation is done goes back to the spares (as many as may be in flight at once). */
+  #recycle(arena: MessageArena, retained: boolean): void {
+    arena.release(retained);
+    if (this.#spareArenas.length < MAX_PENDING) this.#spareArenas.push(arena);
   }
 
   #finish(delivery: Delivery): void {
-    delivery.arena.release(delivery.retained);
-    if (this.#spareArenas.length < MAX_PENDING) this.#spareArenas.push(delivery.arena);
+    this.#recycle(delivery.arena, delivery.retained);
     const ctx = this.#ctx;
     syncWsMetrics(ctx.metrics, ctx.wsMetrics, ctx.stats);
     ctx.wsMetrics.publishDuration.observe((performance.now() - delivery.arrived) / 1000);
