@@ -74,6 +74,8 @@ function setup(simTimeoutMs = 60_000) {
       encodeTickMessage({
         kind: TickKinds.HEARTBEAT,
         simInstance,
+        region: 0,
+        regions: 1,
         generation: 0,
         timestamp: Date.now(),
         sentAt: Date.now(),

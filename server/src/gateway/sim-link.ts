@@ -244,7 +244,7 @@ export class SimLink implements WorldView {
   async admin(command: AdminRequest): Promise<AdminReply> {
     // Stepping runs as fast as the sim can: allow one request timeout per 100 generations.
     const timeout = this.#o.requestTimeoutMs * (command.op === 'step' ? Math.max(1, Math.ceil(command.generations / 100)) : 1);
-    const reply = (await callJson(this.#o.bus, this.#o.subjects.admin, encodeJson(command), timeout)) as AdminReply;
+    const reply = (await callJson(this.#o.bus, this.#o.subjects.admin(0), encodeJson(command), timeout)) as AdminReply;
     this.generation = Math.max(this.generation, reply.generation);
     this.paused = reply.paused;
     // Resumed, paused or reset: the schedule starts afresh now, not at the next summary.
@@ -257,7 +257,7 @@ export class SimLink implements WorldView {
 
   /** Live cells of `rect` (wrapped on a torus, clipped when bounded). */
   async cells(rect: Rect): Promise<CellsReply> {
-    return decodeCellsReply(await callRpc(this.#o.bus, this.#o.subjects.cells, encodeJson(rect), this.#o.requestTimeoutMs));
+    return decodeCellsReply(await callRpc(this.#o.bus, this.#o.subjects.cells(0), encodeJson(rect), this.#o.requestTimeoutMs));
   }
 
   leaderboard(limit: number): Promise<LeaderboardReply> {
@@ -318,7 +318,7 @@ export class SimLink implements WorldView {
   }
 
   #query(query: unknown): Promise<unknown> {
-    return callJson(this.#o.bus, this.#o.subjects.query, encodeJson(query), this.#o.requestTimeoutMs);
+    return callJson(this.#o.bus, this.#o.subjects.query(0), encodeJson(query), this.#o.requestTimeoutMs);
   }
 
   // ---------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ describe('admin commands at a point, over the bus', () => {
     const gateway = new LocalBus(port1);
     const simBus = new LocalBus(port2);
     const sim = new Sim({ config, bus: simBus, log: pino({ level: 'silent' }) });
-    const admin = async (command: AdminRequest) => (await callJson(gateway, subjectsFor(config.cluster.worldName).admin, encodeJson(command), 10_000)) as AdminReply;
+    const admin = async (command: AdminRequest) => (await callJson(gateway, subjectsFor(config.cluster.worldName).admin(0), encodeJson(command), 10_000)) as AdminReply;
     try {
       await sim.start();
       const target = sim.engine.generation + 5;

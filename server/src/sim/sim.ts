@@ -15,6 +15,7 @@ import type { Bus, BusSubscription } from '../bus/index.js';
 import type { Config } from '../config/config.js';
 import { Engine, type LoopCommand } from '../engine/index.js';
 import { PlacementService } from '../placement/placement-service.js';
+import type { RegionPoint } from '../region/command-point.js';
 import { MemoryPlayerRegistry, type Player } from '../players/player-registry.js';
 import { FileStore, MemoryStore, type Store } from '../store/index.js';
 import { Persistence } from '../store/persistence.js';
@@ -187,8 +188,8 @@ export class Sim {
         }),
       );
     });
-    rpc(s.admin, async (request) => ({ json: await this.#admin(AdminRequest.parse(decodeJson(request))) }));
-    rpc(s.query, (request) => {
+    rpc(s.admin(0), async (request) => ({ json: await this.#admin(AdminRequest.parse(decodeJson(request))) }));
+    rpc(s.query(0), (request) => {
       const query = QueryRequest.parse(decodeJson(request));
       switch (query.op) {
         case 'leaderboard':
@@ -207,9 +208,13 @@ export class Sim {
           };
           return { json: reply };
         }
+        case 'point': {
+          const point: RegionPoint = { epoch: this.engine.epoch, generation: this.engine.generation, paused: this.engine.paused };
+          return { json: point };
+        }
       }
     });
-    rpc(s.cells, (request) => {
+    rpc(s.cells(0), (request) => {
       const rect = CellsRequest.parse(decodeJson(request));
       return encodeCellsReply({ generation: this.engine.generation, cells: this.engine.liveCells(rect) });
     });

@@ -26,6 +26,12 @@ import {
 import { framed } from './chunk-records.js';
 import type { ChunkInterest } from './interest.js';
 
+/** Which region a sim steps, of how many (0 of 1: the whole world). */
+export interface RegionOfSim {
+  readonly id: number;
+  readonly count: number;
+}
+
 /** Sends the sim's ticks to the bus. */
 export class TickPublisher {
   readonly #bus: Bus;
@@ -33,6 +39,7 @@ export class TickPublisher {
   readonly #engine: Engine;
   readonly #interest: ChunkInterest;
   readonly #simInstance: number;
+  readonly #region: RegionOfSim;
   /** Diff records encoded since start (a counter gateways report as encodings). */
   recordsEncoded = 0;
   /** Revocation messages published since start. */
@@ -44,7 +51,8 @@ export class TickPublisher {
   readonly #records = new MessageArena();
   readonly #allocate = (bytes: number): Uint8Array => this.#records.allocate(bytes);
 
-  constructor(bus: Bus, subjects: Subjects, engine: Engine, interest: ChunkInterest, simInstance: number) {
+  constructor(bus: Bus, subjects: Subjects, engine: Engine, interest: ChunkInterest, simInstance: number, region: RegionOfSim = { id: 0, count: 1 }) {
+    this.#region = region;
     this.#bus = bus;
     this.#subjects = subjects;
     this.#engine = engine;
@@ -97,6 +105,8 @@ export class TickPublisher {
     const payload = encodeTickMessage({
       kind,
       simInstance: this.#simInstance,
+      region: this.#region.id,
+      regions: this.#region.count,
       generation: e.generation,
       timestamp,
       sentAt: Date.now(),

@@ -41,6 +41,8 @@ export const QueryRequest = z.discriminatedUnion('op', [
   z.object({ op: z.literal('owner-cells'), owner: z.int().min(0).max(0xffff), limit: z.int().min(1).max(1_048_576) }),
   /** `tag`: playerTag of the asking player's token hash, so a reused id is not mistaken for it. */
   z.object({ op: z.literal('budget'), owner: z.int().min(0), tag: z.int().min(0).max(0xffff_ffff) }),
+  /** Where the region is (reply RegionPoint: epoch, generation, paused): how a gateway chooses the point of an admin command. */
+  z.object({ op: z.literal('point') }),
 ]);
 export type QueryRequest = z.infer<typeof QueryRequest>;
 

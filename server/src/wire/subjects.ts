@@ -13,19 +13,25 @@ export interface Subjects {
   snapshot(shard: number): string;
   /** What the sim's responder listens on: every shard's snapshot subject. */
   readonly snapshotAll: string;
-  /** Request/reply: place cells in a region (PlaceRequest). */
+  /**
+   * Request/reply: a batch of players' placements (PlaceRequest). Gateways send every batch
+   * to region 0, the home of players and budgets, which places each across the regions its
+   * cells lie in (docs/regions.md, "Placements across regions").
+   */
   place(region: number): string;
+  /** Request/reply between sims: reserve, commit or release one region's part of a placement (region/bus-placement.ts). */
+  part(region: number): string;
   /** A region's border ring of one generation, read by its neighbours (HaloMessage). */
   halo(region: number): string;
-  /** Request/reply: pause, resume, step, reset (JSON). */
-  readonly admin: string;
+  /** Request/reply: pause, resume, step, reset one region's sim (JSON); a gateway gives each region the same command at one point. */
+  admin(region: number): string;
   /** Gateways announce the chunks their clients watch, as a lease (InterestMessage). */
   readonly interest: string;
-  /** Request/reply: world figures, leaderboard, density, budgets (JSON). */
-  readonly query: string;
-  /** Request/reply: the live cells of a rectangle (binary reply). */
-  readonly cells: string;
-  /** Request/reply: create, authenticate, list, delete and ban players (JSON). */
+  /** Request/reply: one region's figures, leaderboard, density, budgets, point (JSON); a gateway merges the regions' replies. */
+  query(region: number): string;
+  /** Request/reply: the live cells of a rectangle in one region (binary reply). */
+  cells(region: number): string;
+  /** Request/reply: create, authenticate, list, delete and ban players (JSON); answered by region 0, their home. */
   readonly players: string;
   /** Players whose tokens stopped working (deleted, banned, reclaimed), published by the sim (JSON Revocations). */
   readonly revoked: string;
@@ -46,10 +52,11 @@ export function subjectsFor(world: string): Subjects {
     snapshotAll: `${base}.snapshot.*`,
     place: (region) => `${base}.place.${region}`,
     halo: (region) => `${base}.halo.${region}`,
-    admin: `${base}.admin`,
+    part: (region) => `${base}.part.${region}`,
+    admin: (region) => `${base}.admin.${region}`,
     interest: `${base}.interest`,
-    query: `${base}.query`,
-    cells: `${base}.cells`,
+    query: (region) => `${base}.query.${region}`,
+    cells: (region) => `${base}.cells.${region}`,
     players: `${base}.players`,
     revoked: `${base}.revoked`,
     gateways: `${base}.gateways`,

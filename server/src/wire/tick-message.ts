@@ -24,6 +24,9 @@ export interface TickMessage {
   readonly kind: TickKind;
   /** A random number per sim start: a new one means the sim restarted (resync everything). */
   readonly simInstance: number;
+  /** The region whose sim sent this (0 while one sim owns the world), and how many the world has: a gateway merges every region's summary of a generation into one. */
+  readonly region: number;
+  readonly regions: number;
   readonly generation: number;
   /** Date.now() at commit (TICK) or at sending (others), ms. */
   readonly timestamp: number;
@@ -73,6 +76,8 @@ export function encodeTickMessage(m: TickMessage): Uint8Array {
   const w = new ByteWriter(256 + 4 * m.shards.length)
     .u8(m.kind)
     .u32(m.simInstance)
+    .u16(m.region)
+    .u16(m.regions)
     .u32(m.generation)
     .f64(m.timestamp)
     .f64(m.sentAt)
@@ -107,6 +112,8 @@ export function decodeTickMessage(payload: Uint8Array): TickMessage {
   const r = new ByteReader(payload);
   const kind = r.u8() as TickKind;
   const simInstance = r.u32();
+  const region = r.u16();
+  const regions = r.u16();
   const generation = r.u32();
   const timestamp = r.f64();
   const sentAt = r.f64();
@@ -137,5 +144,5 @@ export function decodeTickMessage(payload: Uint8Array): TickMessage {
   }
   // Bytes past the end mean a writer of another layout: refuse rather than guess.
   if (r.remaining !== 0) throw new LifeError('VALIDATION', `Tick summary with ${r.remaining} bytes past its end`);
-  return { kind, simInstance, generation, timestamp, sentAt, population, paused, tickMs, rule, seed, recordsEncoded, revocations, heapUsedBytes, heapTotalBytes, shards, stats };
+  return { kind, simInstance, region, regions, generation, timestamp, sentAt, population, paused, tickMs, rule, seed, recordsEncoded, revocations, heapUsedBytes, heapTotalBytes, shards, stats };
 }

@@ -25,6 +25,8 @@ import {
 const tick: TickMessage = {
   kind: TickKinds.TICK,
   simInstance: 123456789,
+  region: 0,
+  regions: 1,
   generation: 4_000_000_000,
   timestamp: 1_796_000_000_123.5,
   sentAt: 1_796_000_000_125.25,
@@ -109,13 +111,16 @@ describe('wire codecs', () => {
 
   it('names subjects after the world, one token per shard and region', () => {
     const s = subjectsFor('main');
-    expect([s.tick, s.diff(3), s.snapshot(3), s.snapshotAll, s.place(0), s.admin, s.interest, s.players, s.revoked]).toEqual([
+    expect([s.tick, s.diff(3), s.snapshot(3), s.snapshotAll, s.place(0), s.part(1), s.admin(1), s.query(1), s.cells(1), s.interest, s.players, s.revoked]).toEqual([
       'lifemmo.main.tick',
       'lifemmo.main.diff.3',
       'lifemmo.main.snapshot.3',
       'lifemmo.main.snapshot.*',
       'lifemmo.main.place.0',
-      'lifemmo.main.admin',
+      'lifemmo.main.part.1',
+      'lifemmo.main.admin.1',
+      'lifemmo.main.query.1',
+      'lifemmo.main.cells.1',
       'lifemmo.main.interest',
       'lifemmo.main.players',
       'lifemmo.main.revoked',
