@@ -8,5 +8,5 @@ export { loadConfig, CONFIG_VARIABLES, type Config } from './config/config.js';
 export { createMetrics, type Metrics } from './metrics/metrics.js';
 export { MemoryPlayerRegistry, type Player, type PlayerRegistry } from './players/player-registry.js';
 export { PlacementService, type PlacementResult } from './placement/placement-service.js';
-export { BusRequestError, LocalBus, NatsBus, connectNatsBus, type Bus } from './bus/index.js';
+export { BusRequestError, LocalBus, LocalBusMesh, NatsBus, connectNatsBus, type Bus } from './bus/index.js';
 export { subjectsFor, type Subjects } from './wire/subjects.js';

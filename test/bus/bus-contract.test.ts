@@ -2,7 +2,7 @@
 // connections to a real nats-server). Whatever a sim and a gateway rely on is here.
 import { MessageChannel } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BusRequestError, LocalBus, connectNatsBus, type Bus } from '@lifemmo/server';
+import { BusRequestError, LocalBus, LocalBusMesh, connectNatsBus, type Bus } from '@lifemmo/server';
 import { startNats, type NatsServer } from '../support/nats-server.js';
 
 interface Pair {
@@ -27,6 +27,19 @@ const implementations: Array<[string, () => Promise<Pair>]> = [
       const a = new LocalBus(port1);
       const b = new LocalBus(port2);
       return { a, b, close: async () => void (await Promise.all([a.close(), b.close()])) };
+    },
+  ],
+  [
+    // One end meshed with two threads (the standalone gateway with two region sims): the
+    // other thread hears everything and answers nothing, and must change nothing here.
+    'local mesh',
+    async () => {
+      const toB = new MessageChannel();
+      const toSilent = new MessageChannel();
+      const a = new LocalBusMesh([new LocalBus(toB.port1), new LocalBus(toSilent.port1)]);
+      const b = new LocalBus(toB.port2);
+      const silent = new LocalBus(toSilent.port2);
+      return { a, b, close: async () => void (await Promise.all([a.close(), b.close(), silent.close()])) };
     },
   ],
   [
