@@ -193,12 +193,14 @@ describe('loadConfig', () => {
     expect(message).not.toContain('\n');
   });
 
-  it('reads REGIONS as a count or a columns x rows grid, one region by default; refuses a split the shards cannot carry, and any split for now', () => {
+  it('reads REGIONS as a count or a columns x rows grid, one region by default; refuses a split the shards cannot carry, and a split in a cluster role for now', () => {
     expect(loadConfig({}).regions).toEqual({ kind: 'count', count: 1 });
     expect(loadConfig({ REGIONS: '1x1' }).regions).toEqual({ kind: 'grid', columns: 1, rows: 1 });
-    // A split is refused, not ignored, until it runs (docs/regions.md).
-    expect(failure({ REGIONS: '4' })).toMatch(/^REGIONS: a world runs as one region for now; .* \(got "4"\)$/);
-    expect(failure({ REGIONS: '2x1' })).toMatch(/^REGIONS: a world runs as one region for now/);
+    // A split runs in standalone; a cluster's roles refuse it rather than ignore it (docs/regions.md).
+    expect(loadConfig({ REGIONS: '4' }).regions).toEqual({ kind: 'count', count: 4 });
+    expect(loadConfig({ REGIONS: '2x1' }).regions).toEqual({ kind: 'grid', columns: 2, rows: 1 });
+    expect(failure({ REGIONS: '4', ROLE: 'sim', NATS_URL: 'nats://127.0.0.1:4222' })).toMatch(/^REGIONS: a world split into regions runs in ROLE=standalone for now .* \(got "4"\)$/);
+    expect(failure({ REGIONS: '2x1', ROLE: 'gateway', NATS_URL: 'nats://127.0.0.1:4222' })).toMatch(/^REGIONS: a world split into regions runs in ROLE=standalone/);
     // The default 4096x4096 world has 8x8 shards of 512 cells.
     expect(failure({ REGIONS: '9x1' })).toMatch(/^REGIONS: a 9x1 grid needs .* \(got "9x1"\)$/);
     expect(failure({ REGIONS: '3', WORLD_WIDTH: '128', WORLD_HEIGHT: '128', SHARD_CHUNKS: '1' })).toMatch(/^REGIONS: 3 regions do not fit/);

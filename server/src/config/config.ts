@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { MAX_SEEDED_CELLS, seededCellsBound, type SeedPattern, type Seeding } from '../engine/index.js';
-import { layoutRegions, parseRegionSpec, type RegionSpec } from '../region/layout.js';
+import { layoutRegions, parseRegionSpec, type RegionLayout, type RegionSpec } from '../region/layout.js';
 import {
   CHUNK_SIZE,
   Geometry,
@@ -461,12 +461,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     if (!isLifeError(err)) throw err;
     throw new LifeError('CONFIG_INVALID', `${err.message} (got ${JSON.stringify(env.REGIONS ?? '')})`);
   }
-  // Until a split world runs (sims per region, placements routed, gateways merging regions'
-  // records: docs/regions.md, "Status and plan"), a split is refused rather than ignored.
-  if (!(e.REGIONS.kind === 'count' ? e.REGIONS.count === 1 : e.REGIONS.columns * e.REGIONS.rows === 1)) {
+  // A split runs in standalone (a sim thread per region); a cluster's sims would need to
+  // be told their region, which ROLE=sim does not take yet (docs/regions.md, "Status and plan").
+  const split = e.REGIONS.kind === 'count' ? e.REGIONS.count > 1 : e.REGIONS.columns * e.REGIONS.rows > 1;
+  if (split && e.ROLE !== 'standalone') {
     throw new LifeError(
       'CONFIG_INVALID',
-      `REGIONS: a world runs as one region for now; splitting it across sims is not built yet (docs/regions.md) (got ${JSON.stringify(env.REGIONS ?? '')})`,
+      `REGIONS: a world split into regions runs in ROLE=standalone for now (a sim thread per region); ROLE=${e.ROLE} runs one region (docs/regions.md) (got ${JSON.stringify(env.REGIONS ?? '')})`,
     );
   }
   const config: Config = {
@@ -529,4 +530,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
   };
   return deepFreeze(config);
+}
+
+/** The world's regions as a configuration lays them out (REGIONS; one region: the whole world). */
+export function regionLayoutOf(config: Config): RegionLayout {
+  const w = config.world;
+  return layoutRegions(config.regions, new Geometry({ width: w.width, height: w.height, topology: w.topology, shardChunks: w.shardChunks }));
 }

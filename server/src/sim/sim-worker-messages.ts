@@ -5,8 +5,13 @@ import type { Config } from '../config/config.js';
 /** The worker's workerData. */
 export interface SimWorkerInput {
   readonly config: Config;
-  /** The sim's end of the in-process bus. */
+  /** The sim's end of the in-process bus to the gateway. */
   readonly port: MessagePort;
+  /**
+   * A world split into regions: the region this thread steps, and its end of a channel to
+   * each other region's sim thread (halos and placement parts travel there).
+   */
+  readonly region?: { readonly id: number; readonly peers: readonly MessagePort[] };
   /** Send log lines to the main thread (which writes them where its own go). */
   readonly logToParent: boolean;
   readonly isTty: boolean;

@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import pino from 'pino';
-import { LocalBus } from '../bus/index.js';
+import { LocalBus, LocalBusMesh } from '../bus/index.js';
 import type { Config } from '../config/config.js';
 import { createLogger, loggerOptions } from '../log/logger.js';
 import { Sim } from './sim.js';
@@ -22,13 +22,20 @@ const logger = input.logToParent
   ? pino(loggerOptions(config), { write: (line: string) => send({ type: 'log', line }) })
   : createLogger(config, { isTty: input.isTty });
 const bus = new LocalBus(input.port);
-const sim = new Sim({ config, bus, log: logger.child({ role: 'sim' }) });
+const peers = input.region === undefined ? null : new LocalBusMesh(input.region.peers.map((p) => new LocalBus(p)));
+const sim = new Sim({
+  config,
+  bus,
+  log: logger.child({ role: 'sim' }),
+  ...(input.region !== undefined && peers !== null && { region: { id: input.region.id, peers } }),
+});
 
 port.on('message', (message: ToSimWorker) => {
   if (message.type !== 'stop') return;
   sim.stop().then(
     async () => {
       await bus.close();
+      await peers?.close();
       send({ type: 'stopped' });
       port.close();
     },

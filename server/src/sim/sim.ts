@@ -12,9 +12,13 @@ import { randomInt } from 'node:crypto';
 import type { Logger } from 'pino';
 import { LifeError, isLifeError, parseRule } from '@lifemmo/shared';
 import type { Bus, BusSubscription } from '../bus/index.js';
-import type { Config } from '../config/config.js';
+import { regionLayoutOf, type Config } from '../config/config.js';
 import { Engine, type LoopCommand } from '../engine/index.js';
 import { PlacementService } from '../placement/placement-service.js';
+import { linkOverBus, type BusHaloLink } from '../region/bus-halo-link.js';
+import { regionDir } from '../region/durable-region.js';
+import type { Region, RegionLayout } from '../region/layout.js';
+import { RegionEngine, type RegionJournal } from '../region/region-engine.js';
 import type { RegionPoint } from '../region/command-point.js';
 import { MemoryPlayerRegistry, type Player } from '../players/player-registry.js';
 import { FileStore, MemoryStore, type Store } from '../store/index.js';
@@ -54,11 +58,21 @@ export function createEngine(config: Config): Engine {
   return new Engine({ ...config.world, cellLogic: { ...config.cellLogic } });
 }
 
-/** The store a configuration names: files under DATA_DIR, or memory. */
-export function createStore(config: Config): Store {
-  return config.store.kind === 'memory'
-    ? new MemoryStore()
-    : new FileStore(config.dataDir, { keepSnapshots: config.store.snapshotKeep });
+/**
+ * The store a configuration names: files under DATA_DIR (a world split into regions: each
+ * region's under `region-<id>/` in it), or memory.
+ */
+export function createStore(config: Config, regionId: number | null = null): Store {
+  if (config.store.kind === 'memory') return new MemoryStore();
+  return new FileStore(regionId === null ? config.dataDir : regionDir(config.dataDir, regionId), { keepSnapshots: config.store.snapshotKeep });
+}
+
+/** The shards region `region` owns (every shard is in exactly one region). */
+function shardsOf(region: Region, shardsX: number): number[] {
+  const { x, y, w, h } = region.shards;
+  const shards: number[] = [];
+  for (let sy = y; sy < y + h; sy++) for (let sx = x; sx < x + w; sx++) shards.push(sy * shardsX + sx);
+  return shards;
 }
 
 /** What a Sim is made of; each part defaults to one built from the configuration. */
@@ -68,11 +82,26 @@ export interface SimParts {
   readonly log: Logger;
   readonly engine?: Engine;
   readonly store?: Store;
+  /**
+   * When the world is split into regions (REGIONS): the one this sim steps, and the bus to
+   * the other regions' sims, for halos and placement parts (standalone: a LocalBusMesh to
+   * the other sim threads; a cluster: the same NATS connection as `bus`).
+   */
+  readonly region?: { readonly id: number; readonly peers: Bus };
 }
 
-/** One sim: the whole world as one region (region 0). */
+/**
+ * One sim: the whole world (region 0 of 1), or one region of a split world, stepped in
+ * lock-step with its neighbours (docs/regions.md). Region 0 is the home of players and
+ * budgets: it answers `players` and `place.0`.
+ */
 export class Sim {
   readonly engine: Engine;
+  /** The region this sim steps: id 0 of 1 for a whole world. */
+  readonly regionId: number;
+  readonly layout: RegionLayout;
+  /** The engine of a split world's region (null: the whole world). */
+  readonly regionEngine: RegionEngine | null;
   readonly players: MemoryPlayerRegistry;
   readonly placement: PlacementService;
   readonly persistence: Persistence;
@@ -86,32 +115,55 @@ export class Sim {
   readonly #populations: OwnerPopulations;
   readonly #subscriptions: BusSubscription[] = [];
   readonly #unlisten: Array<() => void> = [];
+  readonly #haloLink: BusHaloLink | null;
   #heartbeat: NodeJS.Timeout | null = null;
 
   constructor(parts: SimParts) {
     const { config } = parts;
     this.#config = config;
     this.#bus = parts.bus;
-    this.#log = parts.log;
     this.#subjects = subjectsFor(config.cluster.worldName);
-    this.engine = parts.engine ?? createEngine(config);
+    this.layout = regionLayoutOf(config);
+    const split = this.layout.regions.length > 1;
+    if (split && parts.region === undefined) throw new LifeError('CONFIG_INVALID', `REGIONS: a world of ${this.layout.regions.length} regions needs a sim per region`);
+    this.regionId = split ? parts.region!.id : 0;
+    this.#log = split ? parts.log.child({ region: this.regionId }) : parts.log;
+    if (split) {
+      const region = this.layout.regions[this.regionId];
+      if (region === undefined) throw new LifeError('CONFIG_INVALID', `REGION: no region ${this.regionId} in a world of ${this.layout.regions.length}`);
+      this.#haloLink = linkOverBus([parts.region!.peers], this.#subjects, region, (err) => this.#log.warn({ err }, 'bad halo ignored'));
+      // The region's log records the borders its ticks read, and its halos wait for the log.
+      const journal: RegionJournal = {
+        border: (generation, halos) => this.persistence.border(generation, halos),
+        sync: () => this.persistence.sync(),
+      };
+      this.regionEngine = new RegionEngine({ ...config.world, cellLogic: { ...config.cellLogic } }, this.layout, this.regionId, this.#haloLink, { journal });
+    } else {
+      this.#haloLink = null;
+      this.regionEngine = null;
+    }
+    this.engine = this.regionEngine?.engine ?? parts.engine ?? createEngine(config);
     this.players = new MemoryPlayerRegistry(config.players.max);
     this.placement = new PlacementService(this.engine, {
       budget: { capacity: config.budget.cells, refillPerGen: config.budget.refillPerGen },
       maxCellsPerRequest: config.limits.maxCellsPerRequest,
     });
     this.persistence = new Persistence({
-      store: parts.store ?? createStore(config),
+      store: parts.store ?? createStore(config, split ? this.regionId : null),
       engine: this.engine,
       players: this.players,
       placement: this.placement,
       log: this.#log,
       snapshotEvery: config.store.snapshotEvery,
+      ...(this.regionEngine !== null && { region: this.regionEngine }),
     });
     this.#populations = new OwnerPopulations(this.engine);
     const g = this.engine.geometry;
     this.#interest = new ChunkInterest(g.chunksX * g.chunksY);
-    this.#publisher = new TickPublisher(this.#bus, this.#subjects, this.engine, this.#interest, randomInt(1, 0xffff_ffff));
+    this.#publisher = new TickPublisher(this.#bus, this.#subjects, this.engine, this.#interest, randomInt(1, 0xffff_ffff), {
+      id: this.regionId,
+      count: this.layout.regions.length,
+    });
     this.playerService = new PlayerService({
       registry: this.players,
       engine: this.engine,
@@ -150,7 +202,10 @@ export class Sim {
     if (recovered.paused) e.pause();
     this.#publisher.heartbeat();
     this.#heartbeat = setInterval(() => this.#publisher.heartbeat(), HEARTBEAT_MS);
-    this.#log.info({ generation: e.generation, paused: e.paused, bus: this.#bus.kind, world: this.#config.cluster.worldName }, 'sim started');
+    this.#log.info(
+      { generation: e.generation, paused: e.paused, bus: this.#bus.kind, world: this.#config.cluster.worldName, regions: this.layout.regions.length },
+      'sim started',
+    );
   }
 
   /** Stop answering, finish the tick in progress, write a final snapshot. */
@@ -161,6 +216,12 @@ export class Sim {
     for (const off of this.#unlisten.splice(0)) off();
     await this.engine.stop();
     await this.persistence.shutdown();
+    this.#haloLink?.close();
+  }
+
+  /** Region 0 holds the players and budgets, and takes every placement. */
+  get #home(): boolean {
+    return this.regionId === 0;
   }
 
   #serve(): void {
@@ -169,27 +230,10 @@ export class Sim {
     const rpc = (subject: string, handler: (request: Uint8Array) => RpcBody | Promise<RpcBody>) =>
       this.#subscriptions.push(serveRpc(this.#bus, subject, handler, onError));
 
-    rpc(s.place(0), async (request) => {
-      // In order, each accepted or refused synchronously; the reply waits for the one
-      // log flush that makes every accepted placement of the batch durable.
-      const batch = decodePlaceBatch(request);
-      const settled = await Promise.allSettled(
-        batch.map(async ({ owner, tag, cells }) => {
-          this.playerService.admit(owner, tag);
-          return this.placement.place(owner, cells);
-        }),
-      );
-      return encodePlaceOutcomes(
-        settled.map((outcome) => {
-          if (outcome.status === 'fulfilled') return outcome.value;
-          if (isLifeError(outcome.reason)) return outcome.reason;
-          onError(outcome.reason);
-          return new LifeError('INTERNAL');
-        }),
-      );
-    });
-    rpc(s.admin(0), async (request) => ({ json: await this.#admin(AdminRequest.parse(decodeJson(request))) }));
-    rpc(s.query(0), (request) => {
+    const r = this.regionId;
+    if (this.#home) this.#servePlacements();
+    rpc(s.admin(r), async (request) => ({ json: await this.#admin(AdminRequest.parse(decodeJson(request))) }));
+    rpc(s.query(r), (request) => {
       const query = QueryRequest.parse(decodeJson(request));
       switch (query.op) {
         case 'leaderboard':
@@ -214,10 +258,59 @@ export class Sim {
         }
       }
     });
-    rpc(s.cells(0), (request) => {
+    rpc(s.cells(r), (request) => {
       const rect = CellsRequest.parse(decodeJson(request));
       return encodeCellsReply({ generation: this.engine.generation, cells: this.engine.liveCells(rect) });
     });
+    if (this.#home) this.#servePlayers(rpc);
+    const owned = this.layout.regions.length === 1 ? null : shardsOf(this.layout.regions[r]!, this.engine.geometry.shardsX);
+    const snapshot = (request: Uint8Array) => {
+      const ask = decodeInterest(request);
+      this.#interest.add(ask.gateway, ask.chunks, SNAPSHOT_LEASE_MS, Date.now());
+      return snapshotFrame(this.engine.world, ask.chunks.filter((c) => c < this.engine.world.geometry.chunksX * this.engine.world.geometry.chunksY));
+    };
+    // A region answers for its own shards only: each shard's snapshot has one responder.
+    if (owned === null) rpc(s.snapshotAll, snapshot);
+    else for (const shard of owned) rpc(s.snapshot(shard), snapshot);
+    this.#subscriptions.push(
+      this.#bus.subscribe(s.interest, (payload) => {
+        try {
+          const m = decodeInterest(payload);
+          this.#interest.set(m.gateway, m.chunks, m.leaseMs, Date.now());
+        } catch (err) {
+          this.#log.warn({ err }, 'bad interest message ignored');
+        }
+      }),
+    );
+  }
+
+  /** Home only: players' placement batches from the gateways. */
+  #servePlacements(): void {
+    const onError = (err: unknown) => this.#log.error({ err }, 'sim request failed');
+    const place = async (request: Uint8Array): Promise<RpcBody> => {
+      // In order, each accepted or refused synchronously; the reply waits for the one
+      // log flush that makes every accepted placement of the batch durable.
+      const batch = decodePlaceBatch(request);
+      const settled = await Promise.allSettled(
+        batch.map(async ({ owner, tag, cells }) => {
+          this.playerService.admit(owner, tag);
+          return this.placement.place(owner, cells);
+        }),
+      );
+      return encodePlaceOutcomes(
+        settled.map((outcome) => {
+          if (outcome.status === 'fulfilled') return outcome.value;
+          if (isLifeError(outcome.reason)) return outcome.reason;
+          onError(outcome.reason);
+          return new LifeError('INTERNAL');
+        }),
+      );
+    };
+    this.#subscriptions.push(serveRpc(this.#bus, this.#subjects.place(0), place, onError));
+  }
+
+  #servePlayers(rpc: (subject: string, handler: (request: Uint8Array) => RpcBody | Promise<RpcBody>) => void): void {
+    const s = this.#subjects;
     rpc(s.players, async (request) => {
       const ask = PlayersRequest.parse(decodeJson(request));
       const players = this.playerService;
@@ -243,21 +336,6 @@ export class Sim {
           return { json: wirePlayer(await players.ban(ask.id)) };
       }
     });
-    rpc(s.snapshotAll, (request) => {
-      const ask = decodeInterest(request);
-      this.#interest.add(ask.gateway, ask.chunks, SNAPSHOT_LEASE_MS, Date.now());
-      return snapshotFrame(this.engine.world, ask.chunks.filter((c) => c < this.engine.world.geometry.chunksX * this.engine.world.geometry.chunksY));
-    });
-    this.#subscriptions.push(
-      this.#bus.subscribe(s.interest, (payload) => {
-        try {
-          const m = decodeInterest(payload);
-          this.#interest.set(m.gateway, m.chunks, m.leaseMs, Date.now());
-        } catch (err) {
-          this.#log.warn({ err }, 'bad interest message ignored');
-        }
-      }),
-    );
   }
 
   async #admin(command: AdminRequest): Promise<AdminReply> {
