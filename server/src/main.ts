@@ -32,9 +32,10 @@ async function start(config: Config, logger: Logger, isTty: boolean, onSimLost: 
   if (config.role === 'sim') {
     const sim = await startSimProcess(config, logger, onSimLost);
     const probes = `http://${config.host}:${sim.port}/health`;
+    const regions = sim.sim.layout.regions.length;
     startupLogger(logger, config).info(
-      { world: config.cluster.worldName, probes },
-      `lifemmo sim of world ${config.cluster.worldName} on ${config.cluster.natsUrl}; probes on ${probes}`,
+      { world: config.cluster.worldName, probes, ...(regions > 1 && { region: sim.sim.regionId, regions }) },
+      `lifemmo sim of world ${config.cluster.worldName} on ${config.cluster.natsUrl}; probes on ${probes}${regions > 1 ? `; region ${sim.sim.regionId} of ${regions}` : ''}`,
     );
     return sim;
   }

@@ -193,14 +193,17 @@ describe('loadConfig', () => {
     expect(message).not.toContain('\n');
   });
 
-  it('reads REGIONS as a count or a columns x rows grid, one region by default; refuses a split the shards cannot carry, and a split in a cluster role for now', () => {
+  it('reads REGIONS as a count or a columns x rows grid, one region by default; refuses a split the shards cannot carry, and a REGION past the split', () => {
     expect(loadConfig({}).regions).toEqual({ kind: 'count', count: 1 });
     expect(loadConfig({ REGIONS: '1x1' }).regions).toEqual({ kind: 'grid', columns: 1, rows: 1 });
-    // A split runs in standalone; a cluster's roles refuse it rather than ignore it (docs/regions.md).
+    // A split runs in standalone (a thread per region) and in a cluster (a ROLE=sim per REGION).
     expect(loadConfig({ REGIONS: '4' }).regions).toEqual({ kind: 'count', count: 4 });
     expect(loadConfig({ REGIONS: '2x1' }).regions).toEqual({ kind: 'grid', columns: 2, rows: 1 });
-    expect(failure({ REGIONS: '4', ROLE: 'sim', NATS_URL: 'nats://127.0.0.1:4222' })).toMatch(/^REGIONS: a world split into regions runs in ROLE=standalone for now .* \(got "4"\)$/);
-    expect(failure({ REGIONS: '2x1', ROLE: 'gateway', NATS_URL: 'nats://127.0.0.1:4222' })).toMatch(/^REGIONS: a world split into regions runs in ROLE=standalone/);
+    const nats = { NATS_URL: 'nats://127.0.0.1:4222' };
+    expect(loadConfig({ REGIONS: '4', ROLE: 'sim', REGION: '3', ...nats }).region).toBe(3);
+    expect(loadConfig({ REGIONS: '4', ROLE: 'gateway', ...nats }).region).toBe(0);
+    expect(failure({ REGIONS: '4', ROLE: 'sim', REGION: '4', ...nats })).toBe('REGION: REGIONS=4 has 4 regions, numbered from 0 (got "4")');
+    expect(failure({ ROLE: 'sim', REGION: '1', ...nats })).toBe('REGION: REGIONS=1 has 1 region, numbered from 0 (got "1")');
     // The default 4096x4096 world has 8x8 shards of 512 cells.
     expect(failure({ REGIONS: '9x1' })).toMatch(/^REGIONS: a 9x1 grid needs .* \(got "9x1"\)$/);
     expect(failure({ REGIONS: '3', WORLD_WIDTH: '128', WORLD_HEIGHT: '128', SHARD_CHUNKS: '1' })).toMatch(/^REGIONS: 3 regions do not fit/);

@@ -67,10 +67,12 @@ export interface Config {
     readonly origins: '*' | readonly string[];
   };
   /**
-   * How the world is split into regions, each stepped by its own engine (docs/regions.md).
-   * One region only for now: a split is refused at start-up until it runs.
+   * How the world is split into regions, each stepped by its own engine (docs/regions.md):
+   * standalone runs a sim thread per region; in a cluster, a `ROLE=sim` process per region.
    */
   readonly regions: RegionSpec;
+  /** REGION: the region a `ROLE=sim` process steps (0 to regions - 1); others ignore it. */
+  readonly region: number;
   readonly world: {
     readonly width: number;
     readonly height: number;
@@ -202,6 +204,7 @@ const EXPECT: Record<string, string> = {
   WORLD_TOPOLOGY: TOPOLOGIES.join(' or '),
   SHARD_CHUNKS: 'an integer from 1 to 64 (chunks per shard side)',
   REGIONS: 'a count of regions like 4, or a grid of columns x rows like 2x1',
+  REGION: 'an integer from 0 to the count of regions less 1',
   RULE: 'a rule in B/S notation without B0, like B3/S23',
   TICK_MS: 'an integer from 1 to 60000 (milliseconds)',
   SEED: 'an integer from 0 to 4294967295',
@@ -349,6 +352,7 @@ const EnvSchema = z.object({
   WORLD_TOPOLOGY: oneOf(TOPOLOGIES, 'torus'),
   SHARD_CHUNKS: num(1, 64, 8),
   REGIONS: regionsVar,
+  REGION: num(0, 4095, 0),
   RULE: ruleVar,
   TICK_MS: num(1, 60_000, 100),
   SEED: num(0, 0xffff_ffff, 1),
@@ -455,25 +459,22 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     );
   }
   // The split must fit the world's shards: lay it out once now so a bad one stops the start.
+  let regionCount: number;
   try {
-    layoutRegions(e.REGIONS, new Geometry({ width: e.WORLD_WIDTH, height: e.WORLD_HEIGHT, topology: e.WORLD_TOPOLOGY, shardChunks: e.SHARD_CHUNKS }));
+    regionCount = layoutRegions(e.REGIONS, new Geometry({ width: e.WORLD_WIDTH, height: e.WORLD_HEIGHT, topology: e.WORLD_TOPOLOGY, shardChunks: e.SHARD_CHUNKS })).regions.length;
   } catch (err) {
     if (!isLifeError(err)) throw err;
     throw new LifeError('CONFIG_INVALID', `${err.message} (got ${JSON.stringify(env.REGIONS ?? '')})`);
   }
-  // A split runs in standalone (a sim thread per region); a cluster's sims would need to
-  // be told their region, which ROLE=sim does not take yet (docs/regions.md, "Status and plan").
-  const split = e.REGIONS.kind === 'count' ? e.REGIONS.count > 1 : e.REGIONS.columns * e.REGIONS.rows > 1;
-  if (split && e.ROLE !== 'standalone') {
-    throw new LifeError(
-      'CONFIG_INVALID',
-      `REGIONS: a world split into regions runs in ROLE=standalone for now (a sim thread per region); ROLE=${e.ROLE} runs one region (docs/regions.md) (got ${JSON.stringify(env.REGIONS ?? '')})`,
-    );
+  // A cluster's sim steps one region: it must be one of the split's.
+  if (e.ROLE === 'sim' && e.REGION >= regionCount) {
+    throw new LifeError('CONFIG_INVALID', `REGION: REGIONS=${env.REGIONS ?? '1'} has ${regionCount} region${regionCount === 1 ? '' : 's'}, numbered from 0 (got ${JSON.stringify(String(e.REGION))})`);
   }
   const config: Config = {
     role: e.ROLE,
     cluster: { worldName: e.WORLD_NAME, natsUrl: e.NATS_URL, simTimeoutMs: e.SIM_TIMEOUT_MS, requestTimeoutMs: e.BUS_REQUEST_TIMEOUT_MS, simLeaseMs: e.SIM_LEASE_MS },
     regions: e.REGIONS,
+    region: e.REGION,
     port: e.PORT,
     host: e.HOST,
     listenBacklog: e.LISTEN_BACKLOG,

@@ -1,6 +1,6 @@
 /**
  * One sim per world in a cluster: a lease in NATS KV (bucket `lifemmo-sim-leases`, key the
- * world's name).
+ * world's name; in a world split into regions, one per region, `<world>.region-<id>`).
  *
  * Why: `DATA_DIR`'s lock keeps two servers off one directory, but two sims of one world on
  * two machines, each with its own directory, would both answer the world's subjects:
@@ -42,6 +42,8 @@ export interface LeaseHolder {
 export interface SimLeaseOptions {
   readonly nc: NatsConnection;
   readonly world: string;
+  /** The region the sim steps in a world split into regions (one lease per region), null for a whole world. */
+  readonly region?: number | null;
   /** Lifetime of an unrenewed lease, ms (SIM_LEASE_MS). */
   readonly leaseMs: number;
   /** This sim, as the key's value names it. */
@@ -93,13 +95,14 @@ export class SimLease {
     let logged = false;
     for (;;) {
       try {
-        return new SimLease(kv, options, leaseMs, value, await kv.create(options.world, value));
+        return new SimLease(kv, options, leaseMs, value, await kv.create(leaseKey(options), value));
       } catch (err) {
-        const other = await currentHolder(kv, options.world);
+        const other = await currentHolder(kv, leaseKey(options));
         if (other === null) continue; // gone between the two calls: try again at once
         if (Date.now() >= deadline) {
-          throw new LifeError('SIM_LEASE_HELD', `Another sim serves world "${options.world}" on this NATS cluster (${describe(other)}); stop it first, or give this sim another WORLD_NAME`, {
+          throw new LifeError('SIM_LEASE_HELD', `Another sim serves ${leaseName(options)} on this NATS cluster (${describe(other)}); stop it first, or give this sim another WORLD_NAME`, {
             world: options.world,
+            ...(options.region != null && { region: options.region }),
             holder: other,
           });
         }
@@ -116,7 +119,7 @@ export class SimLease {
     this.#timer = null;
     await this.#renewing;
     try {
-      await this.#kv.delete(this.#o.world, { previousSeq: this.#revision });
+      await this.#kv.delete(leaseKey(this.#o), { previousSeq: this.#revision });
     } catch (err) {
       // Not ours any more, or NATS is away: the key expires by itself within a lease.
       this.#o.log.warn({ err }, 'sim lease not released');
@@ -127,7 +130,7 @@ export class SimLease {
   async #retake(reopen: boolean): Promise<boolean> {
     try {
       if (reopen) this.#kv = await new Kvm(this.#o.nc).create(LEASE_BUCKET, { ttl: this.#o.leaseMs, history: 1 });
-      this.#revision = await this.#kv.create(this.#o.world, this.#value);
+      this.#revision = await this.#kv.create(leaseKey(this.#o), this.#value);
       this.#o.log.warn('sim lease had expired: taken again');
       return true;
     } catch {
@@ -136,13 +139,14 @@ export class SimLease {
   }
 
   async #renew(): Promise<void> {
-    const { world, log } = this.#o;
+    const { log } = this.#o;
+    const key = leaseKey(this.#o);
     try {
-      this.#revision = await this.#kv.update(world, this.#value, this.#revision);
+      this.#revision = await this.#kv.update(key, this.#value, this.#revision);
       return;
     } catch (err) {
       if (this.#timer === null) return; // released meanwhile
-      const other = await currentHolder(this.#kv, world).catch(() => undefined);
+      const other = await currentHolder(this.#kv, key).catch(() => undefined);
       if (other === undefined) {
         // NATS away, or the bucket gone (a NATS server started on an empty store): make
         // it again if we can and take the key; otherwise try again next time.
@@ -154,15 +158,26 @@ export class SimLease {
       if (other === null && (await this.#retake(false))) return;
       if (this.#timer !== null) clearInterval(this.#timer);
       this.#timer = null;
-      const holder = other ?? (await currentHolder(this.#kv, world).catch(() => null));
+      const holder = other ?? (await currentHolder(this.#kv, key).catch(() => null));
       this.#o.onLost(
-        new LifeError('SIM_LEASE_HELD', `This sim's lease on world "${world}" was taken by another sim${holder ? ` (${describe(holder)})` : ''}: this one stops serving`, {
-          world,
+        new LifeError('SIM_LEASE_HELD', `This sim's lease on ${leaseName(this.#o)} was taken by another sim${holder ? ` (${describe(holder)})` : ''}: this one stops serving`, {
+          world: this.#o.world,
+          ...(this.#o.region != null && { region: this.#o.region }),
           holder,
         }),
       );
     }
   }
+}
+
+/** The lease's key: the world's name, or for one region of a split world `<world>.region-<id>`. */
+function leaseKey(o: Pick<SimLeaseOptions, 'world' | 'region'>): string {
+  return o.region == null ? o.world : `${o.world}.region-${o.region}`;
+}
+
+/** What the lease is for, in messages. */
+function leaseName(o: Pick<SimLeaseOptions, 'world' | 'region'>): string {
+  return o.region == null ? `world "${o.world}"` : `region ${o.region} of world "${o.world}"`;
 }
 
 /** The key's holder, or null when the key is absent (never made, deleted or expired). */

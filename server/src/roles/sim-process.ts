@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { LifeError } from '@lifemmo/shared';
 import type { Logger } from 'pino';
 import { connectNatsBus, type Bus } from '../bus/index.js';
-import type { Config } from '../config/config.js';
+import { regionLayoutOf, type Config } from '../config/config.js';
 import { createTickMetrics, observeTick } from '../metrics/metrics.js';
 import { Sim, createStore } from '../sim/sim.js';
 import { SimLease } from './sim-lease.js';
@@ -34,14 +34,17 @@ export interface SimProcess {
  */
 export async function startSimProcess(config: Config, logger: Logger, onLeaseLost: (err: LifeError) => void): Promise<SimProcess> {
   const log = logger.child({ role: 'sim' });
-  const store = createStore(config);
+  const split = regionLayoutOf(config).regions.length > 1;
+  const region = split ? config.region : null;
+  const store = createStore(config, region);
   await store.claim();
-  const bus = await connectNatsBus({ servers: config.cluster.natsUrl!, name: `lifemmo-sim-${config.cluster.worldName}` });
+  const bus = await connectNatsBus({ servers: config.cluster.natsUrl!, name: `lifemmo-sim-${config.cluster.worldName}${region === null ? '' : `-region-${region}`}` });
   let lease: SimLease;
   try {
     lease = await SimLease.acquire({
       nc: bus.connection,
       world: config.cluster.worldName,
+      region,
       leaseMs: config.cluster.simLeaseMs,
       instance: randomUUID(),
       log,
@@ -53,7 +56,8 @@ export async function startSimProcess(config: Config, logger: Logger, onLeaseLos
     throw err;
   }
   bus.onState((state) => (state === 'down' ? log.warn('NATS connection lost; reconnecting') : log.info('NATS connection restored')));
-  const sim = new Sim({ config, bus, log, store });
+  // A region's sim meets its neighbours (halos, placement parts) on the same connection.
+  const sim = new Sim({ config, bus, log, store, ...(region !== null && { region: { id: region, peers: bus } }) });
   const metrics = createTickMetrics();
   const offTick = sim.engine.onTick((result) => observeTick(metrics, result.stats));
   let ready = false;

@@ -142,7 +142,6 @@ export async function buildServer(config: Config, deps: ServerDeps = {}): Promis
   }
   const ends: LocalBus[] = [];
   const threads: SimThread[] = [];
-  let app: ZodApp | undefined;
   for (let id = 0; id < regions; id++) {
     const { port1, port2 } = new MessageChannel();
     const end = new LocalBus(port1);
@@ -154,11 +153,11 @@ export async function buildServer(config: Config, deps: ServerDeps = {}): Promis
       isTty: deps.isTty === true,
       ...(regions > 1 && { region: { id, peers: peers[id]! } }),
     };
-    threads.push(new SimThread(url, input, [port2, ...peers[id]!], end, () => app!, deps));
+    threads.push(new SimThread(url, input, [port2, ...peers[id]!], end, () => app, deps));
   }
   const bus: Bus = regions === 1 ? ends[0]! : new LocalBusMesh(ends);
 
-  app = await buildGateway(
+  const app: ZodApp = await buildGateway(
     config,
     bus,
     {
@@ -167,7 +166,7 @@ export async function buildServer(config: Config, deps: ServerDeps = {}): Promis
         await Promise.all(threads.map((t) => t.ready()));
       },
       afterClose: async () => {
-        await Promise.all(threads.map((t) => t.stop(app!.log)));
+        await Promise.all(threads.map((t) => t.stop(app.log)));
         await bus.close();
         await Promise.all(threads.map((t) => t.terminate()));
       },
