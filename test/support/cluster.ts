@@ -1,6 +1,7 @@
 /**
  * A cluster of real processes for tests: a nats-server (its own, on a free port), one sim
- * and N gateways, each `server/src/main.ts` in a child process with ROLE set, sharing one
+ * (or one per region of a world split into regions: REGIONS in env, `sims` of them) and N
+ * gateways, each `server/src/main.ts` in a child process with ROLE set, sharing one
  * configuration. `killChildren()` (child-server.ts) in afterEach, and `stop()`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,7 +13,10 @@ import { startNats, type NatsServer } from './nats-server.js';
 /** A running cluster. */
 export interface Cluster {
   readonly nats: NatsServer;
-  sim: Run;
+  /** The sim (of region 0 when the world is split). */
+  readonly sim: Run;
+  /** Every sim, by region. */
+  readonly sims: Run[];
   readonly gateways: Run[];
   /** Base URLs of the gateways, http://127.0.0.1:port. */
   readonly urls: string[];
@@ -20,8 +24,8 @@ export interface Cluster {
   readonly dataDir: string;
   /** The environment every process got. */
   readonly env: Record<string, string>;
-  /** Start the sim again (after a kill) on the same data. */
-  restartSim(): Promise<void>;
+  /** Start the sim (of `region`) again (after a kill) on the same data. */
+  restartSim(region?: number): Promise<void>;
   /** SIGTERM everything, wait, delete the data. */
   stop(): Promise<void>;
 }
@@ -47,8 +51,8 @@ export async function simStarted(r: Run, timeoutMs = 30_000): Promise<number> {
   throw new Error(`the sim did not start: ${r.stdout()} ${r.stderr()}`);
 }
 
-/** nats-server, a sim with a file store, and `gateways` gateways, all on loopback. */
-export async function startCluster(gateways: number, env: Record<string, string> = {}): Promise<Cluster> {
+/** nats-server, `sims` sims (REGION 0 to sims - 1) with a file store, and `gateways` gateways, all on loopback. */
+export async function startCluster(gateways: number, env: Record<string, string> = {}, sims = 1): Promise<Cluster> {
   const nats = await startNats();
   const dataDir = mkdtempSync(join(tmpdir(), 'lifemmo-cluster-'));
   const common: Record<string, string> = {
@@ -60,23 +64,27 @@ export async function startCluster(gateways: number, env: Record<string, string>
     SIM_TIMEOUT_MS: '1500',
     ...env,
   };
-  const startSim = async () => {
-    const sim = run({ ...common, ROLE: 'sim' });
-    await simStarted(sim);
-    return sim;
-  };
+  // Each region's sim recovers while its neighbours' run: start them all, then wait.
+  const launch = (region: number) => run({ ...common, ROLE: 'sim', ...(sims > 1 && { REGION: String(region) }) });
+  const simRuns = Array.from({ length: sims }, (_, region) => launch(region));
+  await Promise.all(simRuns.map((r) => simStarted(r)));
   const cluster: Cluster = {
     nats,
-    sim: await startSim(),
+    get sim() {
+      return simRuns[0]!;
+    },
+    sims: simRuns,
     gateways: [],
     urls: [],
     dataDir,
     env: common,
-    async restartSim() {
-      cluster.sim = await startSim();
+    async restartSim(region = 0) {
+      const sim = launch(region);
+      simRuns[region] = sim;
+      await simStarted(sim);
     },
     async stop() {
-      const all = [cluster.sim, ...cluster.gateways].filter((r) => r.child.exitCode === null && r.child.signalCode === null);
+      const all = [...simRuns, ...cluster.gateways].filter((r) => r.child.exitCode === null && r.child.signalCode === null);
       for (const r of all) r.child.kill('SIGTERM');
       await Promise.all(all.map((r) => r.exit));
       await nats.stop();
