@@ -95,7 +95,7 @@ describe('cluster: a sim process per region', () => {
     await cluster.restartSim(1);
     await poll(async () => (await world()).generation > stoppedAt + 2, 'the world going on');
     const resumeMs = Date.now() - restartAt;
-    console.log(`region 1's sim killed at generation ${stoppedAt}; the world resumed ${resumeMs} ms after its restart began`);
+    console.warn(`region 1's sim killed at generation ${stoppedAt}; the world resumed ${resumeMs} ms after its restart began`);
     await poll(async () => (await world()).generation >= stoppedAt + 40, '40 more generations');
     placing = false;
     await placer;

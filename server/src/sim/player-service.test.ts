@@ -19,7 +19,7 @@ import { createEngine } from './sim.js';
 const IDLE_MS = 60_000;
 
 /** A sim's player side on `shared` storage, its clock at `clock.now`. */
-async function boot(shared: { records: WalRecord[]; snapshot: Snapshot | null }, maxPlayers: number, clock: { now: number }) {
+async function boot(shared: { records: WalRecord[]; snapshot: Snapshot | null }, maxPlayers: number, clock: { now: number }, othersInUse?: () => Promise<Uint8Array>) {
   const config = loadConfig({ WORLD_WIDTH: '128', WORLD_HEIGHT: '128', CELL_LOGIC: 'local', MAX_PLAYERS: String(maxPlayers), SEEDING: 'off' });
   const engine = createEngine(config);
   const registry = new MemoryPlayerRegistry(maxPlayers);
@@ -37,6 +37,7 @@ async function boot(shared: { records: WalRecord[]; snapshot: Snapshot | null },
     log,
     idleMs: IDLE_MS,
     now: () => clock.now,
+    ...(othersInUse !== undefined && { othersInUse }),
   });
   return { engine, registry, placement, persistence, service, revoked };
 }
@@ -54,6 +55,27 @@ async function refused(promise: Promise<unknown>): Promise<string> {
 }
 
 describe('PlayerService', () => {
+  it('in a split world, keeps an id that cells in another region carry, and a player owning cells there is not idle', async () => {
+    const clock = { now: 1_000_000 };
+    // Region 1 (another sim) holds cells of player 1; this home region holds none of anyone's.
+    const elsewhere = new Uint8Array(65536);
+    elsewhere[1] = 1;
+    let asked = 0;
+    const { service, revoked } = await boot({ records: [], snapshot: null }, 2, clock, async () => {
+      asked++;
+      return elsewhere;
+    });
+    const [a, b] = [await service.create('a', hash()), await service.create('b', hash())];
+    expect(asked).toBe(0); // fresh ids need no asking
+    clock.now += IDLE_MS;
+    const c = await service.create('c', hash());
+    expect(asked).toBe(1);
+    // Both idle, but a owns cells in region 1: b's id is the one given again.
+    expect(c.id).toBe(b.id);
+    expect(revoked).toEqual([{ id: b.id, tokenHash: b.tokenHash, reason: 'reclaimed' }]);
+    expect(service.authenticate(a.tokenHash)?.id).toBe(a.id);
+  });
+
   it('gives ids of idle players without cells to new players when every id is taken; never an id that cells or a queued placement carry', async () => {
     const clock = { now: 1_000_000 };
     const { engine, registry, placement, service, revoked } = await boot({ records: [], snapshot: null }, 4, clock);

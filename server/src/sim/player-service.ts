@@ -38,6 +38,13 @@ export interface PlayerServiceParts {
   readonly idleMs: number;
   /** The clock, ms since the epoch (tests pass their own). */
   readonly now?: () => number;
+  /**
+   * A world split into regions: the owners of live cells, queued placements or reservations
+   * in the other regions (engine.ownersInUse's bitmap, OR-ed), asked for only when an id is
+   * to be reused. An id one of them holds is not free, and a player owning cells there is
+   * not idle.
+   */
+  readonly othersInUse?: () => Promise<Uint8Array>;
 }
 
 /** See the module comment. */
@@ -66,7 +73,10 @@ export class PlayerService {
     }
     validatePlayerName(name); // a bad name is BAD_NAME, whatever the room
     if (now < this.#noRoomUntil) throw this.#noRoom();
-    const { player, reclaimed } = await this.#p.engine.whileIdle(() => this.#createReusing(name, tokenHash, now));
+    // Asked before the ids are chosen: between the two, only registered players can give
+    // an id cells, and a reclaimed player is one not seen lately (a placement is a sighting).
+    const elsewhere = (await this.#p.othersInUse?.()) ?? null;
+    const { player, reclaimed } = await this.#p.engine.whileIdle(() => this.#createReusing(name, tokenHash, now, elsewhere));
     await Promise.all([persistence.playersRemoved(reclaimed.map((p) => p.id), 'reclaimed'), persistence.playerCreated(player, now)]);
     if (reclaimed.length > 0) {
       this.#p.revoke(reclaimed.map((p) => ({ id: p.id, tokenHash: p.tokenHash, reason: 'reclaimed' as const })));
@@ -79,9 +89,10 @@ export class PlayerService {
    * Between two ticks: a free id without cells, else reclaim idle players. The log records
    * are appended here, in order (removals, then the player), so replay sees the same.
    */
-  #createReusing(name: string, tokenHash: string, now: number): { player: Player; reclaimed: Player[] } {
+  #createReusing(name: string, tokenHash: string, now: number, elsewhere: Uint8Array | null): { player: Player; reclaimed: Player[] } {
     const { registry, engine, placement, idleMs } = this.#p;
     const inUse = engine.ownersInUse();
+    if (elsewhere !== null) for (let id = 0; id < inUse.length; id++) inUse[id]! |= elsewhere[id] ?? 0;
     const isFree = (id: number) => inUse[id] === 0;
     let reclaimed: Player[] = [];
     if (registry.freeId(isFree) === undefined) {

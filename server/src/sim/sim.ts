@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import { LifeError, isLifeError, parseRule } from '@lifemmo/shared';
 import type { Bus, BusSubscription } from '../bus/index.js';
 import { regionLayoutOf, type Config } from '../config/config.js';
-import { Engine, type LoopCommand } from '../engine/index.js';
+import { Engine, MAX_OWNER, type LoopCommand } from '../engine/index.js';
 import { PlacementService } from '../placement/placement-service.js';
 import { linkOverBus, type BusHaloLink } from '../region/bus-halo-link.js';
 import { regionDir } from '../region/durable-region.js';
@@ -26,6 +26,8 @@ import { Persistence } from '../store/persistence.js';
 import {
   AdminRequest,
   CellsRequest,
+  callJson,
+  encodeJson,
   PlayersRequest,
   QueryRequest,
   decodeInterest,
@@ -37,6 +39,7 @@ import {
   subjectsFor,
   type AdminReply,
   type BudgetReply,
+  type OwnersInUseReply,
   type RpcBody,
   type Subjects,
   type WirePlayer,
@@ -116,6 +119,8 @@ export class Sim {
   readonly #subscriptions: BusSubscription[] = [];
   readonly #unlisten: Array<() => void> = [];
   readonly #haloLink: BusHaloLink | null;
+  /** The bus to the other regions' sims (null: a whole world). */
+  readonly #peers: Bus | null;
   #heartbeat: NodeJS.Timeout | null = null;
 
   constructor(parts: SimParts) {
@@ -127,6 +132,7 @@ export class Sim {
     const split = this.layout.regions.length > 1;
     if (split && parts.region === undefined) throw new LifeError('CONFIG_INVALID', `REGIONS: a world of ${this.layout.regions.length} regions needs a sim per region`);
     this.regionId = split ? parts.region!.id : 0;
+    this.#peers = split ? parts.region!.peers : null;
     this.#log = split ? parts.log.child({ region: this.regionId }) : parts.log;
     if (split) {
       const region = this.layout.regions[this.regionId];
@@ -172,6 +178,7 @@ export class Sim {
       revoke: (players) => this.#publisher.revoke(players),
       log: this.#log,
       idleMs: config.players.idleMs,
+      ...(this.#peers !== null && { othersInUse: () => this.#othersInUse() }),
     });
   }
 
@@ -219,6 +226,18 @@ export class Sim {
     this.#haloLink?.close();
   }
 
+  /** Owners in use in the other regions (PlayerService.othersInUse), from their sims. */
+  async #othersInUse(): Promise<Uint8Array> {
+    const used = new Uint8Array(MAX_OWNER + 1);
+    const ask = encodeJson({ op: 'owners-in-use' });
+    const others = this.layout.regions.filter((region) => region.id !== this.regionId);
+    const replies = await Promise.all(
+      others.map((region) => callJson(this.#peers!, this.#subjects.query(region.id), ask, this.#config.cluster.requestTimeoutMs) as Promise<OwnersInUseReply>),
+    );
+    for (const { owners } of replies) for (const id of owners) used[id] = 1;
+    return used;
+  }
+
   /** Region 0 holds the players and budgets, and takes every placement. */
   get #home(): boolean {
     return this.regionId === 0;
@@ -233,7 +252,14 @@ export class Sim {
     const r = this.regionId;
     if (this.#home) this.#servePlacements();
     rpc(s.admin(r), async (request) => ({ json: await this.#admin(AdminRequest.parse(decodeJson(request))) }));
-    rpc(s.query(r), (request) => {
+    // The home asks the other regions' sims over their own bus (a split standalone world:
+    // the channel between sim threads; a cluster: the same NATS connection).
+    const peers = this.#peers;
+    const onPeers = (subject: string, handler: (request: Uint8Array) => RpcBody | Promise<RpcBody>) => {
+      rpc(subject, handler);
+      if (peers !== null && peers !== this.#bus) this.#subscriptions.push(serveRpc(peers, subject, handler, onError));
+    };
+    onPeers(s.query(r), (request) => {
       const query = QueryRequest.parse(decodeJson(request));
       switch (query.op) {
         case 'leaderboard':
@@ -250,6 +276,12 @@ export class Sim {
             population: this.#populations.get().get(query.owner) ?? 0,
             births: this.engine.birthsOf(query.owner),
           };
+          return { json: reply };
+        }
+        case 'owners-in-use': {
+          const used = this.engine.ownersInUse();
+          const reply: OwnersInUseReply = { owners: [] };
+          for (let id = 1; id < used.length; id++) if (used[id] !== 0) reply.owners.push(id);
           return { json: reply };
         }
         case 'point': {

@@ -43,7 +43,14 @@ export const QueryRequest = z.discriminatedUnion('op', [
   z.object({ op: z.literal('budget'), owner: z.int().min(0), tag: z.int().min(0).max(0xffff_ffff) }),
   /** Where the region is (reply RegionPoint: epoch, generation, paused): how a gateway chooses the point of an admin command. */
   z.object({ op: z.literal('point') }),
+  /** Owners of live cells, queued placements or reservations in the region (reply OwnersInUseReply): how the home tells a free player id in a split world. */
+  z.object({ op: z.literal('owners-in-use') }),
 ]);
+
+/** Reply of the `owners-in-use` query: the ids, ascending. */
+export interface OwnersInUseReply {
+  readonly owners: number[];
+}
 export type QueryRequest = z.infer<typeof QueryRequest>;
 
 /**
