@@ -22,6 +22,7 @@ import { RegionEngine, type RegionJournal } from '../region/region-engine.js';
 import type { RegionPoint } from '../region/command-point.js';
 import { MemoryPlayerRegistry, type Player } from '../players/player-registry.js';
 import { FileStore, MemoryStore, type Store } from '../store/index.js';
+import { checkDataDirLayout } from '../store/data-dir-layout.js';
 import { Persistence } from '../store/persistence.js';
 import {
   AdminRequest,
@@ -184,6 +185,7 @@ export class Sim {
 
   /** Rebuild the world from storage, start answering on the bus, and start ticking (or stay paused). */
   async start(): Promise<void> {
+    if (this.#config.store.kind === 'file') await checkDataDirLayout(this.#config.dataDir, this.layout.regions.length);
     const recovered = await this.persistence.recover();
     const e = this.engine;
     if (this.#config.seeding.atStart && recovered.snapshotGeneration === null && recovered.replayedRecords === 0) {
