@@ -76,6 +76,7 @@ function setup(simTimeoutMs = 60_000) {
         simInstance,
         region: 0,
         regions: 1,
+        epoch: 0,
         generation: 0,
         timestamp: Date.now(),
         sentAt: Date.now(),

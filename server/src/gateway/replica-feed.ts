@@ -22,6 +22,9 @@ export interface GatewayTick {
   readonly records: ReadonlyMap<number, Uint8Array>;
 }
 
+/** Diff messages kept per shard for summaries still to come (lock-step keeps regions a few generations apart). */
+const MAX_PENDING_PER_SHARD = 8;
+
 interface ShardDiff {
   readonly generation: number;
   readonly records: Array<{ cx: number; cy: number; bytes: Uint8Array }>;
@@ -39,8 +42,12 @@ export class ReplicaFeed {
   readonly #metrics: Metrics;
   /** Per shard: its diff subscription and how many kept chunks it holds. */
   readonly #shards = new Map<number, { sub: BusSubscription; chunks: number }>();
-  /** This generation's diff messages, by shard, until its summary arrives. */
-  readonly #pending = new Map<number, ShardDiff>();
+  /**
+   * Diff messages by shard until their generation's summary arrives: usually one, but in a
+   * world split into regions a region a generation or two ahead publishes its next ones
+   * before the world's summary of this one is complete (gateway/region-merge.ts).
+   */
+  readonly #pending = new Map<number, ShardDiff[]>();
   readonly #readyListeners = new Set<() => void>();
   #flushQueued = false;
   #timer: NodeJS.Timeout | null = null;
@@ -115,8 +122,8 @@ export class ReplicaFeed {
     const g = this.#geometry;
     for (const shard of message.shards) {
       if (!this.#shards.has(shard)) continue;
-      const diff = this.#pending.get(shard);
-      if (diff === undefined || diff.generation !== message.generation) {
+      const diff = this.#pending.get(shard)?.find((d) => d.generation === message.generation);
+      if (diff === undefined) {
         // Its diff message was lost: every kept chunk of the shard must start over.
         this.#log.warn({ shard, generation: message.generation }, 'shard diff missing; resyncing its chunks');
         this.#invalidateShard(shard);
@@ -124,7 +131,12 @@ export class ReplicaFeed {
       }
       for (const record of diff.records) records.set(g.chunkIndex(record.cx, record.cy), record.bytes);
     }
-    this.#pending.clear();
+    // What is left is of later generations (regions ahead); anything older is never wanted.
+    for (const [shard, diffs] of this.#pending) {
+      const later = diffs.filter((d) => d.generation > message.generation);
+      if (later.length === 0) this.#pending.delete(shard);
+      else this.#pending.set(shard, later);
+    }
     const lost = this.#replica.advance(message.generation, records);
     if (lost.length > 0) this.#queueFlush();
     return { generation: message.generation, timestamp: message.timestamp, records };
@@ -167,7 +179,9 @@ export class ReplicaFeed {
     this.#metrics.busBytes.inc({ kind: 'diff' }, payload.length);
     try {
       const { header, records } = splitDiffFrame(shardDiffFrame(payload));
-      this.#pending.set(shard, { generation: header.generation, records });
+      const diffs = this.#pending.get(shard);
+      if (diffs === undefined) this.#pending.set(shard, [{ generation: header.generation, records }]);
+      else if (diffs.push({ generation: header.generation, records }) > MAX_PENDING_PER_SHARD) diffs.shift();
     } catch (err) {
       this.#log.error({ err, shard }, 'bad diff message from the sim');
     }

@@ -20,6 +20,9 @@ import type { Metrics } from '../metrics/metrics.js';
 import { observeTick } from '../metrics/metrics.js';
 import { playerTag, type Player } from '../players/player-registry.js';
 import { PlacementBatcher } from './placement-batcher.js';
+import { RegionMerge, type RegionStatus } from './region-merge.js';
+import { commandPoint, type RegionPoint } from '../region/command-point.js';
+import { shardsOfRegion, type RegionLayout } from '../region/layout.js';
 import { TickPace } from './tick-pace.js';
 import {
   Revocations,
@@ -36,6 +39,8 @@ import {
   type CellsReply,
   type DensityReply,
   type LeaderboardReply,
+  type NamesReply,
+  type OwnerFiguresReply,
   type OwnerCellsReply,
   type PlacementResult,
   type PlayersPage,
@@ -60,6 +65,13 @@ export interface WorldView {
 }
 
 export type { PlacementResult };
+
+/**
+ * How far ahead of a running split world an admin command is placed, ms of generations
+ * (SimLink.admin): the time for it to reach every region's sim, generously. The reply
+ * waits that long plus a generation.
+ */
+const ADMIN_LEAD_MS = 250;
 
 /** Which surface a placement came through (a metrics label). */
 export type PlaceTransport = 'rest' | 'ws';
@@ -94,6 +106,8 @@ export interface SimLinkOptions {
   readonly simTimeoutMs: number;
   /** Give up on a request after this long (503 LIFE_ERR_SIM_UNAVAILABLE). */
   readonly requestTimeoutMs: number;
+  /** The world's regions (absent: one region, the whole world). */
+  readonly layout?: RegionLayout;
 }
 
 /** See the module comment. */
@@ -109,6 +123,8 @@ export class SimLink implements WorldView {
   readonly #listeners = new Set<Partial<SimLinkListeners>>();
   readonly #placements: PlacementBatcher;
   readonly #pace = new TickPace();
+  readonly #merge: RegionMerge;
+  readonly #layout: RegionLayout | null;
   #sub: BusSubscription | null = null;
   #revokedSub: BusSubscription | null = null;
   /** Revocations.seq of the last revocation message of this sim instance accounted for. */
@@ -122,6 +138,8 @@ export class SimLink implements WorldView {
   constructor(options: SimLinkOptions) {
     this.#o = options;
     this.geometry = options.geometry;
+    this.#layout = options.layout ?? null;
+    this.#merge = new RegionMerge(options.layout?.regions.map((r) => shardsOfRegion(r, options.geometry.shardsX)) ?? [[]]);
     this.#placements = new PlacementBatcher((batch) => callRpc(options.bus, options.subjects.place(0), batch, options.requestTimeoutMs));
   }
 
@@ -148,6 +166,16 @@ export class SimLink implements WorldView {
   /** Ticks per second the sim managed over the last few seconds. */
   get ticksPerSecond(): number {
     return this.#pace.ticksPerSecond(Date.now());
+  }
+
+  /** The world's region count (1: one sim owns it). */
+  get regions(): number {
+    return this.#merge.regions;
+  }
+
+  /** Where each region is, from its latest summary (one entry for a whole world). */
+  regionStatus(): RegionStatus[] {
+    return this.#merge.status();
   }
 
   /** Date.now() when the latest summary arrived, 0 before any. */
@@ -244,7 +272,7 @@ export class SimLink implements WorldView {
   async admin(command: AdminRequest): Promise<AdminReply> {
     // Stepping runs as fast as the sim can: allow one request timeout per 100 generations.
     const timeout = this.#o.requestTimeoutMs * (command.op === 'step' ? Math.max(1, Math.ceil(command.generations / 100)) : 1);
-    const reply = (await callJson(this.#o.bus, this.#o.subjects.admin(0), encodeJson(command), timeout)) as AdminReply;
+    const reply = this.regions === 1 ? await this.#adminOne(0, command, timeout) : await this.#adminEveryRegion(command, timeout);
     this.generation = Math.max(this.generation, reply.generation);
     this.paused = reply.paused;
     // Resumed, paused or reset: the schedule starts afresh now, not at the next summary.
@@ -255,31 +283,104 @@ export class SimLink implements WorldView {
     return reply;
   }
 
+  #adminOne(region: number, command: AdminRequest, timeoutMs: number): Promise<AdminReply> {
+    return callJson(this.#o.bus, this.#o.subjects.admin(region), encodeJson(command), timeoutMs) as Promise<AdminReply>;
+  }
+
+  /**
+   * A world split into regions: the same command to every region's sim, at one point
+   * (docs/regions.md, "Admin at generation g"): ask where each is, choose the point
+   * (commandPoint), send it to all; the reply once every region has applied it.
+   */
+  async #adminEveryRegion(command: AdminRequest, timeoutMs: number): Promise<AdminReply> {
+    const ids = this.#regionIds();
+    const points = await Promise.all(ids.map((r) => this.#queryRegion(r, { op: 'point' }) as Promise<RegionPoint>));
+    // A running world's region ahead steps on while the command travels: give it the
+    // generations of ADMIN_LEAD_MS (the bus's delivery, generously), at least one.
+    const lead = 1 + Math.ceil(ADMIN_LEAD_MS / Math.max(1, this.tickMs));
+    const at = commandPoint(points, lead);
+    const replies = await Promise.all(ids.map((r) => this.#adminOne(r, { ...command, at }, timeoutMs + lead * this.tickMs)));
+    return { ...replies[0]!, generation: Math.min(...replies.map((r) => r.generation)) };
+  }
+
   /** Live cells of `rect` (wrapped on a torus, clipped when bounded). */
   async cells(rect: Rect): Promise<CellsReply> {
-    return decodeCellsReply(await callRpc(this.#o.bus, this.#o.subjects.cells(0), encodeJson(rect), this.#o.requestTimeoutMs));
+    const replies = await Promise.all(
+      this.#regionIds().map(async (r) => decodeCellsReply(await callRpc(this.#o.bus, this.#o.subjects.cells(r), encodeJson(rect), this.#o.requestTimeoutMs))),
+    );
+    if (replies.length === 1) return replies[0]!;
+    return { generation: Math.min(...replies.map((r) => r.generation)), cells: replies.flatMap((r) => r.cells) };
   }
 
-  leaderboard(limit: number): Promise<LeaderboardReply> {
-    return this.#query({ op: 'leaderboard', limit }) as Promise<LeaderboardReply>;
+  async leaderboard(limit: number): Promise<LeaderboardReply> {
+    if (this.regions === 1) return (await this.#query({ op: 'leaderboard', limit })) as LeaderboardReply;
+    // Cells are in every region, names only at home: sum, rank, then name the first.
+    const { generation, figures } = await this.#ownerFigures();
+    const ranked = [...figures].filter(([, f]) => f.population > 0).sort((a, b) => b[1].population - a[1].population || a[0] - b[0]);
+    const ids = ranked.slice(0, Math.min(limit + 16, 1000)).map(([id]) => id);
+    const { players } = (await this.#queryRegion(0, { op: 'names', ids })) as NamesReply;
+    const named = new Map(players.map((p) => [p.id, p]));
+    const entries = [];
+    for (const [id, f] of ranked) {
+      const player = named.get(id);
+      if (player === undefined) continue;
+      entries.push({ id, name: player.name, color: player.color, population: f.population, births: f.births });
+      if (entries.length >= limit) break;
+    }
+    return { generation, players: entries };
   }
 
-  density(maxBins: number): Promise<DensityReply> {
-    return this.#query({ op: 'density', maxBins }) as Promise<DensityReply>;
+  async density(maxBins: number): Promise<DensityReply> {
+    const replies = (await this.#queryEveryRegion({ op: 'density', maxBins })) as DensityReply[];
+    if (replies.length === 1) return replies[0]!;
+    const counts = new Map<number, number>();
+    for (const reply of replies) for (const [c, r, n] of reply.bins) counts.set(r * reply.cols + c, (counts.get(r * reply.cols + c) ?? 0) + n);
+    const first = replies[0]!;
+    const bins = [...counts].map(([k, n]): [number, number, number] => [k % first.cols, Math.floor(k / first.cols), n]);
+    return { ...first, generation: Math.min(...replies.map((r) => r.generation)), bins };
   }
 
   /** Where `owner`'s live cells are: its `limit` most populated chunks. */
-  ownerCells(owner: number, limit: number): Promise<OwnerCellsReply> {
-    return this.#query({ op: 'owner-cells', owner, limit }) as Promise<OwnerCellsReply>;
+  async ownerCells(owner: number, limit: number): Promise<OwnerCellsReply> {
+    const replies = (await this.#queryEveryRegion({ op: 'owner-cells', owner, limit })) as OwnerCellsReply[];
+    if (replies.length === 1) return replies[0]!;
+    // Most first, ties by row then column, as one sim orders them.
+    const chunks = replies.flatMap((r) => r.chunks).sort((a, b) => b[2] - a[2] || a[1] - b[1] || a[0] - b[0]);
+    return {
+      ...replies[0]!,
+      generation: Math.min(...replies.map((r) => r.generation)),
+      population: replies.reduce((n, r) => n + r.population, 0),
+      chunkCount: replies.reduce((n, r) => n + r.chunkCount, 0),
+      chunks: chunks.slice(0, limit),
+    };
   }
 
   async budget(player: PlayerRef): Promise<BudgetReply> {
     try {
-      return (await this.#query({ op: 'budget', owner: player.id, tag: playerTag(player.tokenHash) })) as BudgetReply;
+      const home = (await this.#query({ op: 'budget', owner: player.id, tag: playerTag(player.tokenHash) })) as BudgetReply;
+      if (this.regions === 1) return home;
+      // The budget is the home's; the player's cells and births are in every region.
+      const { figures } = await this.#ownerFigures([player.id], true);
+      const f = figures.get(player.id);
+      return { ...home, population: home.population + (f?.population ?? 0), births: home.births + (f?.births ?? 0) };
     } catch (err) {
       this.#refusedPlayer(player, err);
       throw err;
     }
+  }
+
+  /** Live cells and births per owner summed over the regions (`skipHome`: all but region 0's). */
+  async #ownerFigures(owners?: number[], skipHome = false): Promise<{ generation: number; figures: Map<number, { population: number; births: number }> }> {
+    const ids = this.#regionIds().filter((r) => !skipHome || r !== 0);
+    const replies = (await Promise.all(ids.map((r) => this.#queryRegion(r, { op: 'owner-figures', ...(owners !== undefined && { owners }) })))) as OwnerFiguresReply[];
+    const figures = new Map<number, { population: number; births: number }>();
+    for (const reply of replies) {
+      for (const [id, population, births] of reply.owners) {
+        const f = figures.get(id) ?? { population: 0, births: 0 };
+        figures.set(id, { population: f.population + population, births: f.births + births });
+      }
+    }
+    return { generation: Math.min(...replies.map((r) => r.generation)), figures };
   }
 
   /** Create a player whose token hashes to `tokenHash`; resolves once it is durable. */
@@ -317,8 +418,21 @@ export class SimLink implements WorldView {
     return callJson(this.#o.bus, this.#o.subjects.players, encodeJson(request), this.#o.requestTimeoutMs);
   }
 
+  /** A query of the home (region 0: the whole world when it is one region). */
   #query(query: unknown): Promise<unknown> {
-    return callJson(this.#o.bus, this.#o.subjects.query(0), encodeJson(query), this.#o.requestTimeoutMs);
+    return this.#queryRegion(0, query);
+  }
+
+  #queryRegion(region: number, query: unknown): Promise<unknown> {
+    return callJson(this.#o.bus, this.#o.subjects.query(region), encodeJson(query), this.#o.requestTimeoutMs);
+  }
+
+  #queryEveryRegion(query: unknown): Promise<unknown[]> {
+    return Promise.all(this.#regionIds().map((r) => this.#queryRegion(r, query)));
+  }
+
+  #regionIds(): number[] {
+    return this.#layout?.regions.map((r) => r.id) ?? [0];
   }
 
   // ---------------------------------------------------------------------------------
@@ -350,23 +464,33 @@ export class SimLink implements WorldView {
   }
 
   #onSummary(payload: Uint8Array): void {
-    let m: TickMessage;
+    let summaries: TickMessage[];
+    const now = Date.now();
+    const metrics = this.#o.metrics;
+    metrics.busMessages.inc({ kind: 'tick' });
+    metrics.busBytes.inc({ kind: 'tick' }, payload.length);
     try {
-      m = decodeTickMessage(payload);
+      const m = decodeTickMessage(payload);
+      if (m.kind === TickKinds.TICK) {
+        metrics.busTickDelay.observe({ stage: 'sim' }, Math.max(0, m.sentAt - m.timestamp) / 1000);
+        metrics.busTickDelay.observe({ stage: 'bus' }, Math.max(0, now - m.sentAt) / 1000);
+      }
+      // A world split into regions: the whole world's summaries this one completes.
+      summaries = this.#merge.accept(m, now);
     } catch (err) {
       this.#o.log.error({ err }, 'bad tick summary from the sim');
       return;
     }
-    this.#lastSeen = Date.now();
+    // The sim is there while every region's is.
+    this.#lastSeen = this.#merge.heardAt;
+    for (const m of summaries) this.#onWorldSummary(m);
+  }
+
+  /** A summary of the whole world (a single sim's, or the regions' merged). */
+  #onWorldSummary(m: TickMessage): void {
     const metrics = this.#o.metrics;
-    metrics.busMessages.inc({ kind: 'tick' });
-    metrics.busBytes.inc({ kind: 'tick' }, payload.length);
     metrics.simHeapUsed.set(m.heapUsedBytes);
     metrics.simHeapTotal.set(m.heapTotalBytes);
-    if (m.kind === TickKinds.TICK) {
-      metrics.busTickDelay.observe({ stage: 'sim' }, Math.max(0, m.sentAt - m.timestamp) / 1000);
-      metrics.busTickDelay.observe({ stage: 'bus' }, Math.max(0, this.#lastSeen - m.sentAt) / 1000);
-    }
     const restarted = this.#simInstance !== 0 && m.simInstance !== this.#simInstance;
     // A new sim instance numbers its revocations from 1 again; one may have happened
     // before it died that it had no time to publish. A summary counting more than arrived

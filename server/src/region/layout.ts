@@ -194,3 +194,11 @@ export function ownedChunkMask(region: Region, geometry: Geometry): Uint8Array {
   }
   return mask;
 }
+
+/** The shards region `region` owns, as shard indices (`y * shardsX + x`): every shard is in exactly one region. */
+export function shardsOfRegion(region: Region, shardsX: number): number[] {
+  const { x, y, w, h } = region.shards;
+  const shards: number[] = [];
+  for (let sy = y; sy < y + h; sy++) for (let sx = x; sx < x + w; sx++) shards.push(sy * shardsX + sx);
+  return shards;
+}

@@ -8,7 +8,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { Geometry } from '@lifemmo/shared';
 import type { Bus } from '../bus/index.js';
-import type { Config } from '../config/config.js';
+import { regionLayoutOf, type Config } from '../config/config.js';
 import { Admission } from '../gateway/admission.js';
 import { ChunkReplica } from '../gateway/chunk-replica.js';
 import type { GatewayContext } from '../gateway/gateway-context.js';
@@ -56,6 +56,7 @@ export async function buildGateway(config: Config, bus: Bus, start: GatewayStart
   const logger = deps.logger ?? createLogger(config, { stream: deps.logStream, isTty: deps.isTty });
   const metrics = deps.metrics ?? createMetrics();
   const geometry = new Geometry(config.world);
+  const layout = regionLayoutOf(config);
   const gatewayId = `gw-${randomBytes(6).toString('hex')}`;
   const log = logger.child({ role: 'gateway', gateway: gatewayId });
   const subjects = subjectsFor(config.cluster.worldName);
@@ -67,6 +68,7 @@ export async function buildGateway(config: Config, bus: Bus, start: GatewayStart
     metrics,
     simTimeoutMs: config.cluster.simTimeoutMs,
     requestTimeoutMs: config.cluster.requestTimeoutMs,
+    layout,
   });
   const replica = new ChunkReplica(geometry);
   const feed = new ReplicaFeed(bus, subjects, geometry, gatewayId, replica, log, config.cluster.requestTimeoutMs, metrics);

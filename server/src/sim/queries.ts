@@ -2,7 +2,7 @@
 import { CHUNK_SIZE } from '@lifemmo/shared';
 import type { Engine } from '../engine/index.js';
 import type { PlayerRegistry } from '../players/player-registry.js';
-import type { DensityReply, LeaderboardReply, OwnerCellsReply } from '../wire/index.js';
+import type { DensityReply, LeaderboardReply, OwnerCellsReply, OwnerFiguresReply } from '../wire/index.js';
 
 /**
  * Players with live cells, most cells first; ties go to the older player (lower id).
@@ -20,6 +20,21 @@ export function leaderboard(engine: Engine, populations: ReadonlyMap<number, num
     if (entries.length >= limit) break;
   }
   return { generation: engine.generation, players: entries };
+}
+
+/**
+ * Live cells and births per owner (players only, not neutral 0), for a gateway summing a
+ * split world's regions; `owners`: only these.
+ */
+export function ownerFigures(engine: Engine, populations: ReadonlyMap<number, number>, owners?: readonly number[]): OwnerFiguresReply {
+  const ids = owners ?? [...populations.keys()];
+  const figures: Array<[number, number, number]> = [];
+  for (const id of ids) {
+    const population = populations.get(id) ?? 0;
+    const births = engine.birthsOf(id);
+    if (id !== 0 && (population > 0 || births > 0 || owners !== undefined)) figures.push([id, population, births]);
+  }
+  return { generation: engine.generation, owners: figures };
 }
 
 /**

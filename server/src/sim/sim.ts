@@ -17,7 +17,7 @@ import { Engine, MAX_OWNER, type LoopCommand } from '../engine/index.js';
 import { PlacementService } from '../placement/placement-service.js';
 import { linkOverBus, type BusHaloLink } from '../region/bus-halo-link.js';
 import { regionDir } from '../region/durable-region.js';
-import type { Region, RegionLayout } from '../region/layout.js';
+import { shardsOfRegion, type RegionLayout } from '../region/layout.js';
 import { RegionEngine, type RegionJournal } from '../region/region-engine.js';
 import type { RegionPoint } from '../region/command-point.js';
 import { MemoryPlayerRegistry, type Player } from '../players/player-registry.js';
@@ -40,6 +40,7 @@ import {
   subjectsFor,
   type AdminReply,
   type BudgetReply,
+  type NamesReply,
   type OwnersInUseReply,
   type RpcBody,
   type Subjects,
@@ -49,7 +50,7 @@ import { snapshotFrame } from './chunk-records.js';
 import { ChunkInterest } from './interest.js';
 import { PlayerService } from './player-service.js';
 import { OwnerPopulations } from './owner-populations.js';
-import { density, leaderboard, ownerCells } from './queries.js';
+import { density, leaderboard, ownerCells, ownerFigures } from './queries.js';
 import { TickPublisher } from './tick-publisher.js';
 
 /** How often a sim says it is alive, ms (gateways call it gone after SIM_TIMEOUT_MS). */
@@ -69,14 +70,6 @@ export function createEngine(config: Config): Engine {
 export function createStore(config: Config, regionId: number | null = null): Store {
   if (config.store.kind === 'memory') return new MemoryStore();
   return new FileStore(regionId === null ? config.dataDir : regionDir(config.dataDir, regionId), { keepSnapshots: config.store.snapshotKeep });
-}
-
-/** The shards region `region` owns (every shard is in exactly one region). */
-function shardsOf(region: Region, shardsX: number): number[] {
-  const { x, y, w, h } = region.shards;
-  const shards: number[] = [];
-  for (let sy = y; sy < y + h; sy++) for (let sx = x; sx < x + w; sx++) shards.push(sy * shardsX + sx);
-  return shards;
 }
 
 /** What a Sim is made of; each part defaults to one built from the configuration. */
@@ -280,6 +273,16 @@ export class Sim {
           };
           return { json: reply };
         }
+        case 'owner-figures':
+          return { json: ownerFigures(this.engine, this.#populations.get(), query.owners) };
+        case 'names': {
+          const reply: NamesReply = { players: [] };
+          for (const id of query.ids) {
+            const player = this.players.get(id);
+            if (player !== undefined) reply.players.push({ id, name: player.name, color: player.color });
+          }
+          return { json: reply };
+        }
         case 'owners-in-use': {
           const used = this.engine.ownersInUse();
           const reply: OwnersInUseReply = { owners: [] };
@@ -297,7 +300,7 @@ export class Sim {
       return encodeCellsReply({ generation: this.engine.generation, cells: this.engine.liveCells(rect) });
     });
     if (this.#home) this.#servePlayers(rpc);
-    const owned = this.layout.regions.length === 1 ? null : shardsOf(this.layout.regions[r]!, this.engine.geometry.shardsX);
+    const owned = this.layout.regions.length === 1 ? null : shardsOfRegion(this.layout.regions[r]!, this.engine.geometry.shardsX);
     const snapshot = (request: Uint8Array) => {
       const ask = decodeInterest(request);
       this.#interest.add(ask.gateway, ask.chunks, SNAPSHOT_LEASE_MS, Date.now());

@@ -107,6 +107,7 @@ export class TickPublisher {
       simInstance: this.#simInstance,
       region: this.#region.id,
       regions: this.#region.count,
+      epoch: e.epoch,
       generation: e.generation,
       timestamp,
       sentAt: Date.now(),

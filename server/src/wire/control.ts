@@ -45,7 +45,22 @@ export const QueryRequest = z.discriminatedUnion('op', [
   z.object({ op: z.literal('point') }),
   /** Owners of live cells, queued placements or reservations in the region (reply OwnersInUseReply): how the home tells a free player id in a split world. */
   z.object({ op: z.literal('owners-in-use') }),
+  /** Live cells and births per owner in the region (reply OwnerFiguresReply); `owners`: only these. How a gateway sums a split world's leaderboard and a player's figures. */
+  z.object({ op: z.literal('owner-figures'), owners: z.array(z.int().min(0).max(0xffff)).max(1000).optional() }),
+  /** Names and colours of these players (reply NamesReply; unknown ids left out): asked of the home, the only region with players. */
+  z.object({ op: z.literal('names'), ids: z.array(z.int().min(1).max(0xffff)).max(1000) }),
 ]);
+
+/** Reply of `owner-figures`: [owner, live cells, births] of each owner with either. */
+export interface OwnerFiguresReply {
+  readonly generation: number;
+  readonly owners: Array<[number, number, number]>;
+}
+
+/** Reply of `names`. */
+export interface NamesReply {
+  readonly players: Array<{ id: number; name: string; color: string }>;
+}
 
 /** Reply of the `owners-in-use` query: the ids, ascending. */
 export interface OwnersInUseReply {

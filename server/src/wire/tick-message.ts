@@ -27,6 +27,8 @@ export interface TickMessage {
   /** The region whose sim sent this (0 while one sim owns the world), and how many the world has: a gateway merges every region's summary of a generation into one. */
   readonly region: number;
   readonly regions: number;
+  /** The world's resets so far (Engine.epoch): with `generation`, the point the region is at. */
+  readonly epoch: number;
   readonly generation: number;
   /** Date.now() at commit (TICK) or at sending (others), ms. */
   readonly timestamp: number;
@@ -78,6 +80,7 @@ export function encodeTickMessage(m: TickMessage): Uint8Array {
     .u32(m.simInstance)
     .u16(m.region)
     .u16(m.regions)
+    .u32(m.epoch)
     .u32(m.generation)
     .f64(m.timestamp)
     .f64(m.sentAt)
@@ -114,6 +117,7 @@ export function decodeTickMessage(payload: Uint8Array): TickMessage {
   const simInstance = r.u32();
   const region = r.u16();
   const regions = r.u16();
+  const epoch = r.u32();
   const generation = r.u32();
   const timestamp = r.f64();
   const sentAt = r.f64();
@@ -144,5 +148,5 @@ export function decodeTickMessage(payload: Uint8Array): TickMessage {
   }
   // Bytes past the end mean a writer of another layout: refuse rather than guess.
   if (r.remaining !== 0) throw new LifeError('VALIDATION', `Tick summary with ${r.remaining} bytes past its end`);
-  return { kind, simInstance, region, regions, generation, timestamp, sentAt, population, paused, tickMs, rule, seed, recordsEncoded, revocations, heapUsedBytes, heapTotalBytes, shards, stats };
+  return { kind, simInstance, region, regions, epoch, generation, timestamp, sentAt, population, paused, tickMs, rule, seed, recordsEncoded, revocations, heapUsedBytes, heapTotalBytes, shards, stats };
 }

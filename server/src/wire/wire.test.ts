@@ -27,6 +27,7 @@ const tick: TickMessage = {
   simInstance: 123456789,
   region: 0,
   regions: 1,
+  epoch: 3,
   generation: 4_000_000_000,
   timestamp: 1_796_000_000_123.5,
   sentAt: 1_796_000_000_125.25,
