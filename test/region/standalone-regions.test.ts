@@ -47,11 +47,12 @@ describe('standalone with REGIONS=N', () => {
     }
     const one = histories.get('1')!;
     expect(one.slice(0, 6).map((h) => h.split(':')[0])).toEqual(['50', '100', '150', '200', '250', '300']);
-    // Something lives at every sample, and the samples differ: the history is not trivial.
+    // Something lives at every sample, and the samples differ: the history is not trivial;
+    // a third of the placements or more land (the others meet live cells: refused alike).
     expect(one.slice(0, 6).every((h) => Number(h.split(':')[1]) > 50)).toBe(true);
     expect(new Set(one.slice(0, 6)).size).toBe(6);
     const statuses = one.at(-1)!.slice("statuses:".length).split(",");
-    expect(statuses.filter((st) => st === "202").length).toBeGreaterThan(statuses.length / 2);
+    expect(statuses.filter((st) => st === "202").length, statuses.join()).toBeGreaterThan(statuses.length / 3);
     for (const regions of ['2', '4', '3x1']) expect(histories.get(regions), `REGIONS=${regions}`).toEqual(one);
   });
 

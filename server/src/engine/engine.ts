@@ -225,6 +225,15 @@ export class Engine {
     this.reservations.release(id);
   }
 
+  /**
+   * Whether cells are held for a generation after the next (committed reservations,
+   * `queueClaimed`): `save()` leaves them out, so a snapshot now would lose them (the log
+   * still holds them; Persistence waits).
+   */
+  get holdsLaterPlacements(): boolean {
+    return this.intake.heldOwners().length > 0;
+  }
+
   /** Reservations neither committed nor let go yet. */
   get openReservations(): number {
     return this.reservations.size;

@@ -75,11 +75,36 @@ export class PlacementService {
     return result;
   }
 
+  /**
+   * Refuse a request of more cells than one may hold.
+   * @throws LifeError LIFE_ERR_TOO_MANY_CELLS
+   */
+  assertSize(cells: number): void {
+    if (cells > this.#options.maxCellsPerRequest) {
+      throw new LifeError('TOO_MANY_CELLS', `Too many cells in one request: ${cells}, at most ${this.#options.maxCellsPerRequest}`);
+    }
+  }
+
+  /**
+   * Take `cells` from player `owner`'s budget for a placement placed elsewhere (across
+   * regions: region/bus-placement.ts), or take nothing.
+   * @throws LifeError LIFE_ERR_BUDGET_EXCEEDED
+   */
+  take(owner: number, cells: number): void {
+    const budget = this.#budgetOf(owner);
+    const now = this.#engine.generation;
+    budget.check(cells, now);
+    budget.take(cells, now);
+  }
+
+  /** Give back what `take` took: the placement was refused after all. */
+  refund(owner: number, cells: number): void {
+    this.#budgetOf(owner).refund(cells, this.#engine.generation);
+  }
+
   /** Validate, charge and queue, synchronously: no tick or request can slip in between. */
   #accept(owner: number, cells: ReadonlyArray<readonly [number, number]>): PlacementResult {
-    if (cells.length > this.#options.maxCellsPerRequest) {
-      throw new LifeError('TOO_MANY_CELLS', `Too many cells in one request: ${cells.length}, at most ${this.#options.maxCellsPerRequest}`);
-    }
+    this.assertSize(cells.length);
     const budget = this.#budgetOf(owner);
     const now = this.#engine.generation;
     budget.check(cells.length, now);

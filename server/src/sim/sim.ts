@@ -16,6 +16,7 @@ import { regionLayoutOf, type Config } from '../config/config.js';
 import { Engine, MAX_OWNER, type LoopCommand } from '../engine/index.js';
 import { PlacementService } from '../placement/placement-service.js';
 import { linkOverBus, type BusHaloLink } from '../region/bus-halo-link.js';
+import { BusParticipant, DurablePart, HomePlacements, servePlacementParts } from '../region/bus-placement.js';
 import { regionDir } from '../region/durable-region.js';
 import { shardsOfRegion, type RegionLayout } from '../region/layout.js';
 import { RegionEngine, type RegionJournal } from '../region/region-engine.js';
@@ -55,6 +56,12 @@ import { TickPublisher } from './tick-publisher.js';
 
 /** How often a sim says it is alive, ms (gateways call it gone after SIM_TIMEOUT_MS). */
 export const HEARTBEAT_MS = 1_000;
+/**
+ * Time kept in hand, of a reservation's time to live (1 s), for the commits of a placement
+ * across regions to reach every region's sim, ms: a LocalBus or loopback NATS delivers in
+ * about a millisecond, a NATS hop between machines in a few; generously more.
+ */
+const COMMIT_MARGIN_MS = 250;
 /** How long a snapshot request's interest lasts before the gateway's announcements take over, ms. */
 const SNAPSHOT_LEASE_MS = 10_000;
 
@@ -115,6 +122,10 @@ export class Sim {
   readonly #haloLink: BusHaloLink | null;
   /** The bus to the other regions' sims (null: a whole world). */
   readonly #peers: Bus | null;
+  /** A split world's region: its parts of placements across regions (null: a whole world). */
+  readonly #parts: DurablePart | null;
+  /** The home of a split world: where every placement is placed from (null: a whole world, or not the home). */
+  readonly #homePlacements: HomePlacements | null;
   #heartbeat: NodeJS.Timeout | null = null;
 
   constructor(parts: SimParts) {
@@ -157,6 +168,20 @@ export class Sim {
       snapshotEvery: config.store.snapshotEvery,
       ...(this.regionEngine !== null && { region: this.regionEngine }),
     });
+    this.#parts = this.#peers === null ? null : new DurablePart(this.engine, this.persistence);
+    const peers = this.#peers;
+    this.#homePlacements =
+      peers === null || this.regionId !== 0
+        ? null
+        : new HomePlacements({
+            layout: this.layout,
+            home: this.regionId,
+            placement: this.placement,
+            journal: this.persistence,
+            local: this.#parts!,
+            remote: (id) => new BusParticipant(peers, this.#subjects.part(id), config.cluster.requestTimeoutMs),
+            commitMarginMs: COMMIT_MARGIN_MS,
+          });
     this.#populations = new OwnerPopulations(this.engine);
     const g = this.engine.geometry;
     this.#interest = new ChunkInterest(g.chunksX * g.chunksY);
@@ -300,6 +325,7 @@ export class Sim {
       return encodeCellsReply({ generation: this.engine.generation, cells: this.engine.liveCells(rect) });
     });
     if (this.#home) this.#servePlayers(rpc);
+    if (this.#parts !== null && peers !== null) this.#subscriptions.push(servePlacementParts(peers, s.part(r), this.#parts, onError));
     const owned = this.layout.regions.length === 1 ? null : shardsOfRegion(this.layout.regions[r]!, this.engine.geometry.shardsX);
     const snapshot = (request: Uint8Array) => {
       const ask = decodeInterest(request);
@@ -331,7 +357,7 @@ export class Sim {
       const settled = await Promise.allSettled(
         batch.map(async ({ owner, tag, cells }) => {
           this.playerService.admit(owner, tag);
-          return this.placement.place(owner, cells);
+          return this.#homePlacements === null ? this.placement.place(owner, cells) : this.#homePlacements.place(owner, cells);
         }),
       );
       return encodePlaceOutcomes(

@@ -76,6 +76,8 @@ export interface RecoveryReport {
 export class Persistence implements PlacementJournal {
   private readonly parts: PersistenceParts;
   private snapshotInFlight: Promise<void> | null = null;
+  /** A snapshot was due but cells were held for a later generation: take it at the next tick that can. */
+  private snapshotOwed = false;
   private unsubscribe: Array<() => void> = [];
 
   constructor(parts: PersistenceParts) {
@@ -150,6 +152,15 @@ export class Persistence implements PlacementJournal {
     return this.parts.store.append({ t: 'place', owner, generation, cells: cells.map(([x, y]) => [x, y] as [number, number]) }, true);
   }
 
+  /**
+   * The home of a split world charged `owner` for `cells` placed in other regions at
+   * `generation`: recorded now, durable when the promise resolves (before the placement's
+   * acknowledgement), so a restarted home's budgets are exact.
+   */
+  charged(owner: number, generation: number, cells: number): Promise<void> {
+    return this.parts.store.append({ t: 'charge', owner, generation, cells }, true);
+  }
+
   /** A new player, created at `at` (ms since the epoch): durable before its token is handed out. */
   playerCreated(player: Player, at: number): Promise<void> {
     return this.parts.store.append({ t: 'player', id: player.id, name: player.name, color: player.color, tokenHash: player.tokenHash, at }, true);
@@ -198,6 +209,13 @@ export class Persistence implements PlacementJournal {
     for (const off of this.unsubscribe.splice(0)) off();
     this.parts.engine.setPersistHook(null);
     await this.snapshotInFlight;
+    // Cells held for a later generation are in the log only: no final snapshot, which would
+    // hide those records (the previous snapshot and the log rebuild everything).
+    if (this.parts.engine.holdsLaterPlacements) {
+      this.parts.log.warn('placements held for a later generation: no final snapshot; the log keeps them');
+      await this.parts.store.close();
+      return;
+    }
     const snapshot = this.capture();
     // A region's halo of the generation before goes with its final snapshot too (afterTick).
     if (this.logPreviousHalo(snapshot.header.world.generation)) await this.parts.store.sync();
@@ -224,7 +242,11 @@ export class Persistence implements PlacementJournal {
     // whole world's is made durable by the next group commit.
     const written = store.append({ t: 'tick', generation: result.generation }, region !== undefined);
     if (region === undefined) written.catch((err: unknown) => log.error({ err }, 'could not write the log'));
-    if (result.generation % this.parts.snapshotEvery === 0 && this.snapshotInFlight === null) {
+    // Cells held for a later generation (a placement across regions) are not in a snapshot,
+    // and the records before a snapshot are not replayed: wait a generation or two for them to land.
+    const due = result.generation % this.parts.snapshotEvery === 0 || this.snapshotOwed;
+    this.snapshotOwed = due && this.parts.engine.holdsLaterPlacements;
+    if (due && !this.snapshotOwed && this.snapshotInFlight === null) {
       // Captured now, inside the tick, so it is consistent; written while the world goes on.
       const snapshot = this.capture();
       // A region restarted from this snapshot has no halo of the generation before it, which a
@@ -331,6 +353,11 @@ export class Persistence implements PlacementJournal {
         return;
       case 'halo':
         this.parts.region?.replayHalo(new Uint8Array(Buffer.from(record.halo, 'base64')));
+        return;
+      case 'charge':
+        // Charged as of the generation before it landed, as a placement is.
+        if (engine.generation < record.generation - 1) await engine.step(record.generation - 1 - engine.generation);
+        placement.chargeReplayed(record.owner, record.cells, engine.generation);
         return;
       case 'place': {
         // Queue it while the world is one generation before it, so it lands at record.generation.

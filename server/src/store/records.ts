@@ -33,6 +33,12 @@ export const WalRecordSchema = z.discriminatedUnion('t', [
   z.object({ t: z.literal('player-banned'), lsn: z.number().int().positive(), id: z.number().int().positive() }),
   /** Cells placed by `owner`, live at `generation` (acknowledged after this record was durable). */
   z.object({ t: z.literal('place'), lsn: z.number().int().positive(), owner: z.number().int().min(0), generation: z.number().int().positive(), cells: z.array(cell) }),
+  /**
+   * The home region (0) of a world split into regions charged `owner`'s budget for the
+   * `cells` of a placement that landed at `generation` in other regions (their own logs
+   * hold those cells; the home's part, if any, is a `place` record, which charges itself).
+   */
+  z.object({ t: z.literal('charge'), lsn: z.number().int().positive(), owner: z.number().int().min(0), generation: z.number().int().positive(), cells: z.number().int().min(0) }),
   /** The world reached `generation` (written every tick, made durable with the next group commit). */
   z.object({ t: z.literal('tick'), lsn: z.number().int().positive(), generation: z.number().int().min(0) }),
   /** An admin paused (true) or resumed (false) the tick loop (durable before the admin reply). */

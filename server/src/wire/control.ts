@@ -158,3 +158,16 @@ export const GatewayAnnouncement = z.object({
   generation: z.int().min(0),
 });
 export type GatewayAnnouncement = z.infer<typeof GatewayAnnouncement>;
+
+/**
+ * Requests between sims on `part.<region>` (region/bus-placement.ts): one region's part of a
+ * placement across regions, as the home coordinates it. `reserve` replies a Reservation
+ * (id, generation, epoch, ttlMs); `commit` replies `{}` once the part is durable in the
+ * region's log; `release` replies `{}`. Refusals keep their catalogue codes.
+ */
+export const PartRequest = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('reserve'), owner: z.int().min(0).max(0xffff), cells: z.array(z.tuple([z.int(), z.int()])).min(1) }),
+  z.object({ op: z.literal('commit'), id: z.int().min(1), generation: z.int().min(1) }),
+  z.object({ op: z.literal('release'), id: z.int().min(1) }),
+]);
+export type PartRequest = z.infer<typeof PartRequest>;
