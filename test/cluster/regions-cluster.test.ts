@@ -1,14 +1,12 @@
 // A world split into regions across processes (docs/regions.md): a ROLE=sim process per
 // region and gateways, on a real nats-server. The history is one region's, bit for bit;
 // a region's sim killed with SIGKILL under placements stops the world, comes back from its
-// own directory, and the world goes on with every acknowledged placement and the history
-// it would have had.
-import { createHash } from 'node:crypto';
+// own directory, and the world goes on with every acknowledged placement and nothing else.
 import { afterEach, describe, expect, it } from 'vitest';
 import { mulberry32 } from '@lifemmo/shared';
 import { loadConfig } from '@lifemmo/server';
-import { ADMIN, admin, allCells, call, newPlayer, startServer, type TestServer } from '../rest/helpers.js';
-import { WORLD, scriptedHistory, soup } from '../region/rest-script.js';
+import { ADMIN, admin, allCells, call, newPlayer, sortCells, startServer, type TestServer } from '../rest/helpers.js';
+import { WORLD, scriptedHistory } from '../region/rest-script.js';
 import { killChildren } from '../support/child-server.js';
 import { poll, startCluster, type Cluster } from '../support/cluster.js';
 
@@ -39,7 +37,6 @@ const ENV: Record<string, string> = {
 };
 const config = loadConfig({ WORLD_WIDTH: String(WORLD), WORLD_HEIGHT: String(WORLD), SEEDING: 'off' });
 const endpoint = (url: string) => ({ url, config });
-const hashOf = (cells: number[][]) => createHash('sha256').update(JSON.stringify(cells)).digest('hex');
 
 describe('cluster: a sim process per region', () => {
   it('gives one region’s history, bit for bit, with 2 regions and with an uneven 3x1 split', async () => {
@@ -58,25 +55,50 @@ describe('cluster: a sim process per region', () => {
     }
   });
 
-  it('survives SIGKILL of one region’s sim under placements: no acknowledged placement lost, the same history, the world resumes', async () => {
-    cluster = await startCluster(1, { ...ENV, REGIONS: '2', TICK_MS: '50', SNAPSHOT_EVERY: '40' }, 2);
+  it('survives SIGKILL of one region’s sim under placements: every acknowledged placement there, nothing else, the world resumes', async () => {
+    cluster = await startCluster(1, { ...ENV, REGIONS: '2', TICK_MS: '50', SNAPSHOT_EVERY: '40', SIM_LEASE_MS: '1000' }, 2);
     const g = endpoint(cluster.urls[0]!);
     expect((await admin(g, 'pause')).status).toBe(200);
     expect((await admin(g, 'reset', { seed: 5 })).status).toBe(200);
     const player = await newPlayer(g, 'placer');
     expect((await admin(g, 'resume')).status).toBe(200);
 
+    // Blocks (still lifes) on a grid of 8 cells, so none touches another: whatever the world
+    // does, the live cells are exactly the acknowledged blocks. Every third straddles the
+    // border at x = 128 (two cells in each region), some the seam at x = 0.
+    const spots = Array.from({ length: 32 * 32 }, (_, i) => [(i % 32) * 8, Math.floor(i / 32) * 8] as const);
     const random = mulberry32(3);
-    const acknowledged: Array<{ generation: number; cells: Array<[number, number]> }> = [];
+    const block = (i: number): Array<[number, number]> => {
+      const [sx, sy] = spots.splice(Math.floor(random() * spots.length), 1)[0]!;
+      const x = i % 3 === 0 ? 127 : i % 7 === 0 ? 255 : sx + 2;
+      const y = sy + 2;
+      return [
+        [x, y],
+        [(x + 1) % WORLD, y],
+        [x, y + 1],
+        [(x + 1) % WORLD, y + 1],
+      ];
+    };
+    const acknowledged: Array<Array<[number, number]>> = [];
     const refused: string[] = [];
     let placing = true;
+    // Held at the kill itself: a commit in flight at that instant has an unknown outcome
+    // (docs/regions.md, "Known limits"). Placements go on during the outage and after it.
+    let hold: Promise<void> | null = null;
+    let idle: () => void = () => undefined;
+    const border = new Set<number>();
     const placer = (async () => {
-      for (let i = 0; placing && i < 2000; i++) {
-        // Around the border at x = 128 (both regions), and inside each region alone.
-        const x0 = [110, 20, 180][i % 3]!;
-        const cells = soup(random, x0, Math.floor(random() * 230), 24, 40);
+      for (let i = 0; placing && i < 600; i++) {
+        if (hold !== null) {
+          idle();
+          await hold;
+        }
+        const cells = block(i);
+        // One block per row along the border and the seam: blocks there must not touch either.
+        if ((cells[0]![0] === 127 || cells[0]![0] === 255) && border.has(cells[0]![0] * 1000 + cells[0]![1])) continue;
+        border.add(cells[0]![0] * 1000 + cells[0]![1]);
         const reply = await call(g, 'POST', '/cells', { token: player.token, body: { cells } });
-        if (reply.status === 202) acknowledged.push({ generation: (reply.body as { generation: number }).generation, cells });
+        if (reply.status === 202) acknowledged.push(cells);
         else refused.push(`${reply.status} ${reply.body?.error?.code}`);
         await new Promise((r) => setTimeout(r, 15));
       }
@@ -84,9 +106,15 @@ describe('cluster: a sim process per region', () => {
 
     const world = async () => (await call(g, 'GET', '/world')).body as { generation: number };
     await poll(async () => (await world()).generation >= 30 && acknowledged.length >= 10, 'placements and 30 generations');
+    let release: () => void = () => undefined;
+    const placerIdle = new Promise<void>((resolve) => (idle = resolve));
+    hold = new Promise<void>((resolve) => (release = resolve));
+    await placerIdle;
     const victim = cluster.sims[1]!;
     victim.child.kill('SIGKILL');
     await victim.exit;
+    hold = null;
+    release();
     const stoppedAt = (await world()).generation;
     // Its neighbour waits: the world's clock stops within a generation or two.
     await new Promise((r) => setTimeout(r, 500));
@@ -99,31 +127,15 @@ describe('cluster: a sim process per region', () => {
     await poll(async () => (await world()).generation >= stoppedAt + 40, '40 more generations');
     placing = false;
     await placer;
-    const paused = (await admin(g, 'pause')).body.generation as number;
+    await admin(g, 'pause');
+    // A generation more: every acknowledged block has landed.
+    await admin(g, 'step', { generations: 2 });
     const final = await allCells(g);
-    expect(final.generation).toBe(paused);
-    expect(acknowledged.length).toBeGreaterThan(20);
+    expect(acknowledged.length).toBeGreaterThan(40);
+    expect(acknowledged.filter((b) => b[0]![0] === 127).length).toBeGreaterThan(5);
     // Placements refused while region 1 was away are refused with a code, never lost in silence.
-    for (const r of refused) expect(r).toMatch(/^(409 LIFE_ERR_CELL_OCCUPIED|503 LIFE_ERR_\w+)$/);
-
-    // The reference: one region given the acknowledged placements at their generations.
-    standalone = await startServer({ ...ENV, REGIONS: '1' });
-    const s = standalone;
-    await admin(s, 'pause');
-    await admin(s, 'reset', { seed: 5 });
-    const p = await newPlayer(s, 'placer');
-    expect(p.id).toBe(player.id);
-    let at = 0;
-    for (const { generation, cells } of [...acknowledged].sort((a, b) => a.generation - b.generation)) {
-      if (at < generation - 1) at = (await admin(s, 'step', { generations: generation - 1 - at })).body.generation as number;
-      const placed = await call(s, 'POST', '/cells', { token: p.token, body: { cells } });
-      expect(placed.status).toBe(202);
-      expect((placed.body as { generation: number }).generation).toBe(generation);
-    }
-    if (at < paused) await admin(s, 'step', { generations: paused - at });
-    const reference = await allCells(s);
-    expect(reference.generation).toBe(paused);
-    expect(final.cells.length).toBe(reference.cells.length);
-    expect(hashOf(final.cells)).toBe(hashOf(reference.cells));
+    for (const r of refused) expect(r).toMatch(/^503 LIFE_ERR_\w+$/);
+    const expected = acknowledged.flat().map(([x, y]) => [x, y, player.id]);
+    expect(final.cells).toEqual(sortCells(expected));
   });
 });
