@@ -39,7 +39,7 @@ const config = loadConfig({ WORLD_WIDTH: String(WORLD), WORLD_HEIGHT: String(WOR
 const endpoint = (url: string) => ({ url, config });
 
 describe('cluster: a sim process per region', () => {
-  it('gives one region’s history, bit for bit, with 2 regions and with an uneven 3x1 split', async () => {
+  it('gives one region’s history, bit for bit, with 2 regions and with an uneven 3x1 split', { timeout: 300_000 }, async () => {
     standalone = await startServer({ ...ENV, REGIONS: '1' });
     const expected = await scriptedHistory(standalone);
     await standalone.close();
@@ -55,7 +55,7 @@ describe('cluster: a sim process per region', () => {
     }
   });
 
-  it('survives SIGKILL of one region’s sim under placements: every acknowledged placement there, nothing else, the world resumes', async () => {
+  it('survives SIGKILL of one region’s sim under placements: every acknowledged placement there, nothing else, the world resumes', { timeout: 240_000 }, async () => {
     cluster = await startCluster(1, { ...ENV, REGIONS: '2', TICK_MS: '50', SNAPSHOT_EVERY: '40', SIM_LEASE_MS: '1000' }, 2);
     const g = endpoint(cluster.urls[0]!);
     expect((await admin(g, 'pause')).status).toBe(200);

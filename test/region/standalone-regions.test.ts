@@ -37,7 +37,7 @@ afterEach(async () => {
 });
 
 describe('standalone with REGIONS=N', () => {
-  it('gives one region’s history, bit for bit, with 2, 4 and an uneven 3x1 split (300 generations, faults on)', async () => {
+  it('gives one region’s history, bit for bit, with 2, 4 and an uneven 3x1 split (300 generations, faults on)', { timeout: 300_000 }, async () => {
     const histories = new Map<string, string[]>();
     for (const regions of ['1', '2', '4', '3x1']) {
       server = await startServer({ ...ENV, REGIONS: regions });
@@ -56,7 +56,7 @@ describe('standalone with REGIONS=N', () => {
     for (const regions of ['2', '4', '3x1']) expect(histories.get(regions), `REGIONS=${regions}`).toEqual(one);
   });
 
-  it('lets a glider cross the border between two regions intact', async () => {
+  it('lets a glider cross the border between two regions intact', { timeout: 120_000 }, async () => {
     server = await startServer({ ...ENV, CELL_LOGIC: 'local', REGIONS: '2' });
     const s = server;
     await admin(s, 'pause');
@@ -72,7 +72,7 @@ describe('standalone with REGIONS=N', () => {
     expect(cells.every(([x]) => x! > 128)).toBe(true);
   });
 
-  it('shows viewers whose viewport spans every region whole generations, equal to GET /cells', async () => {
+  it('shows viewers whose viewport spans every region whole generations, equal to GET /cells', { timeout: 120_000 }, async () => {
     server = await startServer({ ...ENV, CELL_LOGIC: 'local', REGIONS: '4', TICK_MS: '40' });
     const s = server;
     const p = await newPlayer(s, 'painter');
@@ -98,7 +98,7 @@ describe('standalone with REGIONS=N', () => {
     expect(replicaCells(viewer)).toEqual(truth.cells);
   });
 
-  it('places across regions all or nothing: one occupied cell refuses it, nothing placed, the budget unchanged', async () => {
+  it('places across regions all or nothing: one occupied cell refuses it, nothing placed, the budget unchanged', { timeout: 120_000 }, async () => {
     server = await startServer({ ...ENV, CELL_LOGIC: 'local', REGIONS: '2', BUDGET_CELLS: '100', BUDGET_REFILL_PER_GEN: '0' });
     const s = server;
     await admin(s, 'pause');
