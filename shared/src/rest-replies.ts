@@ -35,6 +35,22 @@ export interface WorldInfo {
   readonly lagMs: number;
   /** Ticks per second over the last few seconds. */
   readonly ticksPerSecond: number;
+  /** A world split into regions (REGIONS): where each region's sim is; absent for a whole world. */
+  readonly regions?: RegionState[];
+}
+
+/** One region of a split world in GET /world. */
+export interface RegionState {
+  readonly id: number;
+  /** The region's latest generation (the world's `generation` is the least of them). */
+  readonly generation: number;
+  /** Generations behind the region furthest ahead (lock-step keeps it to a few). */
+  readonly behind: number;
+  readonly paused: boolean;
+  /** How far its tick ran behind its schedule at its latest tick, ms. */
+  readonly lagMs: number;
+  /** Ms since its latest summary arrived (-1: never). */
+  readonly heardMsAgo: number;
 }
 
 /** One player of GET /leaderboard. */

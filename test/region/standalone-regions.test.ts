@@ -90,6 +90,13 @@ describe('standalone with REGIONS=N', () => {
     await waitFor(() => viewer.generation >= start + 20, 20_000, 'the viewer 20 generations on');
     const paused = (await admin(s, 'pause')).body.generation as number;
     await waitFor(() => viewer.generation === paused, 10_000, `the viewer at generation ${paused}`);
+    // GET /world says where each region is: paused together at one generation.
+    const world = (await call(s, 'GET', '/world')).body as { generation: number; regions: Array<{ id: number; generation: number; behind: number; paused: boolean; heardMsAgo: number }> };
+    expect(world.generation).toBe(paused);
+    expect(world.regions.map((r) => [r.id, r.generation, r.behind, r.paused])).toEqual([0, 1, 2, 3].map((id) => [id, paused, 0, true]));
+    expect(world.regions.every((r) => r.heardMsAgo >= 0 && r.heardMsAgo < 10_000)).toBe(true);
+    const metrics = (await call(s, 'GET', '/metrics')).text;
+    expect(metrics).toMatch(/lifemmo_region_generations_behind\{region="3"\} 0/);
     const truth = await allCells(s);
     expect(truth.generation).toBe(paused);
     expect(truth.cells.length).toBeGreaterThan(100);

@@ -483,6 +483,11 @@ export class SimLink implements WorldView {
     }
     // The sim is there while every region's is.
     this.#lastSeen = this.#merge.heardAt;
+    if (this.regions > 1) {
+      const status = this.#merge.status();
+      const ahead = Math.max(...status.map((r) => r.generation));
+      for (const r of status) metrics.regionBehind.set({ region: String(r.id) }, ahead - r.generation);
+    }
     for (const m of summaries) this.#onWorldSummary(m);
   }
 

@@ -68,6 +68,8 @@ export interface Metrics extends TickMetrics {
   readonly simHeapUsed: Gauge;
   /** The sim thread's V8 heap reserved (in use and free), from its latest summary. */
   readonly simHeapTotal: Gauge;
+  /** A world split into regions: how many generations each region is behind the one furthest ahead. */
+  readonly regionBehind: Gauge<'region'>;
   /**
    * Work refused because the server is overloaded, by surface (`http`: any shed request,
    * `placement`: REST or WebSocket placements, `ws_connect`: new WebSocket connections) and
@@ -95,7 +97,7 @@ function makers(registry: Registry) {
     histogram: <L extends string = string>(name: string, help: string, buckets: number[], labelNames: L[] = []) =>
       new Histogram<L>({ name, help, buckets, labelNames, registers }),
     counter: <L extends string = string>(name: string, help: string, labelNames: L[] = []) => new Counter<L>({ name, help, labelNames, registers }),
-    gauge: (name: string, help: string) => new Gauge({ name, help, registers }),
+    gauge: <L extends string = string>(name: string, help: string, labelNames: L[] = []) => new Gauge<L>({ name, help, labelNames, registers }),
   };
 }
 
@@ -179,6 +181,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     tickBehind: gauge('lifemmo_tick_behind_seconds', "How far the sim's tick runs behind its schedule now (GET /world lagMs)"),
     ticksPerSecond: gauge('lifemmo_ticks_per_second', 'Ticks per second the sim managed over the last few seconds'),
     simHeapTotal: gauge('lifemmo_sim_heap_total_bytes', "The sim's V8 heap reserved, bytes (in use and free; the young generation grows up to --max-semi-space-size), from its latest summary"),
+    regionBehind: gauge(
+      'lifemmo_region_generations_behind',
+      'A world split into regions: generations each region is behind the one furthest ahead, from their latest summaries (lock-step keeps it to a few; a region that stopped grows it)',
+      ['region'],
+    ),
     simHeapUsed: gauge('lifemmo_sim_heap_used_bytes', "The sim's V8 heap in use, bytes, from its latest tick summary or heartbeat (its thread's JavaScript objects; chunk cells are outside it)"),
     shed: counter('lifemmo_overload_shed_total', 'Work refused because the server is overloaded, by surface (http, placement, ws_connect) and reason', [
       'surface',
