@@ -81,7 +81,8 @@ export async function startCluster(gateways: number, env: Record<string, string>
     async restartSim(region = 0) {
       const sim = launch(region);
       simRuns[region] = sim;
-      await simStarted(sim);
+      // A restarted sim recovers (and a region replays its log) before it says it started.
+      await simStarted(sim, 90_000);
     },
     async stop() {
       const all = [...simRuns, ...cluster.gateways].filter((r) => r.child.exitCode === null && r.child.signalCode === null);
