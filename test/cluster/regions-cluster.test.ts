@@ -5,8 +5,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { mulberry32 } from '@lifemmo/shared';
 import { loadConfig } from '@lifemmo/server';
-import { ADMIN, admin, allCells, call, newPlayer, sortCells, startServer, type TestServer } from '../rest/helpers.js';
-import { WORLD, scriptedHistory } from '../region/rest-script.js';
+import { admin, allCells, call, newPlayer, sortCells, startServer, type TestServer } from '../rest/helpers.js';
+import { REGION_TEST_ENV, WORLD, scriptedHistory } from '../region/rest-script.js';
 import { killChildren } from '../support/child-server.js';
 import { poll, startCluster, type Cluster } from '../support/cluster.js';
 
@@ -19,28 +19,12 @@ afterEach(async () => {
   killChildren();
 });
 
-/** The world of these tests: a 256x256 torus of 4x4 shards, faults on. */
-const ENV: Record<string, string> = {
-  WORLD_WIDTH: String(WORLD),
-  WORLD_HEIGHT: String(WORLD),
-  SHARD_CHUNKS: '1',
-  ADMIN_TOKEN: ADMIN,
-  RATE_LIMIT_PER_MINUTE: '0',
-  BUDGET_CELLS: '1000000',
-  MAX_CELLS_PER_REQUEST: '100000',
-  CELL_LOGIC: 'simulated',
-  IO_LATENCY_MODEL: 'uniform',
-  IO_LATENCY_MS: '0.2',
-  IO_JITTER_MS: '0.2',
-  IO_LOSS: '0.03',
-  TICK_MS: '1000',
-};
 const config = loadConfig({ WORLD_WIDTH: String(WORLD), WORLD_HEIGHT: String(WORLD), SEEDING: 'off' });
 const endpoint = (url: string) => ({ url, config });
 
 describe('cluster: a sim process per region', () => {
   it('gives one region’s history, bit for bit, with 2 regions and with an uneven 3x1 split', { timeout: 300_000 }, async () => {
-    standalone = await startServer({ ...ENV, REGIONS: '1' });
+    standalone = await startServer({ ...REGION_TEST_ENV, REGIONS: '1' });
     const expected = await scriptedHistory(standalone);
     await standalone.close();
     standalone = undefined;
@@ -48,7 +32,7 @@ describe('cluster: a sim process per region', () => {
       ['2', 2],
       ['3x1', 3],
     ] as const) {
-      cluster = await startCluster(1, { ...ENV, REGIONS: regions }, sims);
+      cluster = await startCluster(1, { ...REGION_TEST_ENV, REGIONS: regions }, sims);
       expect(await scriptedHistory(endpoint(cluster.urls[0]!)), `REGIONS=${regions}`).toEqual(expected);
       await cluster.stop();
       cluster = undefined;
@@ -57,7 +41,7 @@ describe('cluster: a sim process per region', () => {
 
   it('survives SIGKILL of one region’s sim under placements: every acknowledged placement there, nothing else, the world resumes', { timeout: 240_000 }, async () => {
     // Info logs: a sim that does not come back shows how far its recovery got.
-    cluster = await startCluster(1, { ...ENV, REGIONS: '2', TICK_MS: '50', SNAPSHOT_EVERY: '40', SIM_LEASE_MS: '1000', LOG_LEVEL: 'info' }, 2);
+    cluster = await startCluster(1, { ...REGION_TEST_ENV, REGIONS: '2', TICK_MS: '50', SNAPSHOT_EVERY: '40', SIM_LEASE_MS: '1000', LOG_LEVEL: 'info' }, 2);
     const g = endpoint(cluster.urls[0]!);
     expect((await admin(g, 'pause')).status).toBe(200);
     expect((await admin(g, 'reset', { seed: 5 })).status).toBe(200);

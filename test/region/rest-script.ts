@@ -4,10 +4,28 @@
 import { createHash } from 'node:crypto';
 import { expect } from 'vitest';
 import { mulberry32 } from '@lifemmo/shared';
-import { GLIDER, admin, allCells, at, call, newPlayer } from '../rest/helpers.js';
+import { ADMIN, GLIDER, admin, allCells, at, call, newPlayer } from '../rest/helpers.js';
 
 /** The side of the scripted world (a torus). */
 export const WORLD = 256;
+
+/** The region tests' world: a 256x256 torus of 4x4 shards of 64 cells, faults on, budgets out of the way. */
+export const REGION_TEST_ENV: Record<string, string> = {
+  WORLD_WIDTH: String(WORLD),
+  WORLD_HEIGHT: String(WORLD),
+  SHARD_CHUNKS: '1',
+  ADMIN_TOKEN: ADMIN,
+  RATE_LIMIT_PER_MINUTE: '0',
+  BUDGET_CELLS: '1000000',
+  MAX_CELLS_PER_REQUEST: '100000',
+  CELL_LOGIC: 'simulated',
+  IO_LATENCY_MODEL: 'uniform',
+  IO_LATENCY_MS: '0.2',
+  IO_JITTER_MS: '0.2',
+  IO_LOSS: '0.03',
+  TICK_MS: '1000',
+  LOG_LEVEL: 'warn',
+};
 
 /** A server to script: its URL and its configuration (allCells reads the world's size). */
 type Target = Parameters<typeof allCells>[0];

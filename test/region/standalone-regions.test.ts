@@ -6,27 +6,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { LifeClient } from '@lifemmo/client';
 import { mulberry32 } from '@lifemmo/shared';
-import { ADMIN, GLIDER, admin, allCells, at, call, expectError, newPlayer, referenceLife, startServer, type TestServer } from '../rest/helpers.js';
-import { WORLD, scriptedHistory, soup } from './rest-script.js';
+import { GLIDER, admin, allCells, at, call, expectError, newPlayer, referenceLife, startServer, type TestServer } from '../rest/helpers.js';
+import { REGION_TEST_ENV, WORLD, scriptedHistory, soup } from './rest-script.js';
 import { replicaCells, waitFor } from '../sdk/helpers.js';
 
-/** A 256x256 torus of 4x4 shards of 64 cells, faults on: one region or a split of it. */
-const ENV: Record<string, string> = {
-  WORLD_WIDTH: String(WORLD),
-  WORLD_HEIGHT: String(WORLD),
-  SHARD_CHUNKS: '1',
-  ADMIN_TOKEN: ADMIN,
-  RATE_LIMIT_PER_MINUTE: '0',
-  BUDGET_CELLS: '1000000',
-  MAX_CELLS_PER_REQUEST: '100000',
-  CELL_LOGIC: 'simulated',
-  IO_LATENCY_MODEL: 'uniform',
-  IO_LATENCY_MS: '0.2',
-  IO_JITTER_MS: '0.2',
-  IO_LOSS: '0.03',
-  TICK_MS: '1000',
-  LOG_LEVEL: 'warn',
-};
 
 let server: TestServer | undefined;
 const clients: LifeClient[] = [];
@@ -40,7 +23,7 @@ describe('standalone with REGIONS=N', () => {
   it('gives one region’s history, bit for bit, with 2, 4 and an uneven 3x1 split (300 generations, faults on)', { timeout: 300_000 }, async () => {
     const histories = new Map<string, string[]>();
     for (const regions of ['1', '2', '4', '3x1']) {
-      server = await startServer({ ...ENV, REGIONS: regions });
+      server = await startServer({ ...REGION_TEST_ENV, REGIONS: regions });
       histories.set(regions, await scriptedHistory(server));
       await server.close();
       server = undefined;
@@ -57,7 +40,7 @@ describe('standalone with REGIONS=N', () => {
   });
 
   it('lets a glider cross the border between two regions intact', { timeout: 120_000 }, async () => {
-    server = await startServer({ ...ENV, CELL_LOGIC: 'local', REGIONS: '2' });
+    server = await startServer({ ...REGION_TEST_ENV, CELL_LOGIC: 'local', REGIONS: '2' });
     const s = server;
     await admin(s, 'pause');
     const p = await newPlayer(s, 'pilot');
@@ -73,7 +56,7 @@ describe('standalone with REGIONS=N', () => {
   });
 
   it('shows viewers whose viewport spans every region whole generations, equal to GET /cells', { timeout: 120_000 }, async () => {
-    server = await startServer({ ...ENV, CELL_LOGIC: 'local', REGIONS: '4', TICK_MS: '40' });
+    server = await startServer({ ...REGION_TEST_ENV, CELL_LOGIC: 'local', REGIONS: '4', TICK_MS: '40' });
     const s = server;
     const p = await newPlayer(s, 'painter');
     const viewer = new LifeClient({ url: s.url, reconnect: { initialDelayMs: 20, maxDelayMs: 200 } });
@@ -106,7 +89,7 @@ describe('standalone with REGIONS=N', () => {
   });
 
   it('places across regions all or nothing: one occupied cell refuses it, nothing placed, the budget unchanged', { timeout: 120_000 }, async () => {
-    server = await startServer({ ...ENV, CELL_LOGIC: 'local', REGIONS: '2', BUDGET_CELLS: '100', BUDGET_REFILL_PER_GEN: '0' });
+    server = await startServer({ ...REGION_TEST_ENV, CELL_LOGIC: 'local', REGIONS: '2', BUDGET_CELLS: '100', BUDGET_REFILL_PER_GEN: '0' });
     const s = server;
     await admin(s, 'pause');
     const p = await newPlayer(s, 'builder');
