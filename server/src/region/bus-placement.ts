@@ -164,8 +164,12 @@ export class HomePlacements {
     if (parts === null || (parts.size === 1 && parts.has(home))) return placement.place(owner, cells);
     journal.assertWritable();
     const placed = await placeAcrossRegions(layout, this.#regions, cells, owner, { budget: this.#charge, commitMarginMs: this.#o.commitMarginMs });
-    // The home's own part charges itself on replay (its `place` record); the rest is charged here.
-    await journal.charged(owner, placed.generation, cells.length - (parts.get(home)?.cells.length ?? 0));
+    // The home's own part charges itself on replay (its `place` record, appended by its
+    // commit); the rest is charged here. Both are in the log now: the take is settled, and a
+    // snapshot may count it (placement.unsettledTakes).
+    const charged = journal.charged(owner, placed.generation, cells.length - (parts.get(home)?.cells.length ?? 0));
+    placement.settle();
+    await charged;
     return { accepted: placed.accepted, generation: placed.generation };
   }
 }
