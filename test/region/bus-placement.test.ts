@@ -25,7 +25,7 @@ import { BusParticipant, DurablePart, DurableRegion, HomePlacements, linkInProce
 import { LOCK_FILE } from '@lifemmo/server/store';
 import { CONWAY, LifeError, parseRle } from '@lifemmo/shared';
 import { waitFor } from '../support/wait.js';
-import { layoutOf, type WorldOptions } from './region-world.js';
+import { SwitchableLinks, layoutOf, type WorldOptions } from './region-world.js';
 
 const SIZE = 256;
 const LOCAL: CellLogicOptions = { kind: 'local', latencyModel: 'fixed', latencyMs: 0, jitterMs: 0, loss: 0, timeoutMs: 50 };
@@ -339,4 +339,71 @@ describe('placements across regions over the bus, from the home', () => {
     expect(cells).toEqual(await reference(placed, end));
     expect(cells.length).toBe(10);
   });
+});
+
+describe('a part logged for a later generation than the next', () => {
+  it.each([
+    [1, 7],
+    [1, 40],
+    [0, 7],
+    [0, 40],
+  ])(
+    'region %i, a generation behind, killed at generation %i, replays its log in order and without its neighbour',
+    async (behind, end) => {
+      const first = await newDirs();
+      const links = new SwitchableLinks(LAYOUT);
+      const region = (id: number, dir: string) =>
+        new DurableRegion({ world: OPTIONS, layout: LAYOUT, regionId: id, link: links.link(id), dir, log: silent, snapshotEvery: 1_000, budget: BUDGET, maxCellsPerRequest: 8 });
+      const regions = [region(0, first[0]), region(1, first[1])];
+      await Promise.all(regions.map((r) => r.recover()));
+      const [home, far] = regions as [DurableRegion, DurableRegion];
+      const ahead = regions[1 - behind]!;
+      const late = regions[behind]!;
+      cleanups.push(() => ahead.close());
+      // Stepped by hand: one region at 5, the other at 6 (one ahead, as lock-step allows).
+      await Promise.all([late.engine.step(5), ahead.engine.step(6)]);
+      const { port1, port2 } = new MessageChannel();
+      const homeBus = new LocalBus(port1);
+      const farBus = new LocalBus(port2);
+      cleanups.push(async () => void (await Promise.all([homeBus.close(), farBus.close()])));
+      servePlacementParts(farBus, SUBJECTS.part(1), new DurablePart(far.engine, far.persistence), () => undefined);
+      const placements = new HomePlacements({
+        layout: LAYOUT,
+        home: 0,
+        placement: home.placement,
+        journal: home.persistence,
+        local: new DurablePart(home.engine, home.persistence),
+        remote: (id) => new BusParticipant(homeBus, SUBJECTS.part(id), 2_000),
+        commitMarginMs: 250,
+      });
+      // The late region logs its part at its generation 5 for generation 7, before the border
+      // its tick from 5 reads; then a placement of its own for generation 6, after it.
+      const across = await placements.place(1, ACROSS);
+      const alone = shape(GLIDER, behind === 0 ? 20 : 200, 20);
+      const own = await placements.place(2, alone);
+      expect([across.generation, own.generation]).toEqual([7, 6]);
+      await Promise.all([late.engine.step(end - 5), ahead.engine.step(end - 6)]);
+      // Killed at `end`: its neighbour keeps only its last three halos (of 5 to 7, or 38 to 40).
+      const copy = await copyDir(first[behind]!);
+      await late.engine.stop();
+      const again = region(behind, copy);
+      cleanups.push(() => again.close());
+      const recovered = await Promise.race([
+        again.recover(),
+        new Promise<'stuck'>((resolve) => setTimeout(() => resolve('stuck'), 3_000).unref()),
+      ]);
+      expect(recovered).not.toBe('stuck');
+      expect(again.engine.generation).toBe(end);
+      const cells = [...ahead.region.liveCells(), ...again.region.liveCells()].sort((a, b) => a[1] - b[1] || a[0] - b[0]);
+      const expected = await reference(
+        [
+          { owner: 1, cells: ACROSS, generation: 7 },
+          { owner: 2, cells: alone, generation: 6 },
+        ],
+        end,
+      );
+      expect(cells).toEqual(expected);
+      expect(cells.length).toBe(10);
+    },
+  );
 });

@@ -370,10 +370,16 @@ export class Persistence implements PlacementJournal {
         placement.chargeReplayed(record.owner, record.cells, engine.generation);
         return;
       case 'place': {
-        // Queue it while the world is one generation before it, so it lands at record.generation.
-        if (engine.generation < record.generation - 1) await engine.step(record.generation - 1 - engine.generation);
+        // A region's part of a placement across regions may be for a later generation than
+        // its next (it was behind the others when it committed): held for that generation,
+        // as it was then, and not stepped to, since the ticks before it read borders the log
+        // holds further on (stepping now would wait for neighbours' halos long gone).
+        const held = this.parts.region !== undefined && engine.generation < record.generation - 1;
+        // Otherwise queued while the world is one generation before it, so it lands at record.generation.
+        if (!held && engine.generation < record.generation - 1) await engine.step(record.generation - 1 - engine.generation);
         try {
-          engine.place(record.cells, record.owner);
+          if (held) engine.commitReservation(engine.reserve(record.cells, record.owner).id, record.generation);
+          else engine.place(record.cells, record.owner);
           placement.chargeReplayed(record.owner, record.cells.length, engine.generation);
           // The record has no time: it was at least as late as anything before it; count it as now.
           players.touch(record.owner, Date.now());
