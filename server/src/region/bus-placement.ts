@@ -17,7 +17,7 @@
 import type { Bus, BusSubscription } from '../bus/index.js';
 import type { Engine, Reservation } from '../engine/index.js';
 import type { PlacementJournal, PlacementResult, PlacementService } from '../placement/placement-service.js';
-import { PartRequest, callJson, decodeJson, encodeJson, serveRpc } from '../wire/index.js';
+import { PartRequest, PartReservation, callJson, decodeJson, encodeJson, serveRpc } from '../wire/index.js';
 import type { RegionLayout } from './layout.js';
 import { placeAcrossRegions, splitByRegion, type PlacementCharge, type PlacementParticipant } from './placement-across.js';
 
@@ -106,7 +106,7 @@ export class BusParticipant implements PlacementParticipant {
 
   /** @throws LifeError the region's refusal, or SIM_UNAVAILABLE (nothing reserved that outlives its time to live) */
   async reserve(cells: ReadonlyArray<readonly [number, number]>, owner: number): Promise<Reservation> {
-    return (await this.#ask({ op: 'reserve', owner, cells: cells.map(([x, y]) => [x, y]) })) as Reservation;
+    return PartReservation.parse(await this.#ask({ op: 'reserve', owner, cells: cells.map(([x, y]) => [x, y]) }));
   }
 
   async commit(id: number, generation: number): Promise<void> {
