@@ -374,9 +374,10 @@ export class Persistence implements PlacementJournal {
         // its next (it was behind the others when it committed): held for that generation,
         // as it was then, and not stepped to, since the ticks before it read borders the log
         // holds further on (stepping now would wait for neighbours' halos long gone).
-        const held = this.parts.region !== undefined && engine.generation < record.generation - 1;
-        // Otherwise queued while the world is one generation before it, so it lands at record.generation.
-        if (!held && engine.generation < record.generation - 1) await engine.step(record.generation - 1 - engine.generation);
+        const later = engine.generation < record.generation - 1;
+        const held = later && this.parts.region !== undefined;
+        // A whole world's: queued while the world is one generation before it, so it lands at record.generation.
+        if (later && !held) await engine.step(record.generation - 1 - engine.generation);
         try {
           if (held) engine.commitReservation(engine.reserve(record.cells, record.owner).id, record.generation);
           else engine.place(record.cells, record.owner);
