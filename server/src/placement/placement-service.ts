@@ -48,6 +48,8 @@ export class PlacementService {
   readonly #options: PlacementOptions;
   readonly #budgets = new Map<number, PlacementBudget>();
   #journal: PlacementJournal | null = null;
+  /** Takes (`take`) neither refunded nor settled yet: see `unsettledTakes`. */
+  #unsettled = 0;
 
   constructor(engine: Engine, options: PlacementOptions) {
     this.#engine = engine;
@@ -87,7 +89,8 @@ export class PlacementService {
 
   /**
    * Take `cells` from player `owner`'s budget for a placement placed elsewhere (across
-   * regions: region/bus-placement.ts), or take nothing.
+   * regions: region/bus-placement.ts), or take nothing. Each take is then either refunded
+   * (`refund`) or settled (`settle`, once the log holds what charges it on replay).
    * @throws LifeError LIFE_ERR_BUDGET_EXCEEDED
    */
   take(owner: number, cells: number): void {
@@ -95,11 +98,28 @@ export class PlacementService {
     const now = this.#engine.generation;
     budget.check(cells, now);
     budget.take(cells, now);
+    this.#unsettled++;
   }
 
-  /** Give back what `take` took: the placement was refused after all. */
+  /** Give back what `take` took: the placement was refused after all. Settles that take. */
   refund(owner: number, cells: number): void {
     this.#budgetOf(owner).refund(cells, this.#engine.generation);
+    this.#unsettled--;
+  }
+
+  /** A take's placement is in the log (the records that charge it on replay are appended). */
+  settle(): void {
+    this.#unsettled--;
+  }
+
+  /**
+   * Takes neither refunded nor settled. While there are any, the budgets differ from what the
+   * log says (the records that charge a take are appended after it, once its placement is
+   * committed everywhere): a snapshot now would count the take, and the replay of those
+   * records after it would count it again (Persistence waits for none).
+   */
+  get unsettledTakes(): number {
+    return this.#unsettled;
   }
 
   /** Validate, charge and queue, synchronously: no tick or request can slip in between. */

@@ -17,7 +17,7 @@
 import type { Bus, BusSubscription } from '../bus/index.js';
 import type { Engine, Reservation } from '../engine/index.js';
 import type { PlacementJournal, PlacementResult, PlacementService } from '../placement/placement-service.js';
-import { PartRequest, callJson, decodeJson, encodeJson, serveRpc } from '../wire/index.js';
+import { PartRequest, PartReservation, callJson, decodeJson, encodeJson, serveRpc } from '../wire/index.js';
 import type { RegionLayout } from './layout.js';
 import { placeAcrossRegions, splitByRegion, type PlacementCharge, type PlacementParticipant } from './placement-across.js';
 
@@ -106,7 +106,7 @@ export class BusParticipant implements PlacementParticipant {
 
   /** @throws LifeError the region's refusal, or SIM_UNAVAILABLE (nothing reserved that outlives its time to live) */
   async reserve(cells: ReadonlyArray<readonly [number, number]>, owner: number): Promise<Reservation> {
-    return (await this.#ask({ op: 'reserve', owner, cells: cells.map(([x, y]) => [x, y]) })) as Reservation;
+    return PartReservation.parse(await this.#ask({ op: 'reserve', owner, cells: cells.map(([x, y]) => [x, y]) }));
   }
 
   async commit(id: number, generation: number): Promise<void> {
@@ -164,8 +164,12 @@ export class HomePlacements {
     if (parts === null || (parts.size === 1 && parts.has(home))) return placement.place(owner, cells);
     journal.assertWritable();
     const placed = await placeAcrossRegions(layout, this.#regions, cells, owner, { budget: this.#charge, commitMarginMs: this.#o.commitMarginMs });
-    // The home's own part charges itself on replay (its `place` record); the rest is charged here.
-    await journal.charged(owner, placed.generation, cells.length - (parts.get(home)?.cells.length ?? 0));
+    // The home's own part charges itself on replay (its `place` record, appended by its
+    // commit); the rest is charged here. Both are in the log now: the take is settled, and a
+    // snapshot may count it (placement.unsettledTakes).
+    const charged = journal.charged(owner, placed.generation, cells.length - (parts.get(home)?.cells.length ?? 0));
+    placement.settle();
+    await charged;
     return { accepted: placed.accepted, generation: placed.generation };
   }
 }

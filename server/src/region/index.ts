@@ -9,3 +9,4 @@ export * from './bus-halo-link.js';
 export * from './command-point.js';
 export * from './placement-across.js';
 export * from './durable-region.js';
+export * from './bus-placement.js';

@@ -76,7 +76,7 @@ export interface RecoveryReport {
 export class Persistence implements PlacementJournal {
   private readonly parts: PersistenceParts;
   private snapshotInFlight: Promise<void> | null = null;
-  /** A snapshot was due but cells were held for a later generation: take it at the next tick that can. */
+  /** A snapshot was due but could not be taken (`snapshotMustWait`): take it at the next tick that can. */
   private snapshotOwed = false;
   private unsubscribe: Array<() => void> = [];
 
@@ -209,10 +209,11 @@ export class Persistence implements PlacementJournal {
     for (const off of this.unsubscribe.splice(0)) off();
     this.parts.engine.setPersistHook(null);
     await this.snapshotInFlight;
-    // Cells held for a later generation are in the log only: no final snapshot, which would
-    // hide those records (the previous snapshot and the log rebuild everything).
-    if (this.parts.engine.holdsLaterPlacements) {
-      this.parts.log.warn('placements held for a later generation: no final snapshot; the log keeps them');
+    // Cells held for a later generation, or budgets taken for a placement not yet in the log:
+    // no final snapshot, which would not be what the log says (the previous snapshot and the
+    // log rebuild everything).
+    if (this.snapshotMustWait()) {
+      this.parts.log.warn('placements held for a later generation or not yet logged: no final snapshot; the log keeps them');
       await this.parts.store.close();
       return;
     }
@@ -242,10 +243,8 @@ export class Persistence implements PlacementJournal {
     // whole world's is made durable by the next group commit.
     const written = store.append({ t: 'tick', generation: result.generation }, region !== undefined);
     if (region === undefined) written.catch((err: unknown) => log.error({ err }, 'could not write the log'));
-    // Cells held for a later generation (a placement across regions) are not in a snapshot,
-    // and the records before a snapshot are not replayed: wait a generation or two for them to land.
     const due = result.generation % this.parts.snapshotEvery === 0 || this.snapshotOwed;
-    this.snapshotOwed = due && this.parts.engine.holdsLaterPlacements;
+    this.snapshotOwed = due && this.snapshotMustWait();
     if (due && !this.snapshotOwed && this.snapshotInFlight === null) {
       // Captured now, inside the tick, so it is consistent; written while the world goes on.
       const snapshot = this.capture();
@@ -265,6 +264,17 @@ export class Persistence implements PlacementJournal {
       await written;
       region.tickDurable(result.generation);
     }
+  }
+
+  /**
+   * A snapshot now would not be what the log says, and the records before a snapshot are not
+   * replayed: cells held for a later generation (a placement across regions) are not in a
+   * snapshot; and budgets the home took for a placement across regions whose records (its
+   * `place` and `charge`) are not yet appended would be counted twice, by the snapshot and by
+   * those records' replay. Both last a placement's round trips (a generation or two).
+   */
+  private snapshotMustWait(): boolean {
+    return this.parts.engine.holdsLaterPlacements || this.parts.placement.unsettledTakes > 0;
   }
 
   private appendLogged(entry: Parameters<Store['append']>[0], durable: boolean): void {
@@ -355,15 +365,22 @@ export class Persistence implements PlacementJournal {
         this.parts.region?.replayHalo(new Uint8Array(Buffer.from(record.halo, 'base64')));
         return;
       case 'charge':
-        // Charged as of the generation before it landed, as a placement is.
-        if (engine.generation < record.generation - 1) await engine.step(record.generation - 1 - engine.generation);
+        // Charged where the log has it, without stepping: the home took it at about this
+        // generation, and a region steps only with the borders its log holds further on.
         placement.chargeReplayed(record.owner, record.cells, engine.generation);
         return;
       case 'place': {
-        // Queue it while the world is one generation before it, so it lands at record.generation.
-        if (engine.generation < record.generation - 1) await engine.step(record.generation - 1 - engine.generation);
+        // A region's part of a placement across regions may be for a later generation than
+        // its next (it was behind the others when it committed): held for that generation,
+        // as it was then, and not stepped to, since the ticks before it read borders the log
+        // holds further on (stepping now would wait for neighbours' halos long gone).
+        const later = engine.generation < record.generation - 1;
+        const held = later && this.parts.region !== undefined;
+        // A whole world's: queued while the world is one generation before it, so it lands at record.generation.
+        if (later && !held) await engine.step(record.generation - 1 - engine.generation);
         try {
-          engine.place(record.cells, record.owner);
+          if (held) engine.commitReservation(engine.reserve(record.cells, record.owner).id, record.generation);
+          else engine.place(record.cells, record.owner);
           placement.chargeReplayed(record.owner, record.cells.length, engine.generation);
           // The record has no time: it was at least as late as anything before it; count it as now.
           players.touch(record.owner, Date.now());

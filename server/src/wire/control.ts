@@ -171,3 +171,11 @@ export const PartRequest = z.discriminatedUnion('op', [
   z.object({ op: z.literal('release'), id: z.int().min(1) }),
 ]);
 export type PartRequest = z.infer<typeof PartRequest>;
+
+/** The reply to a `part.<region>` `reserve`: the region's Reservation (engine/reservations.ts). */
+export const PartReservation = z.object({
+  id: z.int().min(1),
+  generation: z.int().min(1),
+  epoch: z.int().min(0),
+  ttlMs: z.number().positive(),
+});
