@@ -35,7 +35,7 @@ export interface RegionStatus {
   readonly epoch: number;
   readonly generation: number;
   readonly paused: boolean;
-  /** How far its tick ran behind its schedule at its latest TICK, ms. */
+  /** How far its tick ran behind its schedule at its latest TICK, ms (0 while paused). */
   readonly lagMs: number;
   /** Date.now() when its latest summary arrived, 0 before any. */
   readonly heardAt: number;
@@ -91,7 +91,7 @@ export class RegionMerge {
       epoch: m?.epoch ?? 0,
       generation: m?.generation ?? 0,
       paused: m?.paused ?? false,
-      lagMs: this.#lagMs[id]!,
+      lagMs: m === null || m.paused ? 0 : this.#lagMs[id]!,
       heardAt: this.#heardAt[id]!,
     }));
   }
@@ -105,13 +105,13 @@ export class RegionMerge {
       throw new LifeError('VALIDATION', `A summary of region ${m.region} of ${m.regions}, but this gateway's world has ${this.#count} region(s): start it with the sims' REGIONS`);
     }
     this.#heardAt[m.region] = now;
-    if (this.#count === 1) return [m];
     this.#latest[m.region] = m;
+    if (m.kind === TickKinds.TICK && m.stats !== null) this.#lagMs[m.region] = m.stats.lagMs;
+    if (this.#count === 1) return [m];
     if (m.kind === TickKinds.TICK) {
       const kept = this.#ticks[m.region]!;
       kept.set(key(m.epoch, m.generation), m);
       if (kept.size > MAX_KEPT) kept.delete(kept.keys().next().value!);
-      if (m.stats !== null) this.#lagMs[m.region] = m.stats.lagMs;
     } else if (m.kind === TickKinds.RESET) {
       this.#resets[m.region]!.set(m.epoch, m.population);
     }

@@ -76,6 +76,12 @@ const ADMIN_LEAD_MS = 250;
 /** Which surface a placement came through (a metrics label). */
 export type PlaceTransport = 'rest' | 'ws';
 
+/** A region's state as SimLink.regionStatus gives it. */
+export interface RegionView extends RegionStatus {
+  /** Heard from within SIM_TIMEOUT_MS. */
+  readonly up: boolean;
+}
+
 /** Listeners of the sim's summaries. */
 export interface SimLinkListeners {
   /** A TICK summary (after its shard diffs arrived). */
@@ -173,9 +179,12 @@ export class SimLink implements WorldView {
     return this.#merge.regions;
   }
 
-  /** Where each region is, from its latest summary (one entry for a whole world). */
-  regionStatus(): RegionStatus[] {
-    return this.#merge.status();
+  /**
+   * Where each region is, from its latest summary (one entry for a whole world); `up`: heard
+   * within SIM_TIMEOUT_MS (the link is up only while every region is).
+   */
+  regionStatus(now = Date.now()): RegionView[] {
+    return this.#merge.status().map((r) => ({ ...r, up: r.heardAt > 0 && now - r.heardAt <= this.#o.simTimeoutMs }));
   }
 
   /** Date.now() when the latest summary arrived, 0 before any. */
@@ -514,7 +523,9 @@ export class SimLink implements WorldView {
     this.tickMs = m.tickMs;
     this.rule = m.rule;
     this.seed = m.seed;
-    if (!this.#up) this.#setUp(true);
+    // Every region heard lately: a merged HEARTBEAT also comes while one region is silent
+    // (the others' heartbeats), which must not bring the world back up.
+    if (!this.#up && Date.now() - this.#lastSeen <= this.#o.simTimeoutMs) this.#setUp(true);
     if (restarted) this.#o.log.warn({ generation: m.generation }, 'the sim restarted: resyncing every watched chunk');
     // A TICK that skips generations needs nothing here: chunks that cannot follow are
     // fetched again by the replica feed. A HEARTBEAT at another generation means ticks
