@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mulberry32 } from '@lifemmo/shared';
 import { loadConfig } from '@lifemmo/server';
 import { admin, allCells, call, newPlayer, sortCells, startServer, type TestServer } from '../rest/helpers.js';
-import { REGION_TEST_ENV, WORLD, scriptedHistory } from '../region/rest-script.js';
+import { REGION_TEST_ENV, WORLD, scriptedHistory, soup } from '../region/rest-script.js';
 import { killChildren } from '../support/child-server.js';
 import { poll, startCluster, type Cluster } from '../support/cluster.js';
 
@@ -40,23 +40,20 @@ describe('cluster: a sim process per region', () => {
   });
 
   it('survives SIGKILL of one region’s sim under placements: every acknowledged placement there, nothing else, the world resumes', { timeout: 240_000 }, async () => {
-    // Info logs: a sim that does not come back shows how far its recovery got.
-    cluster = await startCluster(1, { ...REGION_TEST_ENV, REGIONS: '2', TICK_MS: '50', SNAPSHOT_EVERY: '40', SIM_LEASE_MS: '1000', LOG_LEVEL: 'info' }, 2);
-    const g = endpoint(cluster.urls[0]!);
-    expect((await admin(g, 'pause')).status).toBe(200);
-    expect((await admin(g, 'reset', { seed: 5 })).status).toBe(200);
-    const player = await newPlayer(g, 'placer');
-    expect((await admin(g, 'resume')).status).toBe(200);
-
+    const { g, player } = await splitWorldWithPlacer();
     // Blocks (still lifes) on a grid of 8 cells, so none touches another: whatever the world
     // does, the live cells are exactly the acknowledged blocks. Every third straddles the
     // border at x = 128 (two cells in each region), some the seam at x = 0.
     const spots = Array.from({ length: 32 * 32 }, (_, i) => [(i % 32) * 8, Math.floor(i / 32) * 8] as const);
     const random = mulberry32(3);
-    const block = (i: number): Array<[number, number]> => {
+    const border = new Set<number>();
+    const block = (i: number): Array<[number, number]> | null => {
       const [sx, sy] = spots.splice(Math.floor(random() * spots.length), 1)[0]!;
       const x = i % 3 === 0 ? 127 : i % 7 === 0 ? 255 : sx + 2;
       const y = sy + 2;
+      // One block per row along the border and the seam: blocks there must not touch either.
+      if ((x === 127 || x === 255) && border.has(x * 1000 + y)) return null;
+      border.add(x * 1000 + y);
       return [
         [x, y],
         [(x + 1) % WORLD, y],
@@ -64,63 +61,123 @@ describe('cluster: a sim process per region', () => {
         [(x + 1) % WORLD, y + 1],
       ];
     };
-    const acknowledged: Array<Array<[number, number]>> = [];
-    const refused: string[] = [];
-    let placing = true;
-    // Held at the kill itself: a commit in flight at that instant has an unknown outcome
-    // (docs/regions.md, "Known limits"). Placements go on during the outage and after it.
-    let hold: Promise<void> | null = null;
-    let idle: () => void = () => undefined;
-    const border = new Set<number>();
-    const placer = (async () => {
-      for (let i = 0; placing && i < 600; i++) {
-        if (hold !== null) {
-          idle();
-          await hold;
-        }
-        const cells = block(i);
-        // One block per row along the border and the seam: blocks there must not touch either.
-        if ((cells[0]![0] === 127 || cells[0]![0] === 255) && border.has(cells[0]![0] * 1000 + cells[0]![1])) continue;
-        border.add(cells[0]![0] * 1000 + cells[0]![1]);
-        const reply = await call(g, 'POST', '/cells', { token: player.token, body: { cells } });
-        if (reply.status === 202) acknowledged.push(cells);
-        else refused.push(`${reply.status} ${reply.body?.error?.code}`);
-        await new Promise((r) => setTimeout(r, 15));
-      }
-    })();
-
-    const world = async () => (await call(g, 'GET', '/world')).body as { generation: number };
-    await poll(async () => (await world()).generation >= 30 && acknowledged.length >= 10, 'placements and 30 generations');
-    let release: () => void = () => undefined;
-    const placerIdle = new Promise<void>((resolve) => (idle = resolve));
-    hold = new Promise<void>((resolve) => (release = resolve));
-    await placerIdle;
-    const victim = cluster.sims[1]!;
-    victim.child.kill('SIGKILL');
-    await victim.exit;
-    hold = null;
-    release();
-    const stoppedAt = (await world()).generation;
-    // Its neighbour waits: the world's clock stops within a generation or two.
-    await new Promise((r) => setTimeout(r, 500));
-    expect((await world()).generation).toBeLessThanOrEqual(stoppedAt + 2);
-    const restartAt = Date.now();
-    await cluster.restartSim(1);
-    await poll(async () => (await world()).generation > stoppedAt + 2, 'the world going on', 60_000);
-    const resumeMs = Date.now() - restartAt;
-    console.warn(`region 1's sim killed at generation ${stoppedAt}; the world resumed ${resumeMs} ms after its restart began`);
-    await poll(async () => (await world()).generation >= stoppedAt + 40, '40 more generations', 60_000);
-    placing = false;
-    await placer;
-    await admin(g, 'pause');
+    const { acknowledged } = await killUnderPlacements(g, player, block, 600);
     // A generation more: every acknowledged block has landed.
     await admin(g, 'step', { generations: 2 });
     const final = await allCells(g);
     expect(acknowledged.length).toBeGreaterThan(40);
-    expect(acknowledged.filter((b) => b[0]![0] === 127).length).toBeGreaterThan(5);
-    // Placements refused while region 1 was away are refused with a code, never lost in silence.
-    for (const r of refused) expect(r).toMatch(/^503 LIFE_ERR_\w+$/);
-    const expected = acknowledged.flat().map(([x, y]) => [x, y, player.id]);
+    expect(acknowledged.filter((b) => b.cells[0]![0] === 127).length).toBeGreaterThan(5);
+    const expected = acknowledged.flatMap((b) => b.cells).map(([x, y]) => [x, y, player.id]);
     expect(final.cells).toEqual(sortCells(expected));
   });
+
+  it('keeps the history through SIGKILL of one region’s sim under placements: one region’s, given the acknowledged placements', { timeout: 300_000 }, async () => {
+    const { g, player } = await splitWorldWithPlacer();
+    // Soups around the border at x = 128 (in both regions) and inside each region alone.
+    const random = mulberry32(3);
+    const placement = (i: number) => soup(random, [110, 20, 180][i % 3]!, Math.floor(random() * 230), 24, 40);
+    const { acknowledged, paused } = await killUnderPlacements(g, player, placement, 2000);
+    const final = await allCells(g);
+    expect(final.generation).toBe(paused);
+    expect(acknowledged.length).toBeGreaterThan(20);
+
+    // The reference: one region given the acknowledged placements at their generations.
+    standalone = await startServer({ ...REGION_TEST_ENV, REGIONS: '1' });
+    const s = standalone;
+    await admin(s, 'pause');
+    await admin(s, 'reset', { seed: 5 });
+    const p = await newPlayer(s, 'placer');
+    expect(p.id).toBe(player.id);
+    let at = 0;
+    for (const { generation, cells } of [...acknowledged].sort((a, b) => a.generation - b.generation)) {
+      if (at < generation - 1) at = (await admin(s, 'step', { generations: generation - 1 - at })).body.generation as number;
+      const placed = await call(s, 'POST', '/cells', { token: p.token, body: { cells } });
+      expect(placed.status).toBe(202);
+      expect((placed.body as { generation: number }).generation).toBe(generation);
+    }
+    if (at < paused) await admin(s, 'step', { generations: paused - at });
+    const reference = await allCells(s);
+    expect(reference.generation).toBe(paused);
+    expect(final.cells.length).toBe(reference.cells.length);
+    expect(final.cells).toEqual(reference.cells);
+  });
 });
+
+/** A cluster of two region sims and a gateway, ticking every 50 ms from a reset empty world, and a player. */
+async function splitWorldWithPlacer() {
+  // Info logs: a sim that does not come back shows how far its recovery got.
+  cluster = await startCluster(1, { ...REGION_TEST_ENV, REGIONS: '2', TICK_MS: '50', SNAPSHOT_EVERY: '40', SIM_LEASE_MS: '1000', LOG_LEVEL: 'info' }, 2);
+  const g = endpoint(cluster.urls[0]!);
+  expect((await admin(g, 'pause')).status).toBe(200);
+  expect((await admin(g, 'reset', { seed: 5 })).status).toBe(200);
+  const player = await newPlayer(g, 'placer');
+  expect((await admin(g, 'resume')).status).toBe(200);
+  return { g, player };
+}
+
+/** A placement acknowledged: its cells live from `generation` on. */
+interface Acknowledged {
+  readonly generation: number;
+  readonly cells: Array<[number, number]>;
+}
+
+/**
+ * Place `next(i)` (null: skip) every 15 ms (at most `most`) while region 1's sim is killed
+ * with SIGKILL, restarted, and the world goes 40 generations on; then pause. Placements
+ * refused meanwhile must be refused with a 503 and a code, never lost in silence.
+ */
+async function killUnderPlacements(
+  g: ReturnType<typeof endpoint>,
+  player: { token: string },
+  next: (i: number) => Array<[number, number]> | null,
+  most: number,
+): Promise<{ acknowledged: Acknowledged[]; paused: number }> {
+  const c = cluster!;
+  const acknowledged: Acknowledged[] = [];
+  const refused: string[] = [];
+  let placing = true;
+  // Held at the kill itself: a commit in flight at that instant has an unknown outcome
+  // (docs/regions.md, "Known limits"). Placements go on during the outage and after it.
+  let hold: Promise<void> | null = null;
+  let idle: () => void = () => undefined;
+  const placer = (async () => {
+    for (let i = 0; placing && i < most; i++) {
+      if (hold !== null) {
+        idle();
+        await hold;
+      }
+      const cells = next(i);
+      if (cells === null) continue;
+      const reply = await call(g, 'POST', '/cells', { token: player.token, body: { cells } });
+      if (reply.status === 202) acknowledged.push({ generation: (reply.body as { generation: number }).generation, cells });
+      else refused.push(`${reply.status} ${reply.body?.error?.code}`);
+      await new Promise((r) => setTimeout(r, 15));
+    }
+  })();
+
+  const world = async () => (await call(g, 'GET', '/world')).body as { generation: number };
+  await poll(async () => (await world()).generation >= 30 && acknowledged.length >= 10, 'placements and 30 generations');
+  let release: () => void = () => undefined;
+  const placerIdle = new Promise<void>((resolve) => (idle = resolve));
+  hold = new Promise<void>((resolve) => (release = resolve));
+  await placerIdle;
+  const victim = c.sims[1]!;
+  victim.child.kill('SIGKILL');
+  await victim.exit;
+  hold = null;
+  release();
+  const stoppedAt = (await world()).generation;
+  // Its neighbour waits: the world's clock stops within a generation or two.
+  await new Promise((r) => setTimeout(r, 500));
+  expect((await world()).generation).toBeLessThanOrEqual(stoppedAt + 2);
+  const restartAt = Date.now();
+  await c.restartSim(1);
+  await poll(async () => (await world()).generation > stoppedAt + 2, 'the world going on', 60_000);
+  console.warn(`region 1's sim killed at generation ${stoppedAt}; the world resumed ${Date.now() - restartAt} ms after its restart began`);
+  await poll(async () => (await world()).generation >= stoppedAt + 40, '40 more generations', 60_000);
+  placing = false;
+  await placer;
+  const paused = (await admin(g, 'pause')).body.generation as number;
+  for (const r of refused) expect(r).toMatch(/^503 LIFE_ERR_\w+$/);
+  return { acknowledged, paused };
+}
