@@ -21,7 +21,7 @@ import { MessageChannel } from 'node:worker_threads';
 import pino from 'pino';
 import { LocalBus, subjectsFor } from '@lifemmo/server';
 import { Engine, type CellLogicOptions, type LiveCell } from '@lifemmo/server/engine';
-import { BusParticipant, DurablePart, DurableRegion, HomePlacements, linkInProcess, servePlacementParts } from '@lifemmo/server/region';
+import { DurableRegion, PreparedParts, RegionPlacements, linkInProcess } from '@lifemmo/server/region';
 import { LOCK_FILE } from '@lifemmo/server/store';
 import { CONWAY, LifeError, parseRle } from '@lifemmo/shared';
 import { waitFor } from '../support/wait.js';
@@ -108,9 +108,10 @@ async function reference(placements: ReadonlyArray<{ owner: number; cells: Cells
 interface World {
   readonly home: DurableRegion;
   readonly far: DurableRegion;
-  readonly placements: HomePlacements;
+  /** The home's placements (its coordinator). */
+  readonly placements: RegionPlacements;
   /** Region 1's side of `part.1`. */
-  readonly farPart: DurablePart;
+  readonly farParts: PreparedParts;
   readonly recorder: Recorder;
   /** The home's end of the bus to region 1. */
   readonly homeBus: LocalBus;
@@ -136,39 +137,53 @@ async function startWorld(dirs: readonly [string, string], options: { snapshotEv
         maxCellsPerRequest: 8,
       }),
   ) as [DurableRegion, DurableRegion];
+  const { port1, port2 } = new MessageChannel();
+  const homeBus = new LocalBus(port1);
+  const farBus = new LocalBus(port2);
+  // Before recovery: their transactions replay to them.
+  const [placements, farPlacements] = [placementsOf(home, homeBus, options.requestTimeoutMs), placementsOf(far, farBus, options.requestTimeoutMs)];
   // Both at once: a tick past one's log waits for the other's halos.
   await Promise.all([home.recover(), far.recover()]);
   const recorder = new Recorder();
   recorder.watch(home);
   recorder.watch(far);
-  const { port1, port2 } = new MessageChannel();
-  const homeBus = new LocalBus(port1);
-  const farBus = new LocalBus(port2);
-  const farPart = new DurablePart(far.engine, far.persistence);
-  const served = servePlacementParts(farBus, SUBJECTS.part(1), farPart, (err) => {
+  const fail = (err: unknown) => {
     throw err;
-  });
-  const placements = new HomePlacements({
-    layout: LAYOUT,
-    home: 0,
-    placement: home.placement,
-    journal: home.persistence,
-    local: new DurablePart(home.engine, home.persistence),
-    remote: (id) => new BusParticipant(homeBus, SUBJECTS.part(id), options.requestTimeoutMs ?? 2_000),
-    commitMarginMs: 250,
-  });
+  };
+  const served = [placements.serve(fail), farPlacements.serve(fail)];
+  placements.resume();
+  farPlacements.resume();
   home.start();
   far.start();
   let closed = false;
   const close = async () => {
     if (closed) return;
     closed = true;
-    served.unsubscribe();
+    for (const s of served) s.unsubscribe();
+    placements.stop();
+    farPlacements.stop();
     await Promise.all([home.close(), far.close()]);
     await Promise.all([homeBus.close(), farBus.close()]);
   };
   cleanups.push(close);
-  return { home, far, placements, farPart, recorder, homeBus, farBus, close };
+  return { home, far, placements, farParts: farPlacements.parts, recorder, homeBus, farBus, close };
+}
+
+/** Region `r`'s placements (the home's coordinator, or region 1's parts) on its end of the bus. */
+function placementsOf(r: DurableRegion, bus: LocalBus, requestTimeoutMs = 2_000): RegionPlacements {
+  return new RegionPlacements({
+    layout: LAYOUT,
+    regionId: r.region.region.id,
+    engine: r.engine,
+    placement: r.placement,
+    journal: r.persistence,
+    peers: bus,
+    subjects: SUBJECTS,
+    timeoutMs: requestTimeoutMs,
+    askAfterMs: 200,
+    retryMs: 100,
+    log: silent,
+  });
 }
 
 async function newDirs(): Promise<[string, string]> {
@@ -219,7 +234,7 @@ describe('placements across regions over the bus, from the home', () => {
   it('places cells all in the home as one engine does, and those all in region 1 over the bus, each charged at home', async () => {
     const world = await startWorld(await newDirs());
     await waitFor(() => world.home.engine.generation >= 2, 'the regions ticking');
-    const reserve = vi.spyOn(world.farPart, 'reserve');
+    const reserve = vi.spyOn(world.farParts, 'prepare');
     const inHome = await world.placements.place(1, shape(GLIDER, 20, 20));
     expect(reserve).not.toHaveBeenCalled();
     const inFar = await world.placements.place(1, shape(GLIDER, 200, 20));
@@ -272,7 +287,7 @@ describe('placements across regions over the bus, from the home', () => {
     await waitFor(() => world.home.engine.generation >= 2, 'the regions ticking');
     await world.placements.place(1, shape(GLIDER, 20, 20));
     await world.placements.place(1, shape(GLIDER, 60, 20)); // 10 of 12 taken
-    const reserve = vi.spyOn(world.farPart, 'reserve');
+    const reserve = vi.spyOn(world.farParts, 'prepare');
     const err = await refusal(world.placements.place(1, ACROSS));
     expect(err.code).toBe('LIFE_ERR_BUDGET_EXCEEDED');
     expect(reserve).not.toHaveBeenCalled();
@@ -311,9 +326,9 @@ describe('placements across regions over the bus, from the home', () => {
     await waitFor(() => world.home.engine.generation >= 3, 'the regions ticking');
     // Region 1 answers its commits late (its part durable, the reply held 40 ms): the home
     // ticks and snapshots several times between taking the budget and logging its charge.
-    const commit = world.farPart.commit.bind(world.farPart);
-    vi.spyOn(world.farPart, 'commit').mockImplementation(async (id, generation) => {
-      await commit(id, generation);
+    const commit = world.farParts.commit.bind(world.farParts);
+    vi.spyOn(world.farParts, 'commit').mockImplementation(async (tx, generation) => {
+      await commit(tx, generation);
       await new Promise((resolve) => setTimeout(resolve, 40));
     });
     const placed = [];
@@ -341,6 +356,90 @@ describe('placements across regions over the bus, from the home', () => {
   });
 });
 
+describe('two-phase commit: a decided placement lands whatever is lost or killed on the way', () => {
+  /** Generations at which each region applied placements of `owner`. */
+  function landings(world: World): string[] {
+    const landed: string[] = [];
+    for (const r of [world.home, world.far]) {
+      r.engine.onTick(({ generation, stats }) => {
+        if (stats.placementsApplied > 0) landed.push(`${r.region.region.id}:${generation}:${stats.placementsApplied}`);
+      });
+    }
+    return landed;
+  }
+
+  it('acknowledges once decided, and delivers a lost commit again: region 1 waits for it and lands its part at the same generation', async () => {
+    const world = await startWorld(await newDirs(), { requestTimeoutMs: 300 });
+    const landed = landings(world);
+    await waitFor(() => world.home.engine.generation >= 3, 'the regions ticking');
+    // The first commit to region 1 is lost on the way (never applied, no reply); the next goes through.
+    const commit = world.farParts.commit.bind(world.farParts);
+    let lost = 0;
+    vi.spyOn(world.farParts, 'commit').mockImplementation(async (tx, generation) => {
+      if (lost++ === 0) throw new LifeError('SIM_UNAVAILABLE', 'lost on the way');
+      await commit(tx, generation);
+    });
+    const placed = await world.placements.place(1, ACROSS);
+    expect(placed.accepted).toBe(5);
+    const end = placed.generation + AFTER;
+    expect(await world.recorder.at(end)).toEqual(await reference([{ owner: 1, cells: ACROSS, generation: placed.generation }], end));
+    expect(lost).toBeGreaterThanOrEqual(2);
+    expect(landed.sort()).toEqual([`0:${placed.generation}:3`, `1:${placed.generation}:2`]);
+    expect(world.home.placement.available(1)).toBe(BUDGET.capacity - 5);
+    await waitFor(() => world.placements.coordinator!.inFlight === 0, 'the transaction done');
+  });
+
+  it.each([
+    ['region 1', 'far'],
+    ['the home', 'home'],
+  ] as const)('lands a decided placement after %s is killed between its decision and its commit: recovered, it learns the outcome', async (_, killed) => {
+    const first = await newDirs();
+    const world = await startWorld(first, { requestTimeoutMs: 300 });
+    await waitFor(() => world.home.engine.generation >= 3, 'the regions ticking');
+    // Region 1 never gets its commit (each is lost): its part stays prepared, its tick waits.
+    vi.spyOn(world.farParts, 'commit').mockImplementation(() => Promise.reject(new LifeError('SIM_UNAVAILABLE', 'lost on the way')));
+    const placed = await world.placements.place(1, ACROSS);
+    // Acknowledged: prepared in region 1 and decided at home, both durable. Both killed now
+    // (copied as kill -9 leaves them); `killed` is the one whose log is older: copied first.
+    const order = killed === 'far' ? [1, 0] : [0, 1];
+    const copies: string[] = [];
+    for (const id of order) copies[id] = await copyDir(first[id as 0 | 1]);
+    await world.close();
+    expect(world.far.engine.generation).toBeLessThan(placed.generation);
+
+    const again = await startWorld([copies[0]!, copies[1]!]);
+    const end = placed.generation + AFTER;
+    expect(await again.recorder.at(end)).toEqual(await reference([{ owner: 1, cells: ACROSS, generation: placed.generation }], end));
+    expect(again.home.placement.available(1)).toBe(BUDGET.capacity - 5);
+    await waitFor(() => again.placements.coordinator!.inFlight === 0 && again.farParts.size === 0, 'the transaction done');
+  });
+
+  it('refuses a placement whose part asked the home before the home decided: aborted everywhere, nothing placed, the budget refunded', async () => {
+    const world = await startWorld(await newDirs(), { requestTimeoutMs: 2_000 });
+    await waitFor(() => world.home.engine.generation >= 3, 'the regions ticking');
+    // Region 1's vote reaches the home only after its part (askAfterMs 200) asked what became of it.
+    const prepare = world.farParts.prepare.bind(world.farParts);
+    let asked = false;
+    vi.spyOn(world.farParts, 'abort').mockImplementation(function (this: PreparedParts, tx: string) {
+      asked = true;
+      return PreparedParts.prototype.abort.call(this, tx);
+    });
+    vi.spyOn(world.farParts, 'prepare').mockImplementation(async (tx, cells, owner) => {
+      const reservation = await prepare(tx, cells, owner);
+      await waitFor(() => asked, 'the part asking the home and hearing "abort"');
+      return reservation;
+    });
+    const err = await refusal(world.placements.place(1, ACROSS));
+    expect(err.code).toBe('LIFE_ERR_PLACEMENT_EXPIRED');
+    expect(world.home.placement.available(1)).toBe(BUDGET.capacity);
+    await waitFor(() => world.home.engine.openReservations + world.far.engine.openReservations === 0, 'every part let go');
+    const g = world.home.engine.generation + 3;
+    await world.recorder.at(g);
+    expect(cellsOf(world.home, 1)).toEqual([]);
+    expect(cellsOf(world.far, 1)).toEqual([]);
+  });
+});
+
 describe('a part logged for a later generation than the next', () => {
   it.each([
     [1, 7],
@@ -355,33 +454,26 @@ describe('a part logged for a later generation than the next', () => {
       const region = (id: number, dir: string) =>
         new DurableRegion({ world: OPTIONS, layout: LAYOUT, regionId: id, link: links.link(id), dir, log: silent, snapshotEvery: 1_000, budget: BUDGET, maxCellsPerRequest: 8 });
       const regions = [region(0, first[0]), region(1, first[1])];
-      await Promise.all(regions.map((r) => r.recover()));
       const [home, far] = regions as [DurableRegion, DurableRegion];
+      const { port1, port2 } = new MessageChannel();
+      const homeBus = new LocalBus(port1);
+      const farBus = new LocalBus(port2);
+      cleanups.push(async () => void (await Promise.all([homeBus.close(), farBus.close()])));
+      const placements = placementsOf(home, homeBus);
+      placementsOf(far, farBus).serve(() => undefined);
+      placements.serve(() => undefined);
+      await Promise.all(regions.map((r) => r.recover()));
       const ahead = regions[1 - behind]!;
       const late = regions[behind]!;
       cleanups.push(() => ahead.close());
       // Stepped by hand: one region at 5, the other at 6 (one ahead, as lock-step allows).
       await Promise.all([late.engine.step(5), ahead.engine.step(6)]);
-      const { port1, port2 } = new MessageChannel();
-      const homeBus = new LocalBus(port1);
-      const farBus = new LocalBus(port2);
-      cleanups.push(async () => void (await Promise.all([homeBus.close(), farBus.close()])));
-      servePlacementParts(farBus, SUBJECTS.part(1), new DurablePart(far.engine, far.persistence), () => undefined);
-      const placements = new HomePlacements({
-        layout: LAYOUT,
-        home: 0,
-        placement: home.placement,
-        journal: home.persistence,
-        local: new DurablePart(home.engine, home.persistence),
-        remote: (id) => new BusParticipant(homeBus, SUBJECTS.part(id), 2_000),
-        commitMarginMs: 250,
-      });
       // The late region logs its part at its generation 5 for generation 7, before the border
       // its tick from 5 reads; then a placement of its own for generation 6, after it.
       const across = await placements.place(1, ACROSS);
       const alone = shape(GLIDER, behind === 0 ? 20 : 200, 20);
-      const own = await placements.place(2, alone);
-      expect([across.generation, own.generation]).toEqual([7, 6]);
+      const itsOwn = await placements.place(2, alone);
+      expect([across.generation, itsOwn.generation]).toEqual([7, 6]);
       await Promise.all([late.engine.step(end - 5), ahead.engine.step(end - 6)]);
       // Killed at `end`: its neighbour keeps only its last three halos (of 5 to 7, or 38 to 40).
       const copy = await copyDir(first[behind]!);
@@ -389,6 +481,11 @@ describe('a part logged for a later generation than the next', () => {
       await late.close();
       const again = region(behind, copy);
       cleanups.push(() => again.close());
+      // Its transactions replay to its placements (a bus end of its own: it asks nothing, every part was decided).
+      const own = new MessageChannel();
+      const ownBus = new LocalBus(own.port1);
+      cleanups.push(async () => void (await Promise.all([ownBus.close(), own.port2.close()])));
+      placementsOf(again, ownBus);
       const recovered = await Promise.race([
         again.recover(),
         new Promise<'stuck'>((resolve) => setTimeout(() => resolve('stuck'), 3_000).unref()),

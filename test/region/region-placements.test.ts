@@ -249,7 +249,7 @@ describe('a refused placement across regions leaves nothing anywhere', () => {
     expect(asked).toBe(4);
     expect(home.available(0)).toBe(12);
     const placed = await placeAcrossRegions(world.layout, counted, shape(GLIDER, 254, 254), 1, { budget: charge });
-    expect(placed).toEqual({ accepted: 5, generation: 1, regions: [0, 1, 2, 3] });
+    expect(placed).toEqual({ accepted: 5, generation: 1, regions: [0, 1, 2, 3], undelivered: [] });
     expect(home.available(0)).toBe(7);
     asked = 0;
     const tooMany = await refusal(() => placeAcrossRegions(world.layout, counted, [...shape(GLIDER, 60, 126), ...shape(GLIDER, 60, 60)], 1, { budget: charge }));

@@ -7,7 +7,7 @@ import type { EngineArea } from './area.js';
 import { DEFAULT_CELL_LOGIC, createCellLogic, type CellLogicFactory, type CellLogicOptions } from './cell-logic/index.js';
 import { MAX_OWNER } from './chunk.js';
 import { PlacementQueue } from './intake.js';
-import { DEFAULT_RESERVATION_TTL_MS, Reservations, type Reservation } from './reservations.js';
+import { DEFAULT_RESERVATION_TTL_MS, Reservations, type Reservation, type ReserveOptions } from './reservations.js';
 import type { Seeding } from './seeding.js';
 import { TickLoop, type LoopCommand, type PersistHook, type ResetListener, type TickListener, type WorldPoint } from './tick-loop.js';
 import type { TickStats } from './types.js';
@@ -200,13 +200,14 @@ export class Engine {
    * Reserve cells for `owner`: this engine's part of a placement across regions
    * (docs/regions.md). Checked as `place` checks them, then spoken for (refused to any other
    * placement) until `commitReservation` queues them or `releaseReservation` lets them go;
-   * one neither is let go after `reservationTtlMs`. The tick that makes the reservation's
-   * generation waits for it before its intake. All or nothing.
+   * one neither is let go after `reservationTtlMs` (unless `options.lapses` is false). The
+   * tick that makes the reservation's generation waits for it before its intake. All or nothing.
    * @throws LifeError as `place` (nothing is reserved)
    */
-  reserve(cells: ReadonlyArray<readonly [number, number]>, owner: number): Reservation {
+  reserve(cells: ReadonlyArray<readonly [number, number]>, owner: number, options: ReserveOptions = {}): Reservation {
     this.checkPlacement(cells, owner);
-    return this.reservations.open(cells, owner, this.loop.nextReservationGeneration, this.world.epoch);
+    const generation = options.generation ?? this.loop.nextReservationGeneration;
+    return this.reservations.open(cells, owner, generation, this.world.epoch, options.lapses ?? true);
   }
 
   /**

@@ -15,7 +15,9 @@
  *
  * The bound: a reservation neither committed nor released (its coordinator died, its
  * commit was lost) is let go `ttlMs` after it was made, by a timer. It holds its cells, and
- * the tick to its generation, at most that long.
+ * the tick to its generation, at most that long. A prepared part of a placement across
+ * sims (region/prepared-parts.ts) is opened with `lapses: false` instead: it may already be
+ * decided, so only its coordinator's word lets it go, and its keeper asks for that word.
  */
 import { LifeError } from '@lifemmo/shared';
 import type { PlacementQueue } from './intake.js';
@@ -35,11 +37,22 @@ export interface Reservation {
 /** How long a reservation lives uncommitted by default, ms: a few bus round trips, and the longest a dead coordinator holds a region's tick. */
 export const DEFAULT_RESERVATION_TTL_MS = 1000;
 
+/** How a reservation is opened beyond its cells and owner. */
+export interface ReserveOptions {
+  /**
+   * The earliest generation it can be placed at, when it is not the tick loop's next
+   * (a reservation replayed from a log: the generation it had when it was made).
+   */
+  readonly generation?: number;
+  /** Let go after the time to live (default true); false: only a commit or release ends it. */
+  readonly lapses?: boolean;
+}
+
 interface OpenReservation {
   readonly reservation: Reservation;
   readonly keys: readonly number[];
   readonly owner: number;
-  readonly timer: NodeJS.Timeout;
+  readonly timer: NodeJS.Timeout | null;
   /** Resolves once it is committed or let go. */
   readonly ended: Promise<void>;
   readonly end: () => void;
@@ -69,7 +82,7 @@ export class Reservations {
    * @param generation the earliest generation they can be placed at (the tick loop's `nextReservationGeneration`)
    * @throws LifeError LIFE_ERR_OUT_OF_WORLD, LIFE_ERR_DUPLICATE_CELL or LIFE_ERR_CELL_OCCUPIED (nothing reserved)
    */
-  open(cells: ReadonlyArray<readonly [number, number]>, owner: number, generation: number, epoch: number): Reservation {
+  open(cells: ReadonlyArray<readonly [number, number]>, owner: number, generation: number, epoch: number, lapses = true): Reservation {
     const keys = this.#intake.claim(cells);
     const id = this.#nextId++;
     const reservation: Reservation = { id, generation, epoch, ttlMs: this.#ttlMs };
@@ -77,9 +90,9 @@ export class Reservations {
     const ended = new Promise<void>((resolve) => {
       end = () => resolve();
     });
-    const timer: NodeJS.Timeout = setTimeout(() => this.release(id), this.#ttlMs);
+    const timer = lapses ? setTimeout(() => this.release(id), this.#ttlMs) : null;
     // A reservation never keeps a process alive: stopping lets every one go anyway.
-    timer.unref();
+    timer?.unref();
     this.#open.set(id, { reservation, keys, owner, timer, ended, end });
     return reservation;
   }
@@ -139,7 +152,7 @@ export class Reservations {
   }
 
   #close(open: OpenReservation): void {
-    clearTimeout(open.timer);
+    if (open.timer !== null) clearTimeout(open.timer);
     this.#open.delete(open.reservation.id);
     open.end();
   }

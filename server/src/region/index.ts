@@ -10,3 +10,6 @@ export * from './command-point.js';
 export * from './placement-across.js';
 export * from './durable-region.js';
 export * from './bus-placement.js';
+export * from './prepared-parts.js';
+export * from './placement-coordinator.js';
+export * from './region-placements.js';

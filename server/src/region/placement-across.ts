@@ -13,9 +13,12 @@
  * Why one generation can be kept: a region's tick to its reservation's generation waits for
  * the reservation (reservations.ts), so no region passes the generation it may be asked
  * for. Why nothing leaks: a reservation never committed is let go after its time to live.
- * Why the commits cannot half fail: they are sent only while every reservation is surely
- * still open (started less than the shortest time to live ago, less `commitMarginMs`), and
- * with regions in this process they are all applied in one synchronous pass.
+ * Why the commits cannot half fail, in this process: they are sent only while every
+ * reservation is surely still open (started less than the shortest time to live ago, less
+ * `commitMarginMs`), and they are all applied in one synchronous pass. Across sims a commit
+ * can be lost: there a coordinator passes `decide` (two-phase commit on the sims' logs,
+ * placement-coordinator.ts), whose parts do not lapse once prepared, and a commit that did
+ * not get through is the coordinator's to deliver again, not a refusal.
  *
  * The player's budget is not the regions' business: a caller that charges one passes a
  * `PlacementCharge`, taken before any region is asked and refunded when the placement is
@@ -63,6 +66,13 @@ export interface AcrossOptions {
   readonly commitMarginMs?: number;
   /** The clock, ms (default performance.now). */
   readonly now?: () => number;
+  /**
+   * Decide to commit at `generation` once every part is reserved (a coordinator makes its
+   * decision durable here), or throw to refuse the placement (every part released). Given,
+   * the commits are not checked against the reservations' time to live, and a commit that
+   * fails after it is left to the caller to deliver again (`AcrossResult.undelivered`).
+   */
+  readonly decide?: (generation: number, regions: readonly number[]) => Promise<void>;
 }
 
 /** A placement across regions that was accepted. */
@@ -72,6 +82,8 @@ export interface AcrossResult {
   readonly generation: number;
   /** The regions it was placed in, ascending. */
   readonly regions: readonly number[];
+  /** With `decide`: the regions whose commit did not get through (to deliver again); else empty. */
+  readonly undelivered: readonly number[];
 }
 
 /** One region's part of a placement: its cells, and where each was in the whole request. */
@@ -130,8 +142,8 @@ export async function placeAcrossRegions(
   const budget = options.budget;
   if (budget !== undefined) await budget.take(owner, cells.length);
   try {
-    const generation = await reserveAndCommit(regions, parts, owner, options);
-    return { accepted: cells.length, generation, regions: [...parts.keys()].sort((a, b) => a - b) };
+    const { generation, undelivered } = await reserveAndCommit(regions, parts, owner, options);
+    return { accepted: cells.length, generation, regions: [...parts.keys()].sort((a, b) => a - b), undelivered };
   } catch (err) {
     if (budget !== undefined) await budget.refund(owner, cells.length);
     throw err;
@@ -142,8 +154,8 @@ async function reserveAndCommit(
   regions: readonly PlacementParticipant[],
   parts: ReadonlyMap<number, PlacementPart>,
   owner: number,
-  { commitMarginMs = 0, now = () => performance.now() }: AcrossOptions,
-): Promise<number> {
+  { commitMarginMs = 0, now = () => performance.now(), decide }: AcrossOptions,
+): Promise<{ generation: number; undelivered: number[] }> {
   const entries = [...parts];
   const started = now();
   // 1. Reserve every part at once (an async call turns a synchronous refusal into a rejection).
@@ -175,20 +187,29 @@ async function reserveAndCommit(
   if (epochs.size > 1) {
     return fail(new LifeError('VALIDATION', `Regions at epochs ${[...epochs].sort((a, b) => a - b).join(', ')}: a reset is under way; place again once it is done`));
   }
-  const ttlMs = Math.min(...reserved.map((r) => r.reservation.ttlMs));
-  const elapsed = now() - started;
-  if (elapsed >= ttlMs - commitMarginMs) {
-    return fail(new LifeError('PLACEMENT_EXPIRED', `Reserving in ${reserved.length} regions took ${Math.round(elapsed)} ms, too close to their ${ttlMs} ms time to live to commit`));
+  const generation = Math.max(...reserved.map((r) => r.reservation.generation));
+  if (decide !== undefined) {
+    try {
+      await decide(generation, reserved.map((r) => r.region).sort((a, b) => a - b));
+    } catch (err) {
+      return fail(err);
+    }
+  } else {
+    const ttlMs = Math.min(...reserved.map((r) => r.reservation.ttlMs));
+    const elapsed = now() - started;
+    if (elapsed >= ttlMs - commitMarginMs) {
+      return fail(new LifeError('PLACEMENT_EXPIRED', `Reserving in ${reserved.length} regions took ${Math.round(elapsed)} ms, too close to their ${ttlMs} ms time to live to commit`));
+    }
   }
 
   // 3. Commit every part at the largest of their generations, in one pass with no await in
   //    it: with regions in this process, every part is queued before anything else runs.
-  const generation = Math.max(...reserved.map((r) => r.reservation.generation));
   const commits = await Promise.allSettled(reserved.map(async ({ region, reservation }) => regions[region]!.commit(reservation.id, generation)));
+  const undelivered = reserved.filter((_r, i) => commits[i]!.status === 'rejected').map((r) => r.region);
   const failed = commits.find((c): c is PromiseRejectedResult => c.status === 'rejected');
-  // Only over a bus, past commitMarginMs: the parts committed stay (docs/regions.md, "Known limits").
-  if (failed !== undefined) return fail(failed.reason);
-  return generation;
+  // Decided: a commit not through yet is delivered again by the caller, never a refusal.
+  if (failed !== undefined && decide === undefined) return fail(failed.reason);
+  return { generation, undelivered };
 }
 
 /**

@@ -13,10 +13,10 @@ import type { Logger } from 'pino';
 import { LifeError, isLifeError, parseRule } from '@lifemmo/shared';
 import type { Bus, BusSubscription } from '../bus/index.js';
 import { regionLayoutOf, type Config } from '../config/config.js';
-import { Engine, MAX_OWNER, type LoopCommand } from '../engine/index.js';
+import { DEFAULT_RESERVATION_TTL_MS, Engine, MAX_OWNER, type LoopCommand } from '../engine/index.js';
 import { PlacementService } from '../placement/placement-service.js';
 import { linkOverBus, type BusHaloLink } from '../region/bus-halo-link.js';
-import { BusParticipant, DurablePart, HomePlacements, servePlacementParts } from '../region/bus-placement.js';
+import { RegionPlacements } from '../region/region-placements.js';
 import { regionDir } from '../region/durable-region.js';
 import { shardsOfRegion, type RegionLayout } from '../region/layout.js';
 import { RegionEngine, type RegionJournal } from '../region/region-engine.js';
@@ -57,11 +57,10 @@ import { TickPublisher } from './tick-publisher.js';
 /** How often a sim says it is alive, ms (gateways call it gone after SIM_TIMEOUT_MS). */
 export const HEARTBEAT_MS = 1_000;
 /**
- * Time kept in hand, of a reservation's time to live (1 s), for the commits of a placement
- * across regions to reach every region's sim, ms: a LocalBus or loopback NATS delivers in
- * about a millisecond, a NATS hop between machines in a few; generously more.
+ * How often the home delivers again a decided placement's commit that a region did not
+ * answer, ms (the region is away: its restart replays the part and it asks, too).
  */
-const COMMIT_MARGIN_MS = 250;
+const COMMIT_RETRY_MS = 500;
 /** How long a snapshot request's interest lasts before the gateway's announcements take over, ms. */
 const SNAPSHOT_LEASE_MS = 10_000;
 
@@ -122,10 +121,8 @@ export class Sim {
   readonly #haloLink: BusHaloLink | null;
   /** The bus to the other regions' sims (null: a whole world). */
   readonly #peers: Bus | null;
-  /** A split world's region: its parts of placements across regions (null: a whole world). */
-  readonly #parts: DurablePart | null;
-  /** The home of a split world: where every placement is placed from (null: a whole world, or not the home). */
-  readonly #homePlacements: HomePlacements | null;
+  /** A split world's region: its placements across regions (null: a whole world). */
+  readonly #regionPlacements: RegionPlacements | null;
   #heartbeat: NodeJS.Timeout | null = null;
 
   constructor(parts: SimParts) {
@@ -168,19 +165,25 @@ export class Sim {
       snapshotEvery: config.store.snapshotEvery,
       ...(this.regionEngine !== null && { region: this.regionEngine }),
     });
-    this.#parts = this.#peers === null ? null : new DurablePart(this.engine, this.persistence);
     const peers = this.#peers;
-    this.#homePlacements =
-      peers === null || this.regionId !== 0
+    this.#regionPlacements =
+      peers === null
         ? null
-        : new HomePlacements({
+        : new RegionPlacements({
             layout: this.layout,
-            home: this.regionId,
+            regionId: this.regionId,
+            engine: this.engine,
             placement: this.placement,
             journal: this.persistence,
-            local: this.#parts!,
-            remote: (id) => new BusParticipant(peers, this.#subjects.part(id), config.cluster.requestTimeoutMs),
-            commitMarginMs: COMMIT_MARGIN_MS,
+            peers,
+            subjects: this.#subjects,
+            // Half a gateway's: a transaction's prepares time out, and it is refused, before the
+            // gateway gives up on the placement (its client is told 503 and nothing lands).
+            timeoutMs: Math.max(1, Math.floor(config.cluster.requestTimeoutMs / 2)),
+            // As long as an unprepared reservation lives: the longest a lost commit holds the world.
+            askAfterMs: DEFAULT_RESERVATION_TTL_MS,
+            retryMs: COMMIT_RETRY_MS,
+            log: this.#log,
           });
     this.#populations = new OwnerPopulations(this.engine);
     const g = this.engine.geometry;
@@ -224,6 +227,7 @@ export class Sim {
       e.onError((err) => this.#log.error({ err }, 'tick failed')),
     );
     this.#serve();
+    this.#regionPlacements?.resume();
     e.start();
     // An admin's pause outlives a restart; nothing ticks between these two lines.
     if (recovered.paused) e.pause();
@@ -241,6 +245,7 @@ export class Sim {
     this.#heartbeat = null;
     for (const sub of this.#subscriptions.splice(0)) sub.unsubscribe();
     for (const off of this.#unlisten.splice(0)) off();
+    this.#regionPlacements?.stop();
     await this.engine.stop();
     await this.persistence.shutdown();
     this.#haloLink?.close();
@@ -325,7 +330,7 @@ export class Sim {
       return encodeCellsReply({ generation: this.engine.generation, cells: this.engine.liveCells(rect) });
     });
     if (this.#home) this.#servePlayers(rpc);
-    if (this.#parts !== null && peers !== null) this.#subscriptions.push(servePlacementParts(peers, s.part(r), this.#parts, onError));
+    if (this.#regionPlacements !== null) this.#subscriptions.push(this.#regionPlacements.serve(onError));
     const owned = this.layout.regions.length === 1 ? null : shardsOfRegion(this.layout.regions[r]!, this.engine.geometry.shardsX);
     const snapshot = (request: Uint8Array) => {
       const ask = decodeInterest(request);
@@ -357,7 +362,7 @@ export class Sim {
       const settled = await Promise.allSettled(
         batch.map(async ({ owner, tag, cells }) => {
           this.playerService.admit(owner, tag);
-          return this.#homePlacements === null ? this.placement.place(owner, cells) : this.#homePlacements.place(owner, cells);
+          return this.#regionPlacements === null ? this.placement.place(owner, cells) : this.#regionPlacements.place(owner, cells);
         }),
       );
       return encodePlaceOutcomes(
@@ -443,3 +448,4 @@ export class Sim {
 function wirePlayer(p: Player): WirePlayer {
   return { id: p.id, name: p.name, color: p.color, tokenHash: p.tokenHash, banned: p.banned };
 }
+

@@ -44,6 +44,26 @@ export interface RegionLog {
   replayHalo(halo: Uint8Array): void;
 }
 
+/**
+ * A split world's placement transactions (docs/regions.md, "Placements across regions"):
+ * their records come back to their keepers on replay (region/prepared-parts.ts, every
+ * region; region/placement-coordinator.ts, the home).
+ */
+export interface TransactionReplay {
+  /** A `prepare` record: part `tx` reserved again, from `generation`. */
+  replayPrepared(tx: string, owner: number, generation: number, cells: ReadonlyArray<readonly [number, number]>): void;
+  /** A `place` record of part `tx`: committed at `generation`; false when no such part is open. */
+  replayCommitted(tx: string, generation: number): boolean;
+  /** An `abort` record of part `tx`. */
+  replayAborted(tx: string): void;
+  /** A `decide` record (the home's). */
+  replayDecided(tx: string, generation: number, regions: readonly number[]): void;
+  /** A `done` record (the home's). */
+  replayDone(tx: string): void;
+  /** Parts prepared and not ended, or decisions not done: a snapshot now would not hold them. */
+  readonly inFlight: boolean;
+}
+
 /** What Persistence works with. */
 export interface PersistenceParts {
   readonly store: Store;
@@ -79,6 +99,7 @@ export class Persistence implements PlacementJournal {
   /** A snapshot was due but could not be taken (`snapshotMustWait`): take it at the next tick that can. */
   private snapshotOwed = false;
   private unsubscribe: Array<() => void> = [];
+  private transactions: TransactionReplay | null = null;
 
   constructor(parts: PersistenceParts) {
     this.parts = parts;
@@ -102,8 +123,9 @@ export class Persistence implements PlacementJournal {
         if (record.t === 'place') lastPlacement = Math.max(lastPlacement, record.generation);
         if (record.t === 'pause') paused = record.paused;
       }
-      // Land the last acknowledged placements before serving.
-      if (engine.generation < lastPlacement) await engine.step(lastPlacement - engine.generation);
+      // Land the last acknowledged placements before serving. Not a region's: its later
+      // parts are held for their generation, and a tick past its log needs live halos.
+      if (this.parts.region === undefined && engine.generation < lastPlacement) await engine.step(lastPlacement - engine.generation);
     });
 
     placement.setJournal(this);
@@ -147,18 +169,41 @@ export class Persistence implements PlacementJournal {
     if (failure !== null) throw failure;
   }
 
-  /** PlacementJournal: durable before the placement is acknowledged. */
-  placed(owner: number, generation: number, cells: ReadonlyArray<readonly [number, number]>): Promise<void> {
-    return this.parts.store.append({ t: 'place', owner, generation, cells: cells.map(([x, y]) => [x, y] as [number, number]) }, true);
+  /** Where a split world's placement transactions replay to (set before `recover`). */
+  setTransactions(transactions: TransactionReplay): void {
+    this.transactions = transactions;
   }
 
   /**
-   * The home of a split world charged `owner` for `cells` placed in other regions at
-   * `generation`: recorded now, durable when the promise resolves (before the placement's
-   * acknowledgement), so a restarted home's budgets are exact.
+   * PlacementJournal: durable before the placement is acknowledged. With `tx`: a region's
+   * part of that placement transaction, committed (PartJournal).
    */
-  charged(owner: number, generation: number, cells: number): Promise<void> {
-    return this.parts.store.append({ t: 'charge', owner, generation, cells }, true);
+  placed(owner: number, generation: number, cells: ReadonlyArray<readonly [number, number]>, tx?: string): Promise<void> {
+    return this.parts.store.append({ t: 'place', owner, generation, cells: cellList(cells), ...(tx !== undefined && { tx }) }, true);
+  }
+
+  /** PartJournal: a region's part of transaction `tx` prepared; durable before its vote. */
+  prepared(tx: string, owner: number, generation: number, cells: ReadonlyArray<readonly [number, number]>): Promise<void> {
+    return this.parts.store.append({ t: 'prepare', tx, owner, generation, cells: cellList(cells) }, true);
+  }
+
+  /** PartJournal: a region's part of transaction `tx` let go. */
+  aborted(tx: string): void {
+    this.appendLogged({ t: 'abort', tx }, false);
+  }
+
+  /**
+   * DecisionJournal: the home decided transaction `tx` (charging `owner` the placement's
+   * `cells`); durable before the placement is acknowledged, so a restarted home's budgets
+   * are exact and its parts can still ask.
+   */
+  decided(tx: string, owner: number, generation: number, cells: number, regions: readonly number[]): Promise<void> {
+    return this.parts.store.append({ t: 'decide', tx, owner, generation, cells, regions: [...regions] }, true);
+  }
+
+  /** DecisionJournal: every part of `tx` has its commit. */
+  done(tx: string): void {
+    this.appendLogged({ t: 'done', tx }, false);
   }
 
   /** A new player, created at `at` (ms since the epoch): durable before its token is handed out. */
@@ -274,7 +319,7 @@ export class Persistence implements PlacementJournal {
    * those records' replay. Both last a placement's round trips (a generation or two).
    */
   private snapshotMustWait(): boolean {
-    return this.parts.engine.holdsLaterPlacements || this.parts.placement.unsettledTakes > 0;
+    return this.parts.engine.holdsLaterPlacements || this.parts.placement.unsettledTakes > 0 || this.transactions?.inFlight === true;
   }
 
   private appendLogged(entry: Parameters<Store['append']>[0], durable: boolean): void {
@@ -364,12 +409,27 @@ export class Persistence implements PlacementJournal {
       case 'halo':
         this.parts.region?.replayHalo(new Uint8Array(Buffer.from(record.halo, 'base64')));
         return;
-      case 'charge':
+      case 'decide':
+        this.transactions?.replayDecided(record.tx, record.generation, record.regions);
         // Charged where the log has it, without stepping: the home took it at about this
         // generation, and a region steps only with the borders its log holds further on.
         placement.chargeReplayed(record.owner, record.cells, engine.generation);
         return;
+      case 'charge':
+        placement.chargeReplayed(record.owner, record.cells, engine.generation);
+        return;
+      case 'done':
+        this.transactions?.replayDone(record.tx);
+        return;
+      case 'prepare':
+        this.transactions?.replayPrepared(record.tx, record.owner, record.generation, record.cells);
+        return;
+      case 'abort':
+        this.transactions?.replayAborted(record.tx);
+        return;
       case 'place': {
+        // A part of a transaction: charged by the home's `decide` record.
+        if (record.tx !== undefined && this.transactions?.replayCommitted(record.tx, record.generation) === true) return;
         // A region's part of a placement across regions may be for a later generation than
         // its next (it was behind the others when it committed): held for that generation,
         // as it was then, and not stepped to, since the ticks before it read borders the log
@@ -391,4 +451,9 @@ export class Persistence implements PlacementJournal {
       }
     }
   }
+}
+
+/** Cells as the log holds them. */
+function cellList(cells: ReadonlyArray<readonly [number, number]>): Array<[number, number]> {
+  return cells.map(([x, y]) => [x, y]);
 }

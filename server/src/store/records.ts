@@ -31,12 +31,46 @@ export const WalRecordSchema = z.discriminatedUnion('t', [
   z.object({ t: z.literal('player-removed'), lsn: z.number().int().positive(), id: z.number().int().positive(), reason: z.enum(['deleted', 'reclaimed']) }),
   /** Player `id` was banned by the admin: its token is refused, its id stays taken. */
   z.object({ t: z.literal('player-banned'), lsn: z.number().int().positive(), id: z.number().int().positive() }),
-  /** Cells placed by `owner`, live at `generation` (acknowledged after this record was durable). */
-  z.object({ t: z.literal('place'), lsn: z.number().int().positive(), owner: z.number().int().min(0), generation: z.number().int().positive(), cells: z.array(cell) }),
   /**
-   * The home region (0) of a world split into regions charged `owner`'s budget for the
-   * `cells` of a placement that landed at `generation` in other regions (their own logs
-   * hold those cells; the home's part, if any, is a `place` record, which charges itself).
+   * Cells placed by `owner`, live at `generation` (acknowledged after this record was
+   * durable). With `tx`: a region's part of placement transaction `tx`, committed (its
+   * `prepare` record comes before it; the home's `decide` record charged it).
+   */
+  z.object({
+    t: z.literal('place'),
+    lsn: z.number().int().positive(),
+    owner: z.number().int().min(0),
+    generation: z.number().int().positive(),
+    cells: z.array(cell),
+    tx: z.string().optional(),
+  }),
+  /**
+   * A region's part of placement transaction `tx` (across regions; docs/regions.md), reserved
+   * for `owner` from `generation` on and voted yes: durable before the vote. A `place` or
+   * `abort` record of `tx` ends it; a log that ends before either asks the home.
+   */
+  z.object({ t: z.literal('prepare'), lsn: z.number().int().positive(), tx: z.string(), owner: z.number().int().min(0), generation: z.number().int().positive(), cells: z.array(cell) }),
+  /** A region's part of placement transaction `tx` was let go (refused elsewhere, or aborted). */
+  z.object({ t: z.literal('abort'), lsn: z.number().int().positive(), tx: z.string() }),
+  /**
+   * The home (region 0) decided placement transaction `tx`: its parts land at `generation`
+   * in `regions`, and `owner` is charged the placement's `cells` (its budget). Durable before
+   * the placement is acknowledged.
+   */
+  z.object({
+    t: z.literal('decide'),
+    lsn: z.number().int().positive(),
+    tx: z.string(),
+    owner: z.number().int().min(0),
+    generation: z.number().int().positive(),
+    cells: z.number().int().min(0),
+    regions: z.array(z.number().int().min(0)),
+  }),
+  /** Every part of placement transaction `tx` has its commit: the home forgets it. */
+  z.object({ t: z.literal('done'), lsn: z.number().int().positive(), tx: z.string() }),
+  /**
+   * Logs written before placement transactions: the home charged `owner`'s budget for the
+   * `cells` of a placement that landed at `generation` in other regions.
    */
   z.object({ t: z.literal('charge'), lsn: z.number().int().positive(), owner: z.number().int().min(0), generation: z.number().int().positive(), cells: z.number().int().min(0) }),
   /** The world reached `generation` (written every tick, made durable with the next group commit). */

@@ -160,22 +160,33 @@ export const GatewayAnnouncement = z.object({
 export type GatewayAnnouncement = z.infer<typeof GatewayAnnouncement>;
 
 /**
- * Requests between sims on `part.<region>` (region/bus-placement.ts): one region's part of a
- * placement across regions, as the home coordinates it. `reserve` replies a Reservation
- * (id, generation, epoch, ttlMs); `commit` replies `{}` once the part is durable in the
- * region's log; `release` replies `{}`. Refusals keep their catalogue codes.
+ * Requests between sims on `part.<region>` (region/bus-placement.ts): one region's part of
+ * placement transaction `tx` (two-phase commit, region/placement-coordinator.ts).
+ * `prepare` replies a Reservation (id, generation, epoch, ttlMs) once the part is durable
+ * in the region's log; `commit` replies `{}` once it is queued at `generation` and that is
+ * durable (also when it was committed before); `abort` replies `{}`. `outcome`, answered
+ * by the home only, replies an Outcome: what became of `tx`. Refusals keep their
+ * catalogue codes.
  */
+const tx = z.string().min(1).max(64);
 export const PartRequest = z.discriminatedUnion('op', [
-  z.object({ op: z.literal('reserve'), owner: z.int().min(0).max(0xffff), cells: z.array(z.tuple([z.int(), z.int()])).min(1) }),
-  z.object({ op: z.literal('commit'), id: z.int().min(1), generation: z.int().min(1) }),
-  z.object({ op: z.literal('release'), id: z.int().min(1) }),
+  z.object({ op: z.literal('prepare'), tx, owner: z.int().min(0).max(0xffff), cells: z.array(z.tuple([z.int(), z.int()])).min(1) }),
+  z.object({ op: z.literal('commit'), tx, generation: z.int().min(1) }),
+  z.object({ op: z.literal('abort'), tx }),
+  z.object({ op: z.literal('outcome'), tx }),
 ]);
 export type PartRequest = z.infer<typeof PartRequest>;
 
-/** The reply to a `part.<region>` `reserve`: the region's Reservation (engine/reservations.ts). */
+/** The reply to a `part.<region>` `prepare`: the region's Reservation (engine/reservations.ts). */
 export const PartReservation = z.object({
   id: z.int().min(1),
   generation: z.int().min(1),
   epoch: z.int().min(0),
   ttlMs: z.number().positive(),
 });
+
+/** The home's reply to a `part.0` `outcome`: what became of a transaction. */
+export const PartOutcome = z.discriminatedUnion('outcome', [
+  z.object({ outcome: z.literal('commit'), generation: z.int().min(1) }),
+  z.object({ outcome: z.literal('abort') }),
+]);

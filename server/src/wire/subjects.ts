@@ -19,7 +19,7 @@ export interface Subjects {
    * cells lie in (docs/regions.md, "Placements across regions").
    */
   place(region: number): string;
-  /** Request/reply between sims: reserve, commit or release one region's part of a placement (region/bus-placement.ts). */
+  /** Request/reply between sims: prepare, commit or abort one region's part of a placement transaction, or ask the home its outcome (region/bus-placement.ts). */
   part(region: number): string;
   /** A region's border ring of one generation, read by its neighbours (HaloMessage). */
   halo(region: number): string;
