@@ -8,7 +8,7 @@ import { createEngine, loadConfig } from '@lifemmo/server';
 import { admin, allCells, call, newPlayer, sortCells, startServer, type TestServer } from '../rest/helpers.js';
 import { REGION_TEST_ENV, WORLD, scriptedHistory, soup } from '../region/rest-script.js';
 import { killChildren } from '../support/child-server.js';
-import { poll, startCluster, type Cluster } from '../support/cluster.js';
+import { poll, simStarted, startCluster, type Cluster } from '../support/cluster.js';
 
 let cluster: Cluster | undefined;
 let standalone: TestServer | undefined;
@@ -34,6 +34,16 @@ describe('cluster: a sim process per region', () => {
     ] as const) {
       cluster = await startCluster(1, { ...REGION_TEST_ENV, REGIONS: regions }, sims);
       expect(await scriptedHistory(endpoint(cluster.urls[0]!)), `REGIONS=${regions}`).toEqual(expected);
+      // Each region's sim counts its halos on its probe port: one sent a generation at least
+      // (300 generations), and as many taken from each neighbour.
+      for (const sim of cluster.sims) {
+        const text = await (await fetch(`http://127.0.0.1:${await simStarted(sim)}/metrics`)).text();
+        const value = (name: string, direction: string) => Number(new RegExp(`^${name}\\{direction="${direction}"\\} (\\S+)$`, 'm').exec(text)?.[1]);
+        expect(value('lifemmo_halo_messages_total', 'sent')).toBeGreaterThanOrEqual(300);
+        expect(value('lifemmo_halo_messages_total', 'received')).toBeGreaterThanOrEqual(300);
+        expect(value('lifemmo_halo_bytes_total', 'sent')).toBeGreaterThan(value('lifemmo_halo_messages_total', 'sent'));
+        expect(value('lifemmo_halo_bytes_total', 'received')).toBeGreaterThan(0);
+      }
       await cluster.stop();
       cluster = undefined;
     }

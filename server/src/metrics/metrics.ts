@@ -6,6 +6,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { IO_LATENCY_BOUNDS_MS, type TickStats } from '../engine/index.js';
 import { CountedHistogram } from './counted-histogram.js';
+import type { HaloCounts } from '../region/region-engine.js';
 
 /** Buckets for per-tick durations and lag, in seconds (1 ms .. 10 s). */
 const TICK_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -40,6 +41,9 @@ export interface TickMetrics {
   readonly population: Gauge;
   readonly activeChunks: Gauge;
   readonly activeShards: Gauge;
+  /** A region's halos, sent and taken (`observeHalos`; none for a whole world). */
+  readonly haloMessages: Counter<'direction'>;
+  readonly haloBytes: Counter<'direction'>;
 }
 
 /** Every metric of one gateway (or standalone server), plus the registry `GET /metrics` renders. */
@@ -137,7 +141,21 @@ export function createTickMetrics(options: MetricsOptions = {}, registry = newRe
     population: gauge('lifemmo_population', 'Live cells'),
     activeChunks: gauge('lifemmo_active_chunks', 'Chunks visited in the last tick'),
     activeShards: gauge('lifemmo_active_shards', 'Shards stepped in the last tick'),
+    haloMessages: counter(
+      'lifemmo_halo_messages_total',
+      'A region: halos sent (one per generation to its neighbours, plus asks for a late halo and answers) and received (one per neighbour and generation its ticks took)',
+      ['direction'],
+    ),
+    haloBytes: counter('lifemmo_halo_bytes_total', 'A region: bytes of the halos sent and received (as lifemmo_halo_messages_total counts them)', ['direction']),
   };
+}
+
+/** A region's halo counts (RegionEngine.haloCounts) into the counters: what grew since `before`. */
+export function observeHalos(metrics: TickMetrics, now: HaloCounts, before: HaloCounts): void {
+  metrics.haloMessages.inc({ direction: 'sent' }, now.sentMessages - before.sentMessages);
+  metrics.haloMessages.inc({ direction: 'received' }, now.receivedMessages - before.receivedMessages);
+  metrics.haloBytes.inc({ direction: 'sent' }, now.sentBytes - before.sentBytes);
+  metrics.haloBytes.inc({ direction: 'received' }, now.receivedBytes - before.receivedBytes);
 }
 
 /**

@@ -107,16 +107,16 @@ export class PlacementService {
     this.#unsettled--;
   }
 
-  /** A take's placement is in the log (the records that charge it on replay are appended). */
+  /** A take's placement is in the log (the record that charges it on replay is durable). */
   settle(): void {
     this.#unsettled--;
   }
 
   /**
    * Takes neither refunded nor settled. While there are any, the budgets differ from what the
-   * log says (the records that charge a take are appended after it, once its placement is
-   * committed everywhere): a snapshot now would count the take, and the replay of those
-   * records after it would count it again (Persistence waits for none).
+   * log says (the record that charges a take, the home's `decide`, is durable after it, once
+   * every part is prepared): a snapshot now would count the take, and the replay of that
+   * record after it would count it again (Persistence waits for none).
    */
   get unsettledTakes(): number {
     return this.#unsettled;

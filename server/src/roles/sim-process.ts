@@ -10,7 +10,7 @@ import type { LifeError } from '@lifemmo/shared';
 import type { Logger } from 'pino';
 import { connectNatsBus, type Bus } from '../bus/index.js';
 import { regionLayoutOf, type Config } from '../config/config.js';
-import { createTickMetrics, observeTick } from '../metrics/metrics.js';
+import { createTickMetrics, observeHalos, observeTick } from '../metrics/metrics.js';
 import { Sim, createStore } from '../sim/sim.js';
 import { SimLease } from './sim-lease.js';
 
@@ -59,7 +59,16 @@ export async function startSimProcess(config: Config, logger: Logger, onLeaseLos
   // A region's sim meets its neighbours (halos, placement parts) on the same connection.
   const sim = new Sim({ config, bus, log, store, ...(region !== null && { region: { id: region, peers: bus } }) });
   const metrics = createTickMetrics();
-  const offTick = sim.engine.onTick((result) => observeTick(metrics, result.stats));
+  const regionEngine = sim.regionEngine;
+  let halos = regionEngine?.haloCounts ?? null;
+  const offTick = sim.engine.onTick((result) => {
+    observeTick(metrics, result.stats);
+    if (regionEngine !== null && halos !== null) {
+      const now = regionEngine.haloCounts;
+      observeHalos(metrics, now, halos);
+      halos = now;
+    }
+  });
   let ready = false;
   const probes: Server = createServer((req, res) => {
     if (req.url === '/metrics') {

@@ -314,9 +314,10 @@ export class Persistence implements PlacementJournal {
   /**
    * A snapshot now would not be what the log says, and the records before a snapshot are not
    * replayed: cells held for a later generation (a placement across regions) are not in a
-   * snapshot; and budgets the home took for a placement across regions whose records (its
-   * `place` and `charge`) are not yet appended would be counted twice, by the snapshot and by
-   * those records' replay. Both last a placement's round trips (a generation or two).
+   * snapshot; budgets the home took for a placement across regions whose `decide` record is
+   * not yet durable would be counted twice, by the snapshot and by that record's replay; and
+   * transactions in flight (parts prepared, decisions not done) are in no snapshot. All last
+   * a placement's round trips (a generation or two), or a region's outage.
    */
   private snapshotMustWait(): boolean {
     return this.parts.engine.holdsLaterPlacements || this.parts.placement.unsettledTakes > 0 || this.transactions?.inFlight === true;
