@@ -56,7 +56,7 @@ export async function screenshotOnFailure(name: string, pages: () => Page[], bod
     const safe = name.replace(/[^\w-]+/g, '-');
     await Promise.all(
       pages().map((page, i) =>
-        page.screenshot({ path: `${ARTIFACTS_DIR}${safe}-${i}.png` }).catch(() => undefined),
+        page.screenshot({ path: `${ARTIFACTS_DIR}${safe}-${i}.png`, timeout: 5000 }).catch(() => undefined),
       ),
     );
     throw err;

@@ -40,6 +40,8 @@ let rival: { id: number; token: string };
 beforeAll(async () => {
   await buildWeb();
   server = await startServer(ENV);
+  // Paused: only admin steps move the world, so no timed tick lands between a read and its check.
+  expect((await admin(server, 'pause')).status).toBe(200);
   browser = await launchBrowser();
 }, 60_000);
 

@@ -31,6 +31,8 @@ const pageErrors: string[] = [];
 beforeAll(async () => {
   await buildWeb();
   server = await startServer(ENV);
+  // Paused: only admin steps move the world, so no timed tick lands between a read and its check.
+  expect((await admin(server, 'pause')).status).toBe(200);
   browser = await launchBrowser();
   context = await browser.newContext(PHONE);
   page = await context.newPage();

@@ -1,7 +1,7 @@
 /**
  * The web client end to end: the bundle built with esbuild, a real server serving it, and
- * real headless Chromium clicking on the canvas. Ticks are admin-stepped (TICK_MS is a
- * minute), so every generation the tests look at is one they asked for.
+ * real headless Chromium clicking on the canvas. The world is paused and ticks are
+ * admin-stepped, so every generation the tests look at is one they asked for.
  *
  * What is checked against what: the page's replica (window.lifemmo) and the pixels read
  * back from its canvas, against GET /cells of the server.
@@ -46,6 +46,8 @@ const pageErrors: string[] = [];
 beforeAll(async () => {
   await buildWeb();
   server = await startServer(ENV);
+  // Paused: only admin steps move the world, so no timed tick lands between a read and its check.
+  expect((await admin(server, 'pause')).status).toBe(200);
   dropper = socketDropper(server);
   browser = await launchBrowser();
 }, 60_000);
