@@ -3,7 +3,7 @@
  * worker thread (the floor), split in two regions on two worker threads with halos over a
  * LocalBus pair, and split in two regions in two child processes with halos over a real
  * nats-server; ticks per second, the ratios to the floor, the halo wait per region and the
- * halo traffic per generation.
+ * halo traffic per generation, then a model of larger clusters computed from those figures.
  * Every run is a fresh process (bench/regions-scenario.ts), runs alternate the variants,
  * tables show medians; all must end with the same world or the section fails.
  *
@@ -12,6 +12,9 @@
  * BENCH_REGIONS_GENERATIONS (measured generations per run; default 20, 8 with --quick).
  * Smoke: BENCH_REGIONS_SIDE=1024 BENCH_REGIONS_GENERATIONS=4.
  */
+import { cpus } from 'node:os';
+import { DEFAULT_SHARD_CHUNKS, CHUNK_SIZE, Geometry } from '@lifemmo/shared';
+import { layoutRegions, parseRegionSpec, ringLength, ringShapeOf } from '../server/src/region/index.js';
 import { runTsScenario, SERVER_NODE_FLAGS } from './child.js';
 import { runIfMain } from './main-module.js';
 import { VARIANTS, type RegionsRun, type RegionsVariant } from './regions-scenario.js';
@@ -22,6 +25,9 @@ const SCENARIO = 'bench/regions-scenario.ts';
 const WARMUP = 3;
 /** The issue's target for 2 regions against 1. */
 const TARGET_RATIO = 1.7;
+/** The model's tick rate, ticks/s, and the cluster sizes it is asked about (issue 15). */
+const MODEL_TICKS_PER_SECOND = 10;
+const MODEL_SIMS = [16, 64] as const;
 
 const LABELS: Record<RegionsVariant, string> = {
   whole: '1 (floor: a whole-world Engine)',
@@ -77,6 +83,72 @@ function verdict(ratio: number): string {
   return ratio >= TARGET_RATIO
     ? `**met** (${fmt(ratio, 2)}x)`
     : `**missed** (${fmt(ratio, 2)}x, ${fmt(TARGET_RATIO - ratio, 2)} short of ${TARGET_RATIO}x)`;
+}
+
+/** Cells on the halo ring of region 0 of `spec` in a square torus of `side` cells with shards of `shardChunks`, and its distinct neighbours. */
+function ringOf(side: number, spec: string, shardChunks: number): { ring: number; neighbours: number; cells: number } {
+  const geometry = new Geometry({ width: side, height: side, topology: 'torus', shardChunks });
+  const region = layoutRegions(parseRegionSpec(spec), geometry).regions[0]!;
+  return { ring: ringLength(ringShapeOf(region, geometry)), neighbours: region.neighbours.length, cells: region.cells.w * region.cells.h };
+}
+
+/**
+ * The model (see the section's text): from the floor's cost per candidate, the soup's
+ * candidates per cell, the processes' scaling efficiency and their halo bytes per ring cell,
+ * the largest square region a sim steps at MODEL_TICKS_PER_SECOND, and a square grid of
+ * `sims` such regions as a world. Returns markdown lines.
+ */
+function model(side: number, floor: VariantFigures, split: VariantFigures): string[] {
+  const cores = cpus().length;
+  const floorMs = 1000 / floor.ticksPerSecond;
+  const msPerCandidate = floorMs / floor.candidatesPerGeneration;
+  const candidatesPerCell = floor.candidatesPerGeneration / (side * side);
+  const efficiency = split.ticksPerSecond / floor.ticksPerSecond / 2;
+  const measured = ringOf(side, '2', DEFAULT_SHARD_CHUNKS);
+  const bytesPerRingCell = median(split.perRegion.map((p) => p.bytes)) / measured.ring;
+  const budgetMs = 1000 / MODEL_TICKS_PER_SECOND;
+  const candidatesPerSim = (budgetMs * efficiency) / msPerCandidate;
+  // Whole chunks, and one shard per region (a shard is at most 64 chunks across).
+  const regionSide = Math.max(CHUNK_SIZE, Math.min(64 * CHUNK_SIZE, Math.floor(Math.sqrt(candidatesPerSim / candidatesPerCell) / CHUNK_SIZE) * CHUNK_SIZE));
+  const rows = MODEL_SIMS.map((sims) => {
+    const across = Math.round(Math.sqrt(sims));
+    const worldSide = across * regionSide;
+    const r = ringOf(worldSide, `${across}x${across}`, regionSide / CHUNK_SIZE);
+    const haloBytes = bytesPerRingCell * r.ring;
+    const deliveries = sims * r.neighbours;
+    return (
+      `| ${sims} | ${fmt(Math.ceil(sims / cores))} | ${across}x${across} of ${regionSide}x${regionSide} | ${worldSide}x${worldSide} (${fmt((worldSide * worldSide) / 1e6, 1)}M cells) | ` +
+      `${fmt(worldSide * worldSide * candidatesPerCell)} | ${r.neighbours} | ${fmt(haloBytes)} | 1 out, ${r.neighbours} in | ` +
+      `${fmt(sims * MODEL_TICKS_PER_SECOND)} in, ${fmt(deliveries * MODEL_TICKS_PER_SECOND)} out; ${fmt((deliveries * haloBytes * MODEL_TICKS_PER_SECOND) / 1e6, 2)} MB/s out |`
+    );
+  });
+  return [
+    '### Model (computed, not measured)',
+    '',
+    `Computed from this run's medians; nothing below ran. Inputs: the floor's **${fmt(msPerCandidate * 1e6)} ns per candidate per generation** on one thread ` +
+      `(${fmt(floorMs)} ms for ${fmt(floor.candidatesPerGeneration)} candidates); the soup's **${fmt(candidatesPerCell, 3)} candidates per cell** per generation ` +
+      `(this world's mean over the measured generations); the 2 processes' **scaling efficiency ${fmt(efficiency * 100)}%** (their ticks/s / (2 x the floor's)), ` +
+      `which carries the lock-step cost (halo waits, NATS) into the model as a fraction of each generation; and their halo bytes, ` +
+      `**${fmt(bytesPerRingCell, 3)} bytes per ring cell** (${fmt(median(split.perRegion.map((p) => p.bytes)))} bytes for a ring of ${fmt(measured.ring)} cells).`,
+    '',
+    `- A sim per core: **${cores} regions per machine** like this one. At ${MODEL_TICKS_PER_SECOND} ticks/s a sim has ${fmt(budgetMs)} ms per generation, ` +
+      `x ${fmt(efficiency * 100)}% efficiency / ${fmt(msPerCandidate * 1e6)} ns = **${fmt(candidatesPerSim)} candidates per sim** per generation, ` +
+      `${fmt(candidatesPerSim / candidatesPerCell)} cells of this soup: a square region of ${regionSide}x${regionSide} (whole 64-cell chunks, rounded down).`,
+    '- Regions in a square grid on a torus (`CxR`, server/src/region/layout.ts): from 3x3 up each region has 8 distinct neighbours; its halo is its ring ' +
+      '(4 x side - 4 cells), one publish per generation which nats-server delivers to each neighbour.',
+    '',
+    '| sims | machines (a sim per core) | regions | world | candidates / generation | neighbours per region | halo bytes per region / generation | halos per region / generation | NATS messages/s (all regions) |',
+    '| ---: | ---: | --- | --- | ---: | ---: | ---: | --- | --- |',
+    ...rows,
+    '',
+    'Assumptions, each a way the model may be wrong: the cost per candidate is the floor\'s on this CPU (a sim with a core of its own, as the floor nearly had); ' +
+      'the soup\'s candidates per cell stay as measured (a denser or busier world gets smaller regions); ' +
+      'the lock-step cost stays the fraction measured with **one** neighbour over loopback NATS, yet a region with 8 waits for the slowest of them and ' +
+      'halos between machines take a network hop, so the efficiency will be lower than this; halo bytes grow with the ring as measured (a 1-bit-per-cell ' +
+      'bitmap plus owner runs: a world of many players has more runs); nats-server\'s own capacity is not measured here, and the halo traffic above is what it would have to carry. ' +
+      'Placements, snapshots, logs and gateways are left out.',
+    '',
+  ];
 }
 
 /** Run the regions benchmark and return its markdown section. */
@@ -147,6 +219,7 @@ export async function runRegionsBench({ runs, quick }: RegionsBenchOptions): Pro
       'few dozen bytes of protocol line per message): one publish out per generation, and the neighbour\'s halo in (below 1 when the neighbour\'s last halo ' +
       'arrives after a region has taken its counts).',
     '',
+    ...model(side, floor, figures.get('processes')!),
   ].join('\n');
 }
 
