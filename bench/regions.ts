@@ -103,7 +103,8 @@ function model(side: number, floor: VariantFigures, split: VariantFigures): stri
   const floorMs = 1000 / floor.ticksPerSecond;
   const msPerCandidate = floorMs / floor.candidatesPerGeneration;
   const candidatesPerCell = floor.candidatesPerGeneration / (side * side);
-  const efficiency = split.ticksPerSecond / floor.ticksPerSecond / 2;
+  // Capped at 1: a split measured faster than two floors (noise, smaller working sets) is not credited to larger clusters.
+  const efficiency = Math.min(1, split.ticksPerSecond / floor.ticksPerSecond / 2);
   const measured = ringOf(side, '2', DEFAULT_SHARD_CHUNKS);
   const bytesPerRingCell = median(split.perRegion.map((p) => p.bytes)) / measured.ring;
   const budgetMs = 1000 / MODEL_TICKS_PER_SECOND;
@@ -127,7 +128,7 @@ function model(side: number, floor: VariantFigures, split: VariantFigures): stri
     '',
     `Computed from this run's medians; nothing below ran. Inputs: the floor's **${fmt(msPerCandidate * 1e6)} ns per candidate per generation** on one thread ` +
       `(${fmt(floorMs)} ms for ${fmt(floor.candidatesPerGeneration)} candidates); the soup's **${fmt(candidatesPerCell, 3)} candidates per cell** per generation ` +
-      `(this world's mean over the measured generations); the 2 processes' **scaling efficiency ${fmt(efficiency * 100)}%** (their ticks/s / (2 x the floor's)), ` +
+      `(this world's mean over the measured generations); the 2 processes' **scaling efficiency ${fmt(efficiency * 100)}%** (their ticks/s / (2 x the floor's), at most 100%), ` +
       `which carries the lock-step cost (halo waits, NATS) into the model as a fraction of each generation; and their halo bytes, ` +
       `**${fmt(bytesPerRingCell, 3)} bytes per ring cell** (${fmt(median(split.perRegion.map((p) => p.bytes)))} bytes for a ring of ${fmt(measured.ring)} cells).`,
     '',
