@@ -54,7 +54,7 @@ const sections: Array<[string, string, () => Promise<SectionRunner | null>]> = [
   ['overload', 'Overload: a flood past what the server can do', async () => loadOptional('./overload.js', 'runOverloadBench')],
   ['soak', 'Soak: bots placing, memory and /health over time', async () => loadOptional('./soak.js', 'runSoakBench')],
   ['slow-client', 'Slow client: a stalled reader resumes', async () => loadOptional('./slow-client.js', 'runSlowClientBench')],
-  ['regions', 'Regions: one world on 1 and 2 threads', async () => loadOptional('./regions.js', 'runRegionsBench')],
+  ['regions', 'Regions: one world on 1 and 2 threads or processes', async () => loadOptional('./regions.js', 'runRegionsBench')],
 ];
 
 async function loadOptional(path: string, name: string): Promise<SectionRunner | null> {
