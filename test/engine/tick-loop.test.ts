@@ -294,6 +294,20 @@ describe('commands at a point of the world (Engine.at)', () => {
     expect(await never).toBe('LIFE_ERR_SHUTTING_DOWN');
   });
 
+  it('reads at a point: a running world answers when it reaches g, between ticks, and refuses a point it is past', async () => {
+    fakeTime();
+    const e = make({ tickMs: 10 });
+    e.place([[1, 1], [2, 1], [3, 1]], 1); // a blinker landing at 1: vertical at even generations
+    e.start();
+    const read = e.readAt({ epoch: 0, generation: 6 }, () => [e.generation, e.liveCells({ x: 0, y: 0, w: 8, h: 8 }).map(([x, y]) => `${x},${y}`)]);
+    await elapse(200);
+    // Generation 6 as it was before the tick from 6: the vertical phase.
+    expect(await read).toEqual([6, ['2,0', '2,1', '2,2']]);
+    expect(e.generation).toBeGreaterThan(6);
+    expect(await outcome(e.readAt({ epoch: 0, generation: 6 }, () => e.generation))).toBe('LIFE_ERR_GENERATION_PASSED');
+    await e.stop();
+  });
+
   it('plain reset counts epochs too', async () => {
     const e = make();
     expect(e.epoch).toBe(0);

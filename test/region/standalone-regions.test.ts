@@ -88,6 +88,39 @@ describe('standalone with REGIONS=N', () => {
     expect(replicaCells(viewer)).toEqual(truth.cells);
   });
 
+  it('answers reads of a running world at one generation, with no neighbour\'s border cells in them', { timeout: 120_000 }, async () => {
+    server = await startServer({ ...REGION_TEST_ENV, CELL_LOGIC: 'local', REGIONS: '4', TICK_MS: '25' });
+    const s = server;
+    await admin(s, 'pause');
+    const p = await newPlayer(s, 'sower');
+    const random = mulberry32(11);
+    for (const [x, y] of [[100, 100], [230, 230], [100, 230], [230, 100]] as const) {
+      // Soups over the point where regions meet, and over the seam.
+      expect([202, 409]).toContain((await call(s, 'POST', '/cells', { token: p.token, body: { cells: soup(random, x, y, 50, 600) } })).status);
+    }
+    await admin(s, 'step', { generations: 1 });
+    const start = await allCells(s);
+    expect(start.cells.length).toBeGreaterThan(1000);
+    // The reference steps from the paused world; reads of the running one must be one of its generations.
+    const reference = new Map<number, Array<[number, number]>>([[start.generation, start.cells.map(([x, y]): [number, number] => [x!, y!])]]);
+    const referenceAt = (g: number): Array<[number, number]> => {
+      for (let k = Math.max(...reference.keys()); k < g; k++) reference.set(k + 1, referenceLife(reference.get(k)!, 1, WORLD, WORLD));
+      return reference.get(g)!;
+    };
+    await admin(s, 'resume');
+    const generations = new Set<number>();
+    for (let i = 0; i < 25; i++) {
+      const read = await allCells(s);
+      expect(read.generation).toBeGreaterThanOrEqual(start.generation);
+      expect(read.cells.map(([x, y]) => [x, y]), `GET /cells at generation ${read.generation}`).toEqual(referenceAt(read.generation));
+      const density = (await call(s, 'GET', '/density')).body as { generation: number; bins: Array<[number, number, number]> };
+      expect(density.bins.reduce((n, b) => n + b[2], 0), `GET /density at generation ${density.generation}`).toBe(referenceAt(density.generation).length);
+      generations.add(read.generation);
+    }
+    // The world ran while it was read: the reads saw many generations, not one paused one.
+    expect(generations.size).toBeGreaterThan(5);
+  });
+
   it('places across regions all or nothing: one occupied cell refuses it, nothing placed, the budget unchanged', { timeout: 120_000 }, async () => {
     server = await startServer({ ...REGION_TEST_ENV, CELL_LOGIC: 'local', REGIONS: '2', BUDGET_CELLS: '100', BUDGET_REFILL_PER_GEN: '0' });
     const s = server;

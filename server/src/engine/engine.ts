@@ -307,6 +307,14 @@ export class Engine {
     return this.loop.at(at, command);
   }
   /**
+   * `read()` between ticks when the world is at `at` (TickLoop.readAt): a query that every
+   * region of a split world answers at one generation.
+   * @throws LifeError GENERATION_PASSED when the world is past `at`; SHUTTING_DOWN
+   */
+  readAt<T>(at: WorldPoint, read: () => T): Promise<T> {
+    return this.loop.readAt(at, read);
+  }
+  /**
    * Empty world at generation 0, optionally with a new rule and seed, and seeded with
    * `seeding`'s neutral cells (drawn from the seed) when given. Queued placements are dropped.
    * Begins a new epoch (`epoch` + 1).

@@ -55,11 +55,11 @@ export type LoopCommand =
   | { readonly op: 'step'; readonly generations: number }
   | { readonly op: 'reset'; readonly rule?: Rule; readonly seed?: number; readonly seeding?: Seeding };
 
-/** A command waiting for its point. */
+/** A command, or a read, waiting for its point. */
 interface DueCommand {
   readonly at: WorldPoint;
-  readonly command: LoopCommand;
-  readonly resolve: () => void;
+  /** Inside the queue, with the world at `at`. */
+  readonly run: () => Promise<void>;
   readonly reject: (err: unknown) => void;
 }
 
@@ -418,48 +418,67 @@ export class TickLoop {
    * waiting when a reset ends its epoch; SHUTTING_DOWN for one still waiting at `stop`.
    */
   at(at: WorldPoint, command: LoopCommand): Promise<void> {
-    return new Promise((resolve, reject) => {
+    return this.whenAt(at, () => this.applyCommand(command));
+  }
+
+  /**
+   * `read()` when the world is at `at`, as `at` applies a command: between ticks,
+   * before the tick from `at.generation`. How every region of a split world answers one
+   * query at one generation (docs/regions.md, "Reads at one point").
+   * @throws LifeError GENERATION_PASSED, SHUTTING_DOWN as `at`
+   */
+  readAt<T>(at: WorldPoint, read: () => T): Promise<T> {
+    return this.whenAt(at, async () => read());
+  }
+
+  /** `job` inside the queue when the world is at `at` (see `at`); resolves to its result. */
+  private whenAt<T>(at: WorldPoint, job: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
       const w = this.world;
       const here = at.epoch === w.epoch && at.generation === w.generation;
       if (at.epoch < w.epoch || (at.epoch === w.epoch && at.generation < w.generation) || (here && this.ticking)) {
         reject(passed(at, { epoch: w.epoch, generation: w.generation }));
         return;
       }
-      this.due.push({ at, command, resolve, reject });
+      this.due.push({ at, run: async () => resolve(await job()), reject });
       // There already: apply between ticks. A tick queued before this applies it first.
       if (here) void this.exclusive(() => this.applyDue());
     });
   }
 
   /**
-   * Apply the commands due at the world's point, in the order given; a step applies those
-   * of each generation it passes. Inside the queue.
+   * Apply the commands (and reads) due at the world's point, in the order given; a step
+   * applies those of each generation it passes. Inside the queue.
    */
   private async applyDue(): Promise<void> {
     for (;;) {
       const i = this.dueIndex();
       if (i < 0) return;
-      const [{ command, resolve, reject }] = this.due.splice(i, 1) as [DueCommand];
+      const [{ run, reject }] = this.due.splice(i, 1) as [DueCommand];
       try {
-        switch (command.op) {
-          case 'pause':
-            this.pause();
-            this.pausedAtPoint = true;
-            break;
-          case 'resume':
-            this.resume();
-            break;
-          case 'step':
-            for (let n = 0; n < command.generations; n++) await this.advance(0, false);
-            break;
-          case 'reset':
-            this.resetNow(command);
-            break;
-        }
-        resolve();
+        await run();
       } catch (err) {
         reject(err);
       }
+    }
+  }
+
+  /** One command of `at`, inside the queue with the world at its point. */
+  private async applyCommand(command: LoopCommand): Promise<void> {
+    switch (command.op) {
+      case 'pause':
+        this.pause();
+        this.pausedAtPoint = true;
+        break;
+      case 'resume':
+        this.resume();
+        break;
+      case 'step':
+        for (let n = 0; n < command.generations; n++) await this.advance(0, false);
+        break;
+      case 'reset':
+        this.resetNow(command);
+        break;
     }
   }
 

@@ -12,6 +12,7 @@ import { layoutRegions } from '../region/layout.js';
 import { framed } from '../sim/chunk-records.js';
 import {
   AdminRequest,
+  CellsRequest,
   QueryRequest,
   TickKinds,
   decodeInterest,
@@ -103,6 +104,7 @@ function setup(regions: 1 | 2, options: { simTimeoutMs?: number; query?: (region
 
   // Requests of each region, as they came.
   const adminAsked: Array<[number, AdminRequest]> = [];
+  const cellsAsked: Array<[number, CellsRequest]> = [];
   let adminReply = (region: number, ask: AdminRequest): AdminReply => {
     void ask;
     return { generation: 20 + region, epoch: 0, paused: true, rule: 'B3/S23', seed: 7 };
@@ -118,9 +120,28 @@ function setup(regions: 1 | 2, options: { simTimeoutMs?: number; query?: (region
       },
       () => undefined,
     );
-    // Each region's own cells: one at (64 r + 1, 2), as of generation 30 + r.
-    serveRpc(simBus, subjects.cells(r), () => encodeCellsReply({ generation: 30 + r, cells: [[64 * r + 1, 2, r + 1]] }), () => undefined);
-    serveRpc(simBus, subjects.query(r), (request): RpcBody => ({ json: options.query?.(r, QueryRequest.parse(decodeJson(request))) ?? null }), () => undefined);
+    // Each region's own cells: one at (64 r + 1, 2), as of the point asked (else now: generation 30 + r).
+    serveRpc(
+      simBus,
+      subjects.cells(r),
+      (request) => {
+        const ask = CellsRequest.parse(decodeJson(request));
+        cellsAsked.push([r, ask]);
+        return encodeCellsReply({ generation: ask.at?.generation ?? 30 + r, cells: [[64 * r + 1, 2, r + 1]] });
+      },
+      () => undefined,
+    );
+    serveRpc(
+      simBus,
+      subjects.query(r),
+      (request): RpcBody => {
+        const q = QueryRequest.parse(decodeJson(request));
+        // Where the region is, unless the test says: running, at 30 + r.
+        const answer = options.query?.(r, q) ?? (q.op === 'point' ? { epoch: 0, generation: 30 + r, paused: false } : null);
+        return { json: answer };
+      },
+      () => undefined,
+    );
   }
 
   const summary = (kind: TickKind, region: number, generation: number, over: Partial<TickMessage> = {}) =>
@@ -169,7 +190,7 @@ function setup(regions: 1 | 2, options: { simTimeoutMs?: number; query?: (region
     return [...frame.chunks[0]!.cells];
   };
   const setAdminReply = (f: typeof adminReply) => (adminReply = f);
-  return { link, feed, replica, ticks, frames, summary, step, settled, replicaCells, snapshots, adminAsked, setAdminReply, resyncs: () => resyncs, cellsOf };
+  return { link, feed, replica, ticks, frames, summary, step, settled, replicaCells, snapshots, adminAsked, setAdminReply, resyncs: () => resyncs, cellsOf, cellsAsked };
 }
 
 type World = ReturnType<typeof setup>;
@@ -325,20 +346,25 @@ describe('requests of a world split into regions', () => {
       ],
     ];
     const asked: Array<[number, string]> = [];
+    // Regions at 10 and 11: every read is asked of both at 11, the furthest.
+    const at = { epoch: 0, generation: 11 };
     const t = setup(2, {
       query: (region, q) => {
         asked.push([region, q.op]);
+        if (q.op !== 'point' && q.op !== 'names') expect('at' in q && q.at).toEqual(at);
         switch (q.op) {
+          case 'point':
+            return { epoch: 0, generation: 10 + region, paused: false };
           case 'owner-figures':
-            return { generation: 10 + region, owners: figures[region]!.filter(([id]) => q.owners === undefined || q.owners.includes(id)) };
+            return { generation: 11, owners: figures[region]!.filter(([id]) => q.owners === undefined || q.owners.includes(id)) };
           case 'names':
             return { players: q.ids.filter((id) => id !== 2 || region === 0).map((id) => ({ id, name: `p${id}`, color: '#00000' + id })) };
           case 'density':
-            return { generation: 10 + region, cols: 2, rows: 1, binSize: 64, bins: region === 0 ? [[0, 0, 5]] : [[0, 0, 1], [1, 0, 4]] };
+            return { generation: 11, cols: 2, rows: 1, binSize: 64, bins: region === 0 ? [[0, 0, 5]] : [[0, 0, 1], [1, 0, 4]] };
           case 'owner-cells':
-            return { generation: 10 + region, owner: q.owner, population: 5 + region, chunkCount: 1, chunks: [[region, 0, 5 + region]] };
+            return { generation: 11, owner: q.owner, population: 5 + region, chunkCount: 1, chunks: [[region, 0, 5 + region]] };
           case 'budget':
-            return { available: 50, generation: 10, population: 7, births: 2 };
+            return { available: 50, generation: 11, population: 7, births: 2 };
           default:
             return null;
         }
@@ -347,7 +373,7 @@ describe('requests of a world split into regions', () => {
     const board = await t.link.leaderboard(2);
     // 3: 9 cells; 1 and 2 tie on 7: the lower id first.
     expect(board).toEqual({
-      generation: 10,
+      generation: 11,
       players: [
         { id: 3, name: 'p3', color: '#000003', population: 9, births: 5 },
         { id: 1, name: 'p1', color: '#000001', population: 7, births: 2 },
@@ -356,28 +382,57 @@ describe('requests of a world split into regions', () => {
     expect(asked.filter(([, op]) => op === 'names')).toEqual([[0, 'names']]);
 
     const density = await t.link.density(2);
-    expect(density.generation).toBe(10);
+    expect(density.generation).toBe(11);
     expect(density.bins.sort((a, b) => a[0] - b[0])).toEqual([
       [0, 0, 6],
       [1, 0, 4],
     ]);
 
     const owned = await t.link.ownerCells(1, 1);
-    expect(owned).toMatchObject({ generation: 10, population: 11, chunkCount: 2, chunks: [[1, 0, 6]] });
+    expect(owned).toMatchObject({ generation: 11, population: 11, chunkCount: 2, chunks: [[1, 0, 6]] });
 
     const me = await t.link.budget({ id: 1, tokenHash: 'a'.repeat(64) });
-    expect(me).toEqual({ available: 50, generation: 10, population: 7, births: 2 });
+    expect(me).toEqual({ available: 50, generation: 11, population: 7, births: 2 });
     const three = await t.link.budget({ id: 3, tokenHash: 'a'.repeat(64) });
-    expect(three).toEqual({ available: 50, generation: 10, population: 7 + 9, births: 2 + 5 });
+    expect(three).toEqual({ available: 50, generation: 11, population: 7 + 9, births: 2 + 5 });
   });
 
-  it('cells of a rectangle from every region, joined, at the least generation', async () => {
+  it('cells of a rectangle from every region at one point, the furthest region\'s generation, joined', async () => {
     const t = setup(2);
     const reply = await t.link.cells({ x: 0, y: 0, w: 128, h: 64 });
-    expect(reply.generation).toBe(30);
+    const rect = { x: 0, y: 0, w: 128, h: 64, at: { epoch: 0, generation: 31 } };
+    expect(t.cellsAsked.sort((a, b) => a[0] - b[0])).toEqual([
+      [0, rect],
+      [1, rect],
+    ]);
+    expect(reply.generation).toBe(31);
     expect(reply.cells.sort((a, b) => a[0] - b[0])).toEqual([
       [1, 2, 1],
       [65, 2, 2],
     ]);
+  });
+
+  it('reads again at a later point when a region has passed it, and gives up with 503 when the regions are not at one point', async () => {
+    // Region 1 refuses the first point (its tick from 31 had begun), then is at 32.
+    let refusals = 1;
+    const where = [30, 31];
+    const t = setup(2, {
+      query: (region, q) => {
+        if (q.op === 'point') return { epoch: 0, generation: where[region], paused: false };
+        if (q.op !== 'density') return null;
+        if (region === 1 && refusals-- > 0) {
+          where[1] = 32;
+          throw new LifeError('GENERATION_PASSED', 'past it');
+        }
+        return { generation: q.at!.generation, cols: 1, rows: 1, binSize: 64, bins: [[0, 0, 1]] };
+      },
+    });
+    const density = await t.link.density(1);
+    expect(density).toMatchObject({ generation: 32, bins: [[0, 0, 2]] });
+    // Region 0 paused behind region 1 (a pause at a point half done, or a world left split): no point to read at.
+    const split = setup(2, { query: (region, q) => (q.op === 'point' ? { epoch: 0, generation: 40 + region, paused: region === 0 } : null) });
+    const refused = await split.link.cells({ x: 0, y: 0, w: 8, h: 8 }).catch((err: unknown) => err);
+    expect(isLifeError(refused, 'SIM_UNAVAILABLE')).toBe(true);
+    expect(split.cellsAsked).toEqual([]);
   });
 });

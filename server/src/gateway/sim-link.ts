@@ -13,7 +13,8 @@
  * counting more than arrived, or a new sim instance means some may have been missed:
  * listeners hear `playersStale` and forget every player they keep.
  */
-import { isLifeError, type Geometry, type Rect } from '@lifemmo/shared';
+import { setTimeout as delay } from 'node:timers/promises';
+import { LifeError, isLifeError, type Geometry, type Rect } from '@lifemmo/shared';
 import type { Log } from '../log/logger.js';
 import type { Bus, BusSubscription } from '../bus/index.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -21,7 +22,8 @@ import { observeTick } from '../metrics/metrics.js';
 import { playerTag, type Player } from '../players/player-registry.js';
 import { PlacementBatcher } from './placement-batcher.js';
 import { RegionMerge, type RegionStatus } from './region-merge.js';
-import { commandPoint, type RegionPoint } from '../region/command-point.js';
+import { commandPoint, readPoint, type RegionPoint } from '../region/command-point.js';
+import type { WorldPoint } from '../engine/index.js';
 import { shardsOfRegion, type RegionLayout } from '../region/layout.js';
 import { TickPace } from './tick-pace.js';
 import {
@@ -72,6 +74,14 @@ export type { PlacementResult };
  * waits that long plus a generation.
  */
 const ADMIN_LEAD_MS = 250;
+
+/**
+ * Reads of a split world (SimLink.#readEveryRegion): how many points are tried before the
+ * gateway gives up with 503, and the pause between tries while the regions are not at
+ * one point (a reset or a pause at a point under way), ms, times the try's number.
+ */
+const READ_ATTEMPTS = 5;
+const READ_RETRY_MS = 20;
 
 /** Which surface a placement came through (a metrics label). */
 export type PlaceTransport = 'rest' | 'ws';
@@ -314,11 +324,11 @@ export class SimLink implements WorldView {
 
   /** Live cells of `rect` (wrapped on a torus, clipped when bounded). */
   async cells(rect: Rect): Promise<CellsReply> {
-    const replies = await Promise.all(
-      this.#regionIds().map(async (r) => decodeCellsReply(await callRpc(this.#o.bus, this.#o.subjects.cells(r), encodeJson(rect), this.#o.requestTimeoutMs))),
+    const replies = await this.#readEveryRegion(async (r, at, timeoutMs) =>
+      decodeCellsReply(await callRpc(this.#o.bus, this.#o.subjects.cells(r), encodeJson({ ...rect, ...(at !== undefined && { at }) }), timeoutMs)),
     );
     if (replies.length === 1) return replies[0]!;
-    return { generation: Math.min(...replies.map((r) => r.generation)), cells: replies.flatMap((r) => r.cells) };
+    return { generation: replies[0]!.generation, cells: replies.flatMap((r) => r.cells) };
   }
 
   async leaderboard(limit: number): Promise<LeaderboardReply> {
@@ -340,24 +350,23 @@ export class SimLink implements WorldView {
   }
 
   async density(maxBins: number): Promise<DensityReply> {
-    const replies = (await this.#queryEveryRegion({ op: 'density', maxBins })) as DensityReply[];
+    const replies = (await this.#readEveryRegion((r, at, t) => this.#queryRegion(r, { op: 'density', maxBins, at }, t))) as DensityReply[];
     if (replies.length === 1) return replies[0]!;
     const counts = new Map<number, number>();
     for (const reply of replies) for (const [c, r, n] of reply.bins) counts.set(r * reply.cols + c, (counts.get(r * reply.cols + c) ?? 0) + n);
     const first = replies[0]!;
     const bins = [...counts].map(([k, n]): [number, number, number] => [k % first.cols, Math.floor(k / first.cols), n]);
-    return { ...first, generation: Math.min(...replies.map((r) => r.generation)), bins };
+    return { ...first, bins };
   }
 
   /** Where `owner`'s live cells are: its `limit` most populated chunks. */
   async ownerCells(owner: number, limit: number): Promise<OwnerCellsReply> {
-    const replies = (await this.#queryEveryRegion({ op: 'owner-cells', owner, limit })) as OwnerCellsReply[];
+    const replies = (await this.#readEveryRegion((r, at, t) => this.#queryRegion(r, { op: 'owner-cells', owner, limit, at }, t))) as OwnerCellsReply[];
     if (replies.length === 1) return replies[0]!;
     // Most first, ties by row then column, as one sim orders them.
     const chunks = replies.flatMap((r) => r.chunks).sort((a, b) => b[2] - a[2] || a[1] - b[1] || a[0] - b[0]);
     return {
       ...replies[0]!,
-      generation: Math.min(...replies.map((r) => r.generation)),
       population: replies.reduce((n, r) => n + r.population, 0),
       chunkCount: replies.reduce((n, r) => n + r.chunkCount, 0),
       chunks: chunks.slice(0, limit),
@@ -366,30 +375,24 @@ export class SimLink implements WorldView {
 
   async budget(player: PlayerRef): Promise<BudgetReply> {
     try {
-      const home = (await this.#query({ op: 'budget', owner: player.id, tag: playerTag(player.tokenHash) })) as BudgetReply;
-      if (this.regions === 1) return home;
+      const budget = { op: 'budget', owner: player.id, tag: playerTag(player.tokenHash) };
       // The budget is the home's; the player's cells and births are in every region.
-      const { figures } = await this.#ownerFigures([player.id], true);
-      const f = figures.get(player.id);
-      return { ...home, population: home.population + (f?.population ?? 0), births: home.births + (f?.births ?? 0) };
+      const [home, ...others] = await this.#readEveryRegion((r, at, t) =>
+        this.#queryRegion(r, r === 0 ? { ...budget, at } : { op: 'owner-figures', owners: [player.id], at }, t),
+      );
+      const figures = sumOwnerFigures(others as OwnerFiguresReply[]).get(player.id);
+      const reply = home as BudgetReply;
+      return { ...reply, population: reply.population + (figures?.population ?? 0), births: reply.births + (figures?.births ?? 0) };
     } catch (err) {
       this.#refusedPlayer(player, err);
       throw err;
     }
   }
 
-  /** Live cells and births per owner summed over the regions (`skipHome`: all but region 0's). */
-  async #ownerFigures(owners?: number[], skipHome = false): Promise<{ generation: number; figures: Map<number, { population: number; births: number }> }> {
-    const ids = this.#regionIds().filter((r) => !skipHome || r !== 0);
-    const replies = (await Promise.all(ids.map((r) => this.#queryRegion(r, { op: 'owner-figures', ...(owners !== undefined && { owners }) })))) as OwnerFiguresReply[];
-    const figures = new Map<number, { population: number; births: number }>();
-    for (const reply of replies) {
-      for (const [id, population, births] of reply.owners) {
-        const f = figures.get(id) ?? { population: 0, births: 0 };
-        figures.set(id, { population: f.population + population, births: f.births + births });
-      }
-    }
-    return { generation: Math.min(...replies.map((r) => r.generation)), figures };
+  /** Live cells and births per owner summed over the regions, read at one point. */
+  async #ownerFigures(): Promise<{ generation: number; figures: Map<number, { population: number; births: number }> }> {
+    const replies = (await this.#readEveryRegion((r, at, t) => this.#queryRegion(r, { op: 'owner-figures', at }, t))) as OwnerFiguresReply[];
+    return { generation: replies[0]!.generation, figures: sumOwnerFigures(replies) };
   }
 
   /** Create a player whose token hashes to `tokenHash`; resolves once it is durable. */
@@ -432,12 +435,35 @@ export class SimLink implements WorldView {
     return this.#queryRegion(0, query);
   }
 
-  #queryRegion(region: number, query: unknown): Promise<unknown> {
-    return callJson(this.#o.bus, this.#o.subjects.query(region), encodeJson(query), this.#o.requestTimeoutMs);
+  #queryRegion(region: number, query: unknown, timeoutMs = this.#o.requestTimeoutMs): Promise<unknown> {
+    return callJson(this.#o.bus, this.#o.subjects.query(region), encodeJson(query), timeoutMs);
   }
 
-  #queryEveryRegion(query: unknown): Promise<unknown[]> {
-    return Promise.all(this.#regionIds().map((r) => this.#queryRegion(r, query)));
+  /**
+   * `ask` every region for its part of one read, at one point of the world's history
+   * (docs/regions.md, "Reads at one point"): ask where each is, wait for all at the furthest
+   * (readPoint), and again at a later one if a region moved past it meanwhile. The replies
+   * are of one generation and hold no neighbour's border cells (a region answers between
+   * ticks). One region (a whole world): now, `at` undefined.
+   * @throws LifeError SIM_UNAVAILABLE when READ_ATTEMPTS points went by unread
+   */
+  async #readEveryRegion<T>(ask: (region: number, at: WorldPoint | undefined, timeoutMs: number) => Promise<T>): Promise<T[]> {
+    const ids = this.#regionIds();
+    if (ids.length === 1) return [await ask(ids[0]!, undefined, this.#o.requestTimeoutMs)];
+    for (let attempt = 1; attempt <= READ_ATTEMPTS; attempt++) {
+      const at = readPoint(await Promise.all(ids.map((r) => this.#queryRegion(r, { op: 'point' }) as Promise<RegionPoint>)));
+      if (at === null) {
+        await delay(READ_RETRY_MS * attempt);
+        continue;
+      }
+      try {
+        // The ones behind reach the point within about a generation of lock-step.
+        return await Promise.all(ids.map((r) => ask(r, at, this.#o.requestTimeoutMs + this.tickMs)));
+      } catch (err) {
+        if (!isLifeError(err, 'GENERATION_PASSED')) throw err;
+      }
+    }
+    throw new LifeError('SIM_UNAVAILABLE', `The regions were not at one generation to read in ${READ_ATTEMPTS} tries (a reset, a pause or a step under way); retry shortly`);
   }
 
   #regionIds(): number[] {
@@ -560,4 +586,16 @@ export class SimLink implements WorldView {
     else this.#o.log.info({ generation: this.generation }, 'the sim is here');
     for (const l of this.#listeners) l.availability?.(up);
   }
+}
+
+/** Live cells and births per owner, summed over regions' `owner-figures` replies. */
+function sumOwnerFigures(replies: readonly OwnerFiguresReply[]): Map<number, { population: number; births: number }> {
+  const figures = new Map<number, { population: number; births: number }>();
+  for (const reply of replies) {
+    for (const [id, population, births] of reply.owners) {
+      const f = figures.get(id) ?? { population: 0, births: 0 };
+      figures.set(id, { population: f.population + population, births: f.births + births });
+    }
+  }
+  return figures;
 }

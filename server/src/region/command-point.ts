@@ -50,3 +50,23 @@ export function commandPoint(regions: readonly RegionPoint[], lead: number): Wor
 function describe(values: readonly number[]): string {
   return [...new Set(values)].sort((a, b) => a - b).join(', ');
 }
+
+/**
+ * The point at which to read every region at once (docs/regions.md, "Reads at one point"):
+ * the furthest region's generation. Each region answers between two ticks, when at that
+ * point (no neighbour's border laid in its world, nothing half stepped); the ones behind
+ * reach it within about a tick of lock-step, and the one ahead answers at once unless a
+ * tick from it has begun (then it refuses, and the asker reads again).
+ *
+ * @returns null when no point can be waited for: regions at different epochs (a reset
+ * under way), or one paused behind the furthest (a pause at a point under way, or a world
+ * an admin command left split). Ask again shortly.
+ */
+export function readPoint(regions: readonly RegionPoint[]): WorldPoint | null {
+  if (regions.length === 0) throw new LifeError('VALIDATION', 'No regions to read');
+  const epoch = regions[0]!.epoch;
+  if (regions.some((r) => r.epoch !== epoch)) return null;
+  const generation = Math.max(...regions.map((r) => r.generation));
+  if (regions.some((r) => r.paused && r.generation < generation)) return null;
+  return { epoch, generation };
+}

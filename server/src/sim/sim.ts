@@ -286,48 +286,13 @@ export class Sim {
     };
     onPeers(s.query(r), (request) => {
       const query = QueryRequest.parse(decodeJson(request));
-      switch (query.op) {
-        case 'leaderboard':
-          return { json: leaderboard(this.engine, this.#populations.get(), this.players, query.limit) };
-        case 'density':
-          return { json: density(this.engine, query.maxBins) };
-        case 'owner-cells':
-          return { json: ownerCells(this.engine, query.owner, query.limit) };
-        case 'budget': {
-          this.playerService.admit(query.owner, query.tag);
-          const reply: BudgetReply = {
-            available: this.placement.available(query.owner),
-            generation: this.engine.generation,
-            population: this.#populations.get().get(query.owner) ?? 0,
-            births: this.engine.birthsOf(query.owner),
-          };
-          return { json: reply };
-        }
-        case 'owner-figures':
-          return { json: ownerFigures(this.engine, this.#populations.get(), query.owners) };
-        case 'names': {
-          const reply: NamesReply = { players: [] };
-          for (const id of query.ids) {
-            const player = this.players.get(id);
-            if (player !== undefined) reply.players.push({ id, name: player.name, color: player.color });
-          }
-          return { json: reply };
-        }
-        case 'owners-in-use': {
-          const used = this.engine.ownersInUse();
-          const reply: OwnersInUseReply = { owners: [] };
-          for (let id = 1; id < used.length; id++) if (used[id] !== 0) reply.owners.push(id);
-          return { json: reply };
-        }
-        case 'point': {
-          const point: RegionPoint = { epoch: this.engine.epoch, generation: this.engine.generation, paused: this.engine.paused };
-          return { json: point };
-        }
-      }
+      // A read at a point waits for it (every region of a split world answering at one generation).
+      return 'at' in query && query.at !== undefined ? this.engine.readAt(query.at, () => this.#answer(query)) : this.#answer(query);
     });
     rpc(s.cells(r), (request) => {
-      const rect = CellsRequest.parse(decodeJson(request));
-      return encodeCellsReply({ generation: this.engine.generation, cells: this.engine.liveCells(rect) });
+      const { at, ...rect } = CellsRequest.parse(decodeJson(request));
+      const read = () => encodeCellsReply({ generation: this.engine.generation, cells: this.engine.liveCells(rect) });
+      return at === undefined ? read() : this.engine.readAt(at, read);
     });
     if (this.#home) this.#servePlayers(rpc);
     if (this.#regionPlacements !== null) this.#subscriptions.push(this.#regionPlacements.serve(onError));
@@ -404,6 +369,48 @@ export class Sim {
           return { json: wirePlayer(await players.ban(ask.id)) };
       }
     });
+  }
+
+  /** The answer to a query, now. */
+  #answer(query: QueryRequest): RpcBody {
+    switch (query.op) {
+      case 'leaderboard':
+        return { json: leaderboard(this.engine, this.#populations.get(), this.players, query.limit) };
+      case 'density':
+        return { json: density(this.engine, query.maxBins) };
+      case 'owner-cells':
+        return { json: ownerCells(this.engine, query.owner, query.limit) };
+      case 'budget': {
+        this.playerService.admit(query.owner, query.tag);
+        const reply: BudgetReply = {
+          available: this.placement.available(query.owner),
+          generation: this.engine.generation,
+          population: this.#populations.get().get(query.owner) ?? 0,
+          births: this.engine.birthsOf(query.owner),
+        };
+        return { json: reply };
+      }
+      case 'owner-figures':
+        return { json: ownerFigures(this.engine, this.#populations.get(), query.owners) };
+      case 'names': {
+        const reply: NamesReply = { players: [] };
+        for (const id of query.ids) {
+          const player = this.players.get(id);
+          if (player !== undefined) reply.players.push({ id, name: player.name, color: player.color });
+        }
+        return { json: reply };
+      }
+      case 'owners-in-use': {
+        const used = this.engine.ownersInUse();
+        const reply: OwnersInUseReply = { owners: [] };
+        for (let id = 1; id < used.length; id++) if (used[id] !== 0) reply.owners.push(id);
+        return { json: reply };
+      }
+      case 'point': {
+        const point: RegionPoint = { epoch: this.engine.epoch, generation: this.engine.generation, paused: this.engine.paused };
+        return { json: point };
+      }
+    }
   }
 
   async #admin(command: AdminRequest): Promise<AdminReply> {

@@ -15,6 +15,14 @@ import type { Density, Leaderboard, ListedPlayer as ListedPlayerReply, OwnerCell
  */
 const at = { at: z.object({ epoch: z.int().min(0), generation: z.int().min(0) }).optional() };
 
+/**
+ * `at` on a query: answer when the world is at that point (between ticks, as a command at
+ * a point is applied), not now: how every region of a split world answers one read at the
+ * same generation (docs/regions.md, "Reads at one point"). Refused with
+ * LIFE_ERR_GENERATION_PASSED when the world is already past it; the asker chooses a later point.
+ */
+const readAt = at;
+
 export const AdminRequest = z.discriminatedUnion('op', [
   z.object({ op: z.literal('pause'), ...at }),
   z.object({ op: z.literal('resume'), ...at }),
@@ -36,17 +44,17 @@ export interface AdminReply {
 
 export const QueryRequest = z.discriminatedUnion('op', [
   z.object({ op: z.literal('leaderboard'), limit: z.int().min(1).max(1000) }),
-  z.object({ op: z.literal('density'), maxBins: z.int().min(1).max(1024) }),
+  z.object({ op: z.literal('density'), maxBins: z.int().min(1).max(1024), ...readAt }),
   /** Where `owner`'s live cells are: its `limit` most populated chunks (reply OwnerCellsReply). */
-  z.object({ op: z.literal('owner-cells'), owner: z.int().min(0).max(0xffff), limit: z.int().min(1).max(1_048_576) }),
+  z.object({ op: z.literal('owner-cells'), owner: z.int().min(0).max(0xffff), limit: z.int().min(1).max(1_048_576), ...readAt }),
   /** `tag`: playerTag of the asking player's token hash, so a reused id is not mistaken for it. */
-  z.object({ op: z.literal('budget'), owner: z.int().min(0), tag: z.int().min(0).max(0xffff_ffff) }),
+  z.object({ op: z.literal('budget'), owner: z.int().min(0), tag: z.int().min(0).max(0xffff_ffff), ...readAt }),
   /** Where the region is (reply RegionPoint: epoch, generation, paused): how a gateway chooses the point of an admin command. */
   z.object({ op: z.literal('point') }),
   /** Owners of live cells, queued placements or reservations in the region (reply OwnersInUseReply): how the home tells a free player id in a split world. */
   z.object({ op: z.literal('owners-in-use') }),
   /** Live cells and births per owner in the region (reply OwnerFiguresReply); `owners`: only these. How a gateway sums a split world's leaderboard and a player's figures. */
-  z.object({ op: z.literal('owner-figures'), owners: z.array(z.int().min(0).max(0xffff)).max(1000).optional() }),
+  z.object({ op: z.literal('owner-figures'), owners: z.array(z.int().min(0).max(0xffff)).max(1000).optional(), ...readAt }),
   /** Names and colours of these players (reply NamesReply; unknown ids left out): asked of the home, the only region with players. */
   z.object({ op: z.literal('names'), ids: z.array(z.int().min(1).max(0xffff)).max(1000) }),
 ]);
@@ -86,7 +94,7 @@ export interface BudgetReply {
   readonly births: number;
 }
 
-export const CellsRequest = z.object({ x: z.int(), y: z.int(), w: z.int().min(1), h: z.int().min(1) });
+export const CellsRequest = z.object({ x: z.int(), y: z.int(), w: z.int().min(1), h: z.int().min(1), ...readAt });
 export type CellsRequest = z.infer<typeof CellsRequest>;
 
 /** Most players in one page of `list`. */
