@@ -6,7 +6,9 @@
  *   `threads`:   two RegionEngines, each on its own worker thread, halos over a LocalBus
  *                pair joined by a MessageChannel;
  *   `processes`: two RegionEngines, each in its own child process, halos over a
- *                nats-server this run starts on loopback (and stops), one NATS connection each.
+ *                nats-server this run starts on loopback (and stops), one NATS connection each;
+ *   `twins`:     two whole-world Engines at once, each on its own worker thread, sharing
+ *                nothing: the parallelism two cores give two copies of the floor's work.
  * Run by bench/regions.ts; by hand:
  *   node --max-semi-space-size=256 --import tsx bench/regions-scenario.ts processes 2048 3 20
  * (variant, world side, warm-up generations, measured generations).
@@ -26,7 +28,7 @@ export const CELL_IO: CellLogicOptions = { kind: 'simulated', latencyModel: 'fix
 export const SEEDING: Seeding = { soup: { density: 0.3, patch: 1 << 30, spacing: 1 << 30 }, patterns: [] };
 export const SEED = 2026;
 
-export const VARIANTS = ['whole', 'threads', 'processes'] as const;
+export const VARIANTS = ['whole', 'threads', 'processes', 'twins'] as const;
 /** How the world is stepped: see the module comment. */
 export type RegionsVariant = (typeof VARIANTS)[number];
 
@@ -42,6 +44,12 @@ export interface RegionsRun {
   /** The whole world's order-free hash: the members' sums and xors combined. */
   readonly hash: string;
   readonly generation: number;
+  /**
+   * CPU cores kept busy over the measured generations: CPU time / wall time, of the run's
+   * own process (its worker threads and every helper thread) or, for processes, of the two
+   * children summed (nats-server not counted).
+   */
+  readonly coresBusy: number;
 }
 
 /** A thread or a child process stepping one region (or the whole world). */
@@ -101,7 +109,7 @@ function startProcess(input: RegionStepInput, natsUrl: string): Member {
 
 /** Step the world `warmup` then `generations` generations as `variant`; see the module comment. */
 export async function runRegions(variant: RegionsVariant, side: number, warmup: number, generations: number): Promise<RegionsRun> {
-  const regions = variant === 'whole' ? 1 : 2;
+  const regions = variant === 'whole' || variant === 'twins' ? 1 : 2;
   const input = (regionId: number): RegionStepInput => ({
     side,
     seed: SEED,
@@ -119,15 +127,16 @@ export async function runRegions(variant: RegionsVariant, side: number, warmup: 
       nats = await startNats();
       for (let id = 0; id < regions; id++) members.push(startProcess(input(id), nats.url));
     } else {
-      let ports: MessagePort[][] = [[]];
+      let ports: MessagePort[][] = variant === 'twins' ? [[], []] : [[]];
       if (regions === 2) {
         const { port1, port2 } = new MessageChannel();
         ports = [[port1], [port2]];
       }
-      ports.forEach((p, id) => members.push(startThread({ ...input(id), ports: p })));
+      ports.forEach((p, id) => members.push(startThread({ ...input(variant === 'twins' ? 0 : id), ports: p })));
     }
     for (const m of members) if ((await m.next()).type !== 'warm') throw new Error('expected warm');
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     for (const m of members) m.go();
     const perRegion: RegionWorkerResult[] = [];
     for (const m of members) {
@@ -136,10 +145,15 @@ export async function runRegions(variant: RegionsVariant, side: number, warmup: 
       perRegion.push(done.result);
     }
     const wallMs = performance.now() - t0;
+    const own = process.cpuUsage(cpu0);
+    const cpuMs = variant === 'processes' ? perRegion.reduce((n, r) => n + r.processCpuMs, 0) : (own.user + own.system) / 1000;
+    // Twins each step the whole world: one's hash is the world's, and both must agree.
+    const parts = variant === 'twins' ? perRegion.slice(0, 1) : perRegion;
+    if (variant === 'twins' && JSON.stringify(perRegion[0]!.hash) !== JSON.stringify(perRegion[1]!.hash)) throw new Error('the twins computed different worlds');
     let sum = 0;
     let xor = 0;
     let cells = 0;
-    for (const r of perRegion) {
+    for (const r of parts) {
       sum = (sum + r.hash.sum) >>> 0;
       xor = (xor ^ r.hash.xor) >>> 0;
       cells += r.hash.cells;
@@ -147,7 +161,7 @@ export async function runRegions(variant: RegionsVariant, side: number, warmup: 
     const hash = `${sum.toString(16).padStart(8, '0')}${xor.toString(16).padStart(8, '0')}/${cells}`;
     const generation = perRegion[0]!.generation;
     if (perRegion.some((r) => r.generation !== generation)) throw new Error('regions ended at different generations');
-    return { variant, regions, wallMs, ticksPerSecond: generations / (wallMs / 1000), perRegion, hash, generation };
+    return { variant, regions, wallMs, ticksPerSecond: generations / (wallMs / 1000), perRegion, hash, generation, coresBusy: cpuMs / wallMs };
   } finally {
     await Promise.all(members.map((m) => m.stop()));
     await nats?.stop();

@@ -49,6 +49,11 @@ export interface RegionWorkerResult {
   /** An order-free hash of its live cells and owners (so regions' parts add up to the whole's), and their count. */
   readonly hash: { sum: number; xor: number; cells: number };
   readonly generation: number;
+  /**
+   * CPU time of the member's process over the measured generations, ms, every thread of it
+   * (V8's garbage collector's helpers included): for a worker thread, the whole process's.
+   */
+  readonly processCpuMs: number;
 }
 
 export type FromRegionWorker = { type: 'warm' } | { type: 'done'; result: RegionWorkerResult } | { type: 'failed'; message: string };
@@ -116,9 +121,11 @@ export async function stepMember(input: RegionStepInput, buses: readonly Bus[], 
   await go;
   const before = region?.haloCounts ?? ZERO;
   const busBefore = busCounts?.() ?? null;
+  const cpuBefore = process.cpuUsage();
   measuring = true;
   await engine.step(input.generations);
   measuring = false;
+  const cpu = process.cpuUsage(cpuBefore);
   const after = region?.haloCounts ?? ZERO;
   const busAfter = busCounts?.() ?? null;
   if (badHalo !== null) throw badHalo;
@@ -141,6 +148,7 @@ export async function stepMember(input: RegionStepInput, buses: readonly Bus[], 
           },
     hash: cellsHash(engine.liveCells(cells)),
     generation: engine.generation,
+    processCpuMs: (cpu.user + cpu.system) / 1000,
   };
   channel.post({ type: 'done', result });
   // A neighbour may still wait for this region's last halo: it was sent at the last commit,
