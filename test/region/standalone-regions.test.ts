@@ -80,6 +80,13 @@ describe('standalone with REGIONS=N', () => {
     expect(world.regions.every((r) => r.heardMsAgo >= 0 && r.heardMsAgo < 10_000)).toBe(true);
     const metrics = (await call(s, 'GET', '/metrics')).text;
     expect(metrics).toMatch(/lifemmo_region_generations_behind\{region="3"\} 0/);
+    // The sim threads' halo counters, from their summaries: each of the 4 regions sent a
+    // halo every generation and took one from each of its 3 neighbours (2x2 on a torus).
+    const counter = (name: string, direction: string) => Number(new RegExp(`^${name}\\{direction="${direction}"\\} (\\d+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+    expect(counter('lifemmo_halo_messages_total', 'sent')).toBeGreaterThanOrEqual(4 * (paused - start));
+    expect(counter('lifemmo_halo_messages_total', 'received')).toBeGreaterThanOrEqual(4 * 3 * (paused - start));
+    expect(counter('lifemmo_halo_bytes_total', 'sent')).toBeGreaterThan(counter('lifemmo_halo_messages_total', 'sent'));
+    expect(counter('lifemmo_halo_bytes_total', 'received')).toBeGreaterThan(0);
     const truth = await allCells(s);
     expect(truth.generation).toBe(paused);
     expect(truth.cells.length).toBeGreaterThan(100);

@@ -91,6 +91,7 @@ function setup(simTimeoutMs = 60_000) {
         heapTotalBytes: 0,
         shards: [],
         stats: null,
+        halos: null,
       }),
     );
   const revoke = (message: Revocations) => simBus.publish(subjects.revoked, encodeJson(message));

@@ -28,6 +28,7 @@ function summary(kind: TickKind, region: number, generation: number, over: Parti
     heapTotalBytes: 2_000,
     shards: [],
     stats: null,
+    halos: null,
     ...over,
   };
 }

@@ -184,6 +184,8 @@ export class RegionMerge {
       heapTotalBytes: latest.reduce((n, l) => n + l.heapTotalBytes, 0),
       shards,
       stats: parts === null ? null : mergeStats(point.generation, population, parts),
+      // Halo counts are a region's own: a gateway observes them per region (SimLink).
+      halos: null,
     };
   }
 }

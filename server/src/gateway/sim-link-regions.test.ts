@@ -49,7 +49,7 @@ const until = async (check: () => boolean, what: string) => {
  * 1 is region 1's when the world has two regions. Each fake region sim lays, at generation g,
  * a cell at index g of its chunk owned by region + 1 (a birth, no deaths).
  */
-function setup(regions: 1 | 2, options: { simTimeoutMs?: number; query?: (region: number, q: QueryRequest) => unknown } = {}) {
+function setup(regions: 1 | 2, options: { simTimeoutMs?: number; observeHalos?: boolean; query?: (region: number, q: QueryRequest) => unknown } = {}) {
   const geometry = new Geometry({ width: 128, height: 64, topology: 'torus', shardChunks: 1 });
   const layout = layoutRegions({ kind: 'count', count: regions }, geometry);
   const { port1, port2 } = new MessageChannel();
@@ -57,7 +57,7 @@ function setup(regions: 1 | 2, options: { simTimeoutMs?: number; query?: (region
   const gatewayBus = new LocalBus(port2);
   const metrics = createMetrics();
   const log = pino({ level: 'silent' });
-  const link = new SimLink({ bus: gatewayBus, subjects, geometry, log, metrics, simTimeoutMs: options.simTimeoutMs ?? 60_000, requestTimeoutMs: 2000, layout });
+  const link = new SimLink({ bus: gatewayBus, subjects, geometry, log, metrics, simTimeoutMs: options.simTimeoutMs ?? 60_000, requestTimeoutMs: 2000, layout, observeHalos: options.observeHalos === true });
   const replica = new ChunkReplica(geometry);
   const feed = new ReplicaFeed(gatewayBus, subjects, geometry, 'gw-test', replica, log, 2000, metrics);
   const ticks: TickMessage[] = [];
@@ -167,6 +167,7 @@ function setup(regions: 1 | 2, options: { simTimeoutMs?: number; query?: (region
         heapTotalBytes: 0,
         shards: [],
         stats: null,
+        halos: null,
         ...over,
       }),
     );
@@ -190,7 +191,7 @@ function setup(regions: 1 | 2, options: { simTimeoutMs?: number; query?: (region
     return [...frame.chunks[0]!.cells];
   };
   const setAdminReply = (f: typeof adminReply) => (adminReply = f);
-  return { link, feed, replica, ticks, frames, summary, step, settled, replicaCells, snapshots, adminAsked, setAdminReply, resyncs: () => resyncs, cellsOf, cellsAsked };
+  return { link, feed, replica, ticks, frames, summary, step, settled, replicaCells, snapshots, adminAsked, setAdminReply, resyncs: () => resyncs, cellsOf, cellsAsked, metrics };
 }
 
 type World = ReturnType<typeof setup>;
@@ -300,6 +301,31 @@ describe('SimLink and ReplicaFeed of a world split into regions', () => {
     t.summary(TickKinds.HEARTBEAT, 1, 0, { simInstance: 999 });
     await until(() => t.resyncs() === 1, 'the resync');
     await until(() => t.snapshots.get(0) === 2 && t.snapshots.get(1) === 2, 'both shards fetched again');
+  });
+});
+
+describe('halo counters from the regions\' summaries (standalone: sim threads serve no metrics)', () => {
+  const halos = (n: number) => ({ sentMessages: n, sentBytes: 100 * n, receivedMessages: 2 * n, receivedBytes: 200 * n });
+  const value = async (t: World, name: 'haloMessages' | 'haloBytes', direction: string) =>
+    (await t.metrics[name].get()).values.find((v) => v.labels.direction === direction)?.value ?? 0;
+
+  it('count what each region\'s totals grew by, from zero again when its sim restarted; not at all unless asked', async () => {
+    const t = setup(2, { observeHalos: true });
+    await started(t);
+    t.summary(TickKinds.TICK, 0, 1, { halos: halos(3) });
+    t.summary(TickKinds.TICK, 1, 1, { halos: halos(5) });
+    t.summary(TickKinds.TICK, 0, 2, { halos: halos(4) });
+    // Region 1's sim restarted: its totals start again.
+    t.summary(TickKinds.TICK, 1, 2, { halos: halos(2), simInstance: 999 });
+    await t.settled();
+    expect(await value(t, 'haloMessages', 'sent')).toBe(4 + 5 + 2);
+    expect(await value(t, 'haloMessages', 'received')).toBe(2 * (4 + 5 + 2));
+    expect(await value(t, 'haloBytes', 'sent')).toBe(100 * (4 + 5 + 2));
+    const cluster = setup(2);
+    await started(cluster);
+    cluster.summary(TickKinds.TICK, 0, 1, { halos: halos(3) });
+    await cluster.settled();
+    expect(await value(cluster, 'haloMessages', 'sent')).toBe(0);
   });
 });
 

@@ -18,12 +18,13 @@ import { LifeError, isLifeError, type Geometry, type Rect } from '@lifemmo/share
 import type { Log } from '../log/logger.js';
 import type { Bus, BusSubscription } from '../bus/index.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { observeTick } from '../metrics/metrics.js';
+import { observeHalos, observeTick } from '../metrics/metrics.js';
 import { playerTag, type Player } from '../players/player-registry.js';
 import { PlacementBatcher } from './placement-batcher.js';
 import { RegionMerge, type RegionStatus } from './region-merge.js';
 import { commandPoint, readPoint, type RegionPoint } from '../region/command-point.js';
 import type { WorldPoint } from '../engine/index.js';
+import type { HaloCounts } from '../region/region-engine.js';
 import { shardsOfRegion, type RegionLayout } from '../region/layout.js';
 import { TickPace } from './tick-pace.js';
 import {
@@ -75,6 +76,9 @@ export type { PlacementResult };
  */
 const ADMIN_LEAD_MS = 250;
 
+/** A region's halo counts before its first summary (or after its sim restarted). */
+const NO_HALOS: HaloCounts = { sentMessages: 0, sentBytes: 0, receivedMessages: 0, receivedBytes: 0 };
+
 /**
  * Reads of a split world (SimLink.#readEveryRegion): how many points are tried before the
  * gateway gives up with 503, and the pause between tries while the regions are not at
@@ -124,6 +128,12 @@ export interface SimLinkOptions {
   readonly requestTimeoutMs: number;
   /** The world's regions (absent: one region, the whole world). */
   readonly layout?: RegionLayout;
+  /**
+   * Export each region's halo counters from its TICK summaries (`lifemmo_halo_*`): for
+   * sims that serve no metrics of their own, a standalone server's threads. A cluster's
+   * sims export them on their probe port, so its gateways leave them out (no double count).
+   */
+  readonly observeHalos?: boolean;
 }
 
 /** See the module comment. */
@@ -140,6 +150,8 @@ export class SimLink implements WorldView {
   readonly #placements: PlacementBatcher;
   readonly #pace = new TickPace();
   readonly #merge: RegionMerge;
+  /** Per region, the halo counts of its latest TICK summary and the sim instance that sent them (observeHalos). */
+  readonly #halos = new Map<number, { instance: number; counts: HaloCounts }>();
   readonly #layout: RegionLayout | null;
   #sub: BusSubscription | null = null;
   #revokedSub: BusSubscription | null = null;
@@ -510,6 +522,7 @@ export class SimLink implements WorldView {
         metrics.busTickDelay.observe({ stage: 'sim' }, Math.max(0, m.sentAt - m.timestamp) / 1000);
         metrics.busTickDelay.observe({ stage: 'bus' }, Math.max(0, now - m.sentAt) / 1000);
       }
+      if (m.halos !== null && this.#o.observeHalos === true) this.#observeHalos(m.region, m.simInstance, m.halos);
       // A world split into regions: the whole world's summaries this one completes.
       summaries = this.#merge.accept(m, now);
     } catch (err) {
@@ -524,6 +537,14 @@ export class SimLink implements WorldView {
       for (const r of status) metrics.regionBehind.set({ region: String(r.id) }, ahead - r.generation);
     }
     for (const m of summaries) this.#onWorldSummary(m);
+  }
+
+  /** What a region's halo counters grew by since its last summary (from zero after its sim restarted). */
+  #observeHalos(region: number, instance: number, counts: HaloCounts): void {
+    const last = this.#halos.get(region);
+    const before = last === undefined || last.instance !== instance ? NO_HALOS : last.counts;
+    observeHalos(this.#o.metrics, counts, before);
+    this.#halos.set(region, { instance, counts });
   }
 
   /** A summary of the whole world (a single sim's, or the regions' merged). */

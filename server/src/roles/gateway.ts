@@ -49,6 +49,8 @@ export interface GatewayStart {
   readonly beforeReady?: () => Promise<void>;
   /** Runs last when the app closes, after every client is gone (standalone: stop the sim thread). */
   readonly afterClose?: () => Promise<void>;
+  /** Export the regions' halo counters from their summaries (standalone: sim threads serve no metrics; SimLink's `observeHalos`). */
+  readonly observeHalos?: boolean;
 }
 
 /** A gateway app on `bus`. Its onReady hook starts the link; its onClose hook stops it (not the bus). */
@@ -69,6 +71,7 @@ export async function buildGateway(config: Config, bus: Bus, start: GatewayStart
     simTimeoutMs: config.cluster.simTimeoutMs,
     requestTimeoutMs: config.cluster.requestTimeoutMs,
     layout,
+    observeHalos: start.observeHalos === true,
   });
   const replica = new ChunkReplica(geometry);
   const feed = new ReplicaFeed(bus, subjects, geometry, gatewayId, replica, log, config.cluster.requestTimeoutMs, metrics);

@@ -162,6 +162,7 @@ export async function buildServer(config: Config, deps: ServerDeps = {}): Promis
     bus,
     {
       waitForSimMs: SIM_START_TIMEOUT_MS,
+      observeHalos: true,
       beforeReady: async () => {
         await Promise.all(threads.map((t) => t.ready()));
       },

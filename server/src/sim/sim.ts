@@ -188,9 +188,11 @@ export class Sim {
     this.#populations = new OwnerPopulations(this.engine);
     const g = this.engine.geometry;
     this.#interest = new ChunkInterest(g.chunksX * g.chunksY);
+    const region = this.regionEngine;
     this.#publisher = new TickPublisher(this.#bus, this.#subjects, this.engine, this.#interest, randomInt(1, 0xffff_ffff), {
       id: this.regionId,
       count: this.layout.regions.length,
+      ...(region !== null && { halos: () => region.haloCounts }),
     });
     this.playerService = new PlayerService({
       registry: this.players,

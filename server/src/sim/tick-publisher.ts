@@ -25,11 +25,14 @@ import {
 } from '../wire/index.js';
 import { framed } from './chunk-records.js';
 import type { ChunkInterest } from './interest.js';
+import type { HaloCounts } from '../region/index.js';
 
 /** Which region a sim steps, of how many (0 of 1: the whole world). */
 export interface RegionOfSim {
   readonly id: number;
   readonly count: number;
+  /** The region's halos so far (RegionEngine.haloCounts), sent in TICK summaries; absent for a whole world. */
+  readonly halos?: () => HaloCounts;
 }
 
 /** Sends the sim's ticks to the bus. */
@@ -121,6 +124,7 @@ export class TickPublisher {
       ...heapFigures(),
       shards,
       stats,
+      halos: kind === TickKinds.TICK ? (this.#region.halos?.() ?? null) : null,
     });
     this.#bus.publish(this.#subjects.tick, payload);
   }

@@ -11,6 +11,7 @@
 import { LifeError } from '@lifemmo/shared';
 import type { LatencyCounts } from '../engine/cell-logic/latency-counts.js';
 import type { TickStats } from '../engine/types.js';
+import type { HaloCounts } from '../region/region-engine.js';
 import { ByteReader, ByteWriter } from './bytes.js';
 
 export const TickKinds = { TICK: 0, HEARTBEAT: 1, RESET: 2 } as const;
@@ -55,6 +56,12 @@ export interface TickMessage {
   readonly heapUsedBytes: number;
   /** The sim thread's V8 heap reserved, bytes (in use and free: the young generation grows to its bound). */
   readonly heapTotalBytes: number;
+  /**
+   * A region's halos since its sim started (RegionEngine.haloCounts; null for a whole
+   * world), on TICK summaries: how a standalone gateway exports the halo counters of sim
+   * threads that serve no metrics of their own (since wire version 5).
+   */
+  readonly halos: HaloCounts | null;
 }
 
 /** TickStats's numbers, in this order, as f64 each (borderWaitMs since wire version 3). */
@@ -108,6 +115,8 @@ export function encodeTickMessage(m: TickMessage): Uint8Array {
       w.f64(lat.sumMs).f64(lat.total);
     }
   }
+  w.u8(m.halos === null ? 0 : 1);
+  if (m.halos !== null) w.f64(m.halos.sentMessages).f64(m.halos.sentBytes).f64(m.halos.receivedMessages).f64(m.halos.receivedBytes);
   return w.finish();
 }
 
@@ -146,7 +155,8 @@ export function decodeTickMessage(payload: Uint8Array): TickMessage {
     }
     stats = { ...s, ioLatency };
   }
+  const halos: HaloCounts | null = r.u8() === 1 ? { sentMessages: r.f64(), sentBytes: r.f64(), receivedMessages: r.f64(), receivedBytes: r.f64() } : null;
   // Bytes past the end mean a writer of another layout: refuse rather than guess.
   if (r.remaining !== 0) throw new LifeError('VALIDATION', `Tick summary with ${r.remaining} bytes past its end`);
-  return { kind, simInstance, region, regions, epoch, generation, timestamp, sentAt, population, paused, tickMs, rule, seed, recordsEncoded, revocations, heapUsedBytes, heapTotalBytes, shards, stats };
+  return { kind, simInstance, region, regions, epoch, generation, timestamp, sentAt, population, paused, tickMs, rule, seed, recordsEncoded, revocations, heapUsedBytes, heapTotalBytes, shards, stats, halos };
 }

@@ -57,6 +57,7 @@ const tick: TickMessage = {
     activeChunks: 90,
     activeShards: 4,
   },
+  halos: { sentMessages: 4_000_000_001, sentBytes: 2 ** 40, receivedMessages: 7, receivedBytes: 12_345 },
 };
 
 describe('wire codecs', () => {
@@ -64,7 +65,9 @@ describe('wire codecs', () => {
     expect(decodeTickMessage(encodeTickMessage(tick))).toEqual(tick);
     // A region's wait for its neighbours' halos travels with the figures (wire version 3).
     expect(decodeTickMessage(encodeTickMessage(tick)).stats!.borderWaitMs).toBe(7.125);
-    const heartbeat = { ...tick, kind: TickKinds.HEARTBEAT, shards: [], stats: null, paused: true };
+    // A region's halo counts too (wire version 5); a whole world's are null.
+    expect(decodeTickMessage(encodeTickMessage(tick)).halos).toEqual({ sentMessages: 4_000_000_001, sentBytes: 2 ** 40, receivedMessages: 7, receivedBytes: 12_345 });
+    const heartbeat = { ...tick, kind: TickKinds.HEARTBEAT, shards: [], stats: null, halos: null, paused: true };
     expect(decodeTickMessage(encodeTickMessage(heartbeat))).toEqual(heartbeat);
     const noLatency = { ...tick, stats: { ...tick.stats!, ioLatency: null } };
     expect(decodeTickMessage(encodeTickMessage(noLatency))).toEqual(noLatency);
