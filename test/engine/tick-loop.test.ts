@@ -308,6 +308,31 @@ describe('commands at a point of the world (Engine.at)', () => {
     await e.stop();
   });
 
+  it('holds a running world at a point until told: a command applied there, or none and it goes on; a passed point is refused at once', async () => {
+    fakeTime();
+    const e = make({ tickMs: 10 });
+    e.start();
+    const held = e.hold({ epoch: 0, generation: 5 });
+    await elapse(300); // 30 ticks' time: held at 5
+    expect(e.generation).toBe(5);
+    const applied = held.decide({ op: 'pause' });
+    await elapse(20);
+    await applied;
+    expect([e.generation, e.paused]).toEqual([5, true]);
+    e.resume();
+    const letGo = e.hold({ epoch: 0, generation: 8 });
+    await elapse(200);
+    expect(e.generation).toBe(8);
+    void letGo.decide(null);
+    await elapse(100);
+    expect(e.generation).toBeGreaterThan(12);
+    expect(() => e.hold({ epoch: 0, generation: 3 })).toThrow(expect.objectContaining({ code: 'LIFE_ERR_GENERATION_PASSED' }));
+    // A hold reached and never decided does not keep the engine from stopping.
+    e.hold({ epoch: 0, generation: e.generation + 1 });
+    await elapse(100);
+    await e.stop();
+  });
+
   it('plain reset counts epochs too', async () => {
     const e = make();
     expect(e.epoch).toBe(0);

@@ -26,7 +26,8 @@ describe('GET /status.json on a standalone server', () => {
     expect(first.body).toMatchObject({ role: 'standalone', world: { tickMs: 50, paused: false }, sim: { up: true } });
 
     const player = await newPlayer(server);
-    expect((await call(server, 'POST', '/cells', { body: { cells: [[5, 5], [6, 5], [7, 5]] }, token: player.token })).status).toBe(202);
+    // A block: still life, so its cell stays occupied however many ticks pass between the two requests.
+    expect((await call(server, 'POST', '/cells', { body: { cells: [[5, 5], [6, 5], [5, 6], [6, 6]] }, token: player.token })).status).toBe(202);
     expect((await call(server, 'POST', '/cells', { body: { cells: [[5, 5]] }, token: player.token })).status).toBe(409);
     const client = new TestClient(`${server.url.replace('http', 'ws')}/ws`, { decode: false });
     clients.push(client);

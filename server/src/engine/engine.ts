@@ -9,7 +9,7 @@ import { MAX_OWNER } from './chunk.js';
 import { PlacementQueue } from './intake.js';
 import { DEFAULT_RESERVATION_TTL_MS, Reservations, type Reservation, type ReserveOptions } from './reservations.js';
 import type { Seeding } from './seeding.js';
-import { TickLoop, type LoopCommand, type PersistHook, type ResetListener, type TickListener, type WorldPoint } from './tick-loop.js';
+import { TickLoop, type HeldPoint, type LoopCommand, type PersistHook, type ResetListener, type TickListener, type WorldPoint } from './tick-loop.js';
 import type { TickStats } from './types.js';
 import { World, forEachSetBit, type LiveCell, type SavedChunk } from './world.js';
 
@@ -313,6 +313,14 @@ export class Engine {
    */
   readAt<T>(at: WorldPoint, read: () => T): Promise<T> {
     return this.loop.readAt(at, read);
+  }
+  /**
+   * Hold the world at `at` until `decide` says which command applies there, if any
+   * (TickLoop.hold): the first phase of an admin command given to every region at once.
+   * @throws LifeError GENERATION_PASSED when the world is past `at`
+   */
+  hold(at: WorldPoint): HeldPoint {
+    return this.loop.hold(at);
   }
   /**
    * Empty world at generation 0, optionally with a new rule and seed, and seeded with

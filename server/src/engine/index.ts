@@ -5,6 +5,6 @@ export { DEFAULT_RESERVATION_TTL_MS, type Reservation, type ReserveOptions } fro
 export { World, type LiveCell, type SavedChunk, type WorldOptions } from './world.js';
 export { NEUTRAL } from './owners.js';
 export type { ChunkDiff, TickResult, TickStats } from './types.js';
-export type { TickListener, PersistHook, ResetListener, LoopCommand, WorldPoint } from './tick-loop.js';
+export type { TickListener, PersistHook, ResetListener, LoopCommand, WorldPoint, HeldPoint } from './tick-loop.js';
 export { MAX_SEEDED_CELLS, forEachSeededCell, seededCellsBound, type SeedPattern, type Seeding } from './seeding.js';
 export * from './cell-logic/index.js';

@@ -55,6 +55,12 @@ export type LoopCommand =
   | { readonly op: 'step'; readonly generations: number }
   | { readonly op: 'reset'; readonly rule?: Rule; readonly seed?: number; readonly seeding?: Seeding };
 
+/** A point the world is held at (TickLoop.hold). */
+export interface HeldPoint {
+  /** Apply `command` at the point (null: none) and let the world go on; resolves once applied. */
+  decide(command: LoopCommand | null): Promise<void>;
+}
+
 /** A command, or a read, waiting for its point. */
 interface DueCommand {
   readonly at: WorldPoint;
@@ -88,6 +94,8 @@ export class TickLoop {
   private ticking = false;
   /** Commands waiting for their point of the world's history, in the order given. */
   private due: DueCommand[] = [];
+  /** Decisions still to come for `hold`s, so that `stop` can let them go. */
+  private readonly holds = new Set<(command: LoopCommand | null) => void>();
   /**
    * Paused by a command at a point (`at`), not resumed since: a timer tick that fired before
    * the pause and waited in the queue must not step past that point.
@@ -362,6 +370,9 @@ export class TickLoop {
     this.waitAbort?.abort();
     this.reservations?.releaseAll();
     for (const d of this.due.splice(0)) d.reject(new LifeError('SHUTTING_DOWN', `Stopped before generation ${d.at.generation} of epoch ${d.at.epoch}`));
+    // A hold reached and waiting for its decision keeps the queue: let it go.
+    for (const decide of [...this.holds]) decide(null);
+    this.holds.clear();
     await this.exclusive(async () => undefined);
   }
 
@@ -434,16 +445,56 @@ export class TickLoop {
   /** `job` inside the queue when the world is at `at` (see `at`); resolves to its result. */
   private whenAt<T>(at: WorldPoint, job: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const w = this.world;
-      const here = at.epoch === w.epoch && at.generation === w.generation;
-      if (at.epoch < w.epoch || (at.epoch === w.epoch && at.generation < w.generation) || (here && this.ticking)) {
-        reject(passed(at, { epoch: w.epoch, generation: w.generation }));
+      const refusal = this.refusalOf(at);
+      if (refusal !== null) {
+        reject(refusal);
         return;
       }
       this.due.push({ at, run: async () => resolve(await job()), reject });
       // There already: apply between ticks. A tick queued before this applies it first.
-      if (here) void this.exclusive(() => this.applyDue());
+      if (this.isAt(at)) void this.exclusive(() => this.applyDue());
     });
+  }
+
+  /**
+   * Hold the world at `at` until told what to do there: the first phase of one admin
+   * command given to every region of a split world (docs/regions.md, "Admin at generation
+   * g"). The world steps on up to `at` and then waits, before its tick from `at`, for
+   * `decide`: a command applies there (resolving once applied), null lets it go on as if
+   * nothing had been held. `stop()` lets every hold go.
+   * @throws LifeError GENERATION_PASSED at once when the world is past `at` (nothing held)
+   */
+  hold(at: WorldPoint): HeldPoint {
+    const refusal = this.refusalOf(at);
+    if (refusal !== null) throw refusal;
+    let decide!: (command: LoopCommand | null) => void;
+    const decision = new Promise<LoopCommand | null>((resolve) => (decide = resolve));
+    this.holds.add(decide);
+    const applied = this.whenAt(at, async () => {
+      const command = await decision;
+      if (command !== null) await this.applyCommand(command);
+    });
+    // Seen by whoever decides; a hold let go unapplied (stop, reset) must not be an unhandled rejection.
+    applied.catch(() => undefined);
+    return {
+      decide: (command) => {
+        this.holds.delete(decide);
+        decide(command);
+        return applied;
+      },
+    };
+  }
+
+  /** Whether the world is at `at` now. */
+  private isAt(at: WorldPoint): boolean {
+    return at.epoch === this.world.epoch && at.generation === this.world.generation;
+  }
+
+  /** Why `at` can no longer be waited for (the world is past it, or its tick from it has begun), or null. */
+  private refusalOf(at: WorldPoint): LifeError | null {
+    const w = this.world;
+    const past = at.epoch < w.epoch || (at.epoch === w.epoch && at.generation < w.generation) || (this.isAt(at) && this.ticking);
+    return past ? passed(at, { epoch: w.epoch, generation: w.generation }) : null;
   }
 
   /**

@@ -337,7 +337,7 @@ describe('requests of a world split into regions', () => {
     expect(reply.generation).toBe(20);
   });
 
-  it('two regions: the same command at one point to every region, the reply once all applied it', async () => {
+  it('two regions: the same command at one point to every region in two phases, held by all then applied in all', async () => {
     const points = [
       { epoch: 3, generation: 40, paused: false },
       { epoch: 3, generation: 41, paused: false },
@@ -346,18 +346,47 @@ describe('requests of a world split into regions', () => {
     const reply = await t.link.admin({ op: 'step', generations: 5 });
     // The furthest region plus 1 + ceil(250 ms / TICK_MS of 100) generations.
     const at = { epoch: 3, generation: 41 + 4 };
-    expect(t.adminAsked.sort((a, b) => a[0] - b[0])).toEqual([
-      [0, { op: 'step', generations: 5, at }],
-      [1, { op: 'step', generations: 5, at }],
+    const held = t.adminAsked.filter(([, ask]) => ask.op !== 'decide');
+    const tx = (held[0]![1] as { hold: string }).hold;
+    expect(held.sort((a, b) => a[0] - b[0])).toEqual([
+      [0, { op: 'step', generations: 5, at, hold: tx }],
+      [1, { op: 'step', generations: 5, at, hold: tx }],
+    ]);
+    expect(t.adminAsked.filter(([, ask]) => ask.op === 'decide').sort((a, b) => a[0] - b[0])).toEqual([
+      [0, { op: 'decide', tx, commit: true }],
+      [1, { op: 'decide', tx, commit: true }],
     ]);
     expect(reply.generation).toBe(20);
-    // A region already past the point refuses with its own code.
-    t.setAdminReply((region) => {
-      if (region === 1) throw new LifeError('GENERATION_PASSED', 'past it');
+  });
+
+  it('a region past the point: every hold let go, tried further ahead, refused after 3 points with nothing applied', async () => {
+    const t = setup(2, { query: (region, q) => (q.op === 'point' ? { epoch: 3, generation: 40 + region, paused: false } : null) });
+    // Region 1 refuses to hold twice (past the point), then holds.
+    let refusals = 2;
+    t.setAdminReply((region, ask) => {
+      if (region === 1 && ask.op !== 'decide' && refusals-- > 0) throw new LifeError('GENERATION_PASSED', 'past it');
+      return { generation: 45, epoch: 3, paused: true, rule: 'B3/S23', seed: 7 };
+    });
+    await t.link.admin({ op: 'pause' });
+    const asked = t.adminAsked.map(([region, ask]) => (ask.op === 'decide' ? `${region} ${ask.commit ? 'commit' : 'abort'}` : `${region} hold at ${ask.at!.generation}`));
+    const sorted = (from: number, to: number) => asked.slice(from, to).sort();
+    // Leads of 4, 8 and 16 generations past the furthest region (41); the two refused points let go in both regions.
+    expect(sorted(0, 2)).toEqual(['0 hold at 45', '1 hold at 45']);
+    expect(sorted(2, 4)).toEqual(['0 abort', '1 abort']);
+    expect(sorted(4, 6)).toEqual(['0 hold at 49', '1 hold at 49']);
+    expect(sorted(6, 8)).toEqual(['0 abort', '1 abort']);
+    expect(sorted(8, 10)).toEqual(['0 hold at 57', '1 hold at 57']);
+    expect(sorted(10, 12)).toEqual(['0 commit', '1 commit']);
+    // Refused at every point: the caller gets the region's own code, and no commit was sent.
+    t.adminAsked.length = 0;
+    t.setAdminReply((region, ask) => {
+      if (region === 1 && ask.op !== 'decide') throw new LifeError('GENERATION_PASSED', 'past it');
       return { generation: 45, epoch: 3, paused: true, rule: 'B3/S23', seed: 7 };
     });
     const refused = await t.link.admin({ op: 'pause' }).catch((err: unknown) => err);
     expect(isLifeError(refused, 'GENERATION_PASSED')).toBe(true);
+    expect(t.adminAsked.filter(([, ask]) => ask.op === 'decide' && ask.commit)).toEqual([]);
+    expect(t.adminAsked.filter(([, ask]) => ask.op === 'decide')).toHaveLength(6);
   });
 
   it('cells, density, owner cells, leaderboard and budgets summed over the regions, names from the home', async () => {

@@ -13,6 +13,7 @@
  * counting more than arrived, or a new sim instance means some may have been missed:
  * listeners hear `playersStale` and forget every player they keep.
  */
+import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { LifeError, isLifeError, type Geometry, type Rect } from '@lifemmo/shared';
 import type { Log } from '../log/logger.js';
@@ -36,6 +37,7 @@ import {
   decodeJson,
   decodeTickMessage,
   encodeJson,
+  type AdminCommand,
   type AdminReply,
   type AdminRequest,
   type BudgetReply,
@@ -75,6 +77,8 @@ export type { PlacementResult };
  * waits that long plus a generation.
  */
 const ADMIN_LEAD_MS = 250;
+/** Points an admin command of a split world is tried at before it is refused (SimLink.#adminEveryRegion). */
+const ADMIN_ATTEMPTS = 3;
 
 /** A region's halo counts before its first summary (or after its sim restarted). */
 const NO_HALOS: HaloCounts = { sentMessages: 0, sentBytes: 0, receivedMessages: 0, receivedBytes: 0 };
@@ -300,7 +304,7 @@ export class SimLink implements WorldView {
   }
 
   /** Pause, resume, step or reset; resolves to the state after it. */
-  async admin(command: AdminRequest): Promise<AdminReply> {
+  async admin(command: AdminCommand): Promise<AdminReply> {
     // Stepping runs as fast as the sim can: allow one request timeout per 100 generations.
     const timeout = this.#o.requestTimeoutMs * (command.op === 'step' ? Math.max(1, Math.ceil(command.generations / 100)) : 1);
     const reply = this.regions === 1 ? await this.#adminOne(0, command, timeout) : await this.#adminEveryRegion(command, timeout);
@@ -319,19 +323,35 @@ export class SimLink implements WorldView {
   }
 
   /**
-   * A world split into regions: the same command to every region's sim, at one point
-   * (docs/regions.md, "Admin at generation g"): ask where each is, choose the point
-   * (commandPoint), send it to all; the reply once every region has applied it.
+   * A world split into regions: the same command to every region's sim at one point, in
+   * two phases (docs/regions.md, "Admin at generation g"): ask where each is, choose the
+   * point (commandPoint), hold every region there (`hold`); once all hold, apply it in all
+   * (`decide`, commit), the reply once every region has applied it. A region already past
+   * the point refuses to hold: every hold is let go (nothing applied anywhere) and the
+   * command is tried again further ahead, ADMIN_ATTEMPTS times in all.
+   * @throws LifeError GENERATION_PASSED when no point held in ADMIN_ATTEMPTS tries; any
+   * other refusal of a region (nothing applied)
    */
-  async #adminEveryRegion(command: AdminRequest, timeoutMs: number): Promise<AdminReply> {
+  async #adminEveryRegion(command: AdminCommand, timeoutMs: number): Promise<AdminReply> {
     const ids = this.#regionIds();
-    const points = await Promise.all(ids.map((r) => this.#queryRegion(r, { op: 'point' }) as Promise<RegionPoint>));
     // A running world's region ahead steps on while the command travels: give it the
-    // generations of ADMIN_LEAD_MS (the bus's delivery, generously), at least one.
-    const lead = 1 + Math.ceil(ADMIN_LEAD_MS / Math.max(1, this.tickMs));
-    const at = commandPoint(points, lead);
-    const replies = await Promise.all(ids.map((r) => this.#adminOne(r, { ...command, at }, timeoutMs + lead * this.tickMs)));
-    return { ...replies[0]!, generation: Math.min(...replies.map((r) => r.generation)) };
+    // generations of ADMIN_LEAD_MS (the bus's delivery, generously), at least one; twice
+    // as many after each refusal.
+    let lead = 1 + Math.ceil(ADMIN_LEAD_MS / Math.max(1, this.tickMs));
+    for (let attempt = 1; ; attempt++, lead *= 2) {
+      const points = await Promise.all(ids.map((r) => this.#queryRegion(r, { op: 'point' }) as Promise<RegionPoint>));
+      const at = commandPoint(points, lead);
+      const tx = randomUUID();
+      const holds = await Promise.allSettled(ids.map((r) => this.#adminOne(r, { ...command, at, hold: tx }, timeoutMs)));
+      const refused = holds.find((h) => h.status === 'rejected');
+      if (refused === undefined) {
+        const replies = await Promise.all(ids.map((r) => this.#adminOne(r, { op: 'decide', tx, commit: true }, timeoutMs + lead * this.tickMs)));
+        return { ...replies[0]!, generation: Math.min(...replies.map((r) => r.generation)) };
+      }
+      // Let every hold go (one that never arrived lapses on its own at its sim).
+      await Promise.allSettled(ids.map((r) => this.#adminOne(r, { op: 'decide', tx, commit: false }, timeoutMs)));
+      if (!isLifeError(refused.reason, 'GENERATION_PASSED') || attempt === ADMIN_ATTEMPTS) throw refused.reason;
+    }
   }
 
   /** Live cells of `rect` (wrapped on a torus, clipped when bounded). */

@@ -42,4 +42,50 @@ describe('admin commands at a point, over the bus', () => {
       await simBus.close();
     }
   });
+
+  it('holds at a point for a transaction, applies the command on commit, lets it go on abort and, with no decision, after its lapse', async () => {
+    // BUS_REQUEST_TIMEOUT_MS of 100: an undecided hold lapses after 400 ms.
+    const config = loadConfig({ WORLD_WIDTH: '128', WORLD_HEIGHT: '128', CELL_LOGIC: 'local', TICK_MS: '5', STORE: 'memory', SEEDING: 'off', LOG_LEVEL: 'silent', BUS_REQUEST_TIMEOUT_MS: '100' });
+    const { port1, port2 } = new MessageChannel();
+    const gateway = new LocalBus(port1);
+    const simBus = new LocalBus(port2);
+    const sim = new Sim({ config, bus: simBus, log: pino({ level: 'silent' }) });
+    const admin = async (command: AdminRequest) => (await callJson(gateway, subjectsFor(config.cluster.worldName).admin(0), encodeJson(command), 10_000)) as AdminReply;
+    const waitFor = async (done: () => boolean) => {
+      for (let i = 0; i < 500 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(done()).toBe(true);
+    };
+    try {
+      await sim.start();
+      // Held: the reply comes at once; the world stops at the point and waits there.
+      const at = { epoch: 0, generation: sim.engine.generation + 5 };
+      expect(await admin({ op: 'pause', at, hold: 'tx-1' })).toMatchObject({ paused: false });
+      await waitFor(() => sim.engine.generation === at.generation);
+      await new Promise((resolve) => setTimeout(resolve, 50)); // 10 ticks' time
+      expect(sim.engine.generation).toBe(at.generation);
+      // Commit: applied there.
+      expect(await admin({ op: 'decide', tx: 'tx-1', commit: true })).toMatchObject({ generation: at.generation, paused: true });
+      // Abort: nothing applied, the world goes on.
+      expect(await admin({ op: 'resume' })).toMatchObject({ paused: false });
+      const next = { epoch: 0, generation: sim.engine.generation + 3 };
+      await admin({ op: 'pause', at: next, hold: 'tx-2' });
+      expect(await admin({ op: 'decide', tx: 'tx-2', commit: false })).toMatchObject({ paused: false });
+      await waitFor(() => sim.engine.generation > next.generation + 3);
+      // No decision: held, then let go after the lapse; a late commit is refused.
+      const late = { epoch: 0, generation: sim.engine.generation + 3 };
+      await admin({ op: 'pause', at: late, hold: 'tx-3' });
+      await waitFor(() => sim.engine.generation === late.generation);
+      await waitFor(() => sim.engine.generation > late.generation + 3);
+      expect(sim.engine.paused).toBe(false);
+      const refused = await admin({ op: 'decide', tx: 'tx-3', commit: true }).catch((err: unknown) => err);
+      expect((refused as LifeError).code).toBe('LIFE_ERR_GENERATION_PASSED');
+      // A point passed is refused at the first phase.
+      const passed = await admin({ op: 'pause', at: { epoch: 0, generation: 1 }, hold: 'tx-4' }).catch((err: unknown) => err);
+      expect((passed as LifeError).code).toBe('LIFE_ERR_GENERATION_PASSED');
+    } finally {
+      await sim.stop();
+      await gateway.close();
+      await simBus.close();
+    }
+  });
 });

@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import { LifeError, isLifeError, parseRule } from '@lifemmo/shared';
 import type { Bus, BusSubscription } from '../bus/index.js';
 import { regionLayoutOf, type Config } from '../config/config.js';
-import { DEFAULT_RESERVATION_TTL_MS, Engine, MAX_OWNER, type LoopCommand } from '../engine/index.js';
+import { DEFAULT_RESERVATION_TTL_MS, Engine, MAX_OWNER, type HeldPoint, type LoopCommand, type WorldPoint } from '../engine/index.js';
 import { PlacementService } from '../placement/placement-service.js';
 import { linkOverBus, type BusHaloLink } from '../region/bus-halo-link.js';
 import { RegionPlacements } from '../region/region-placements.js';
@@ -39,6 +39,7 @@ import {
   encodePlaceOutcomes,
   serveRpc,
   subjectsFor,
+  type AdminCommand,
   type AdminReply,
   type BudgetReply,
   type NamesReply,
@@ -63,6 +64,12 @@ export const HEARTBEAT_MS = 1_000;
 const COMMIT_RETRY_MS = 500;
 /** How long a snapshot request's interest lasts before the gateway's announcements take over, ms. */
 const SNAPSHOT_LEASE_MS = 10_000;
+/**
+ * A held admin command (the first phase of one given to every region) with no decision
+ * after this many bus request timeouts is let go: its gateway is gone, and the world must
+ * not stay held at the point for ever.
+ */
+const HOLD_LAPSE_TIMEOUTS = 4;
 
 /** The engine a configuration describes. */
 export function createEngine(config: Config): Engine {
@@ -124,6 +131,8 @@ export class Sim {
   /** A split world's region: its placements across regions (null: a whole world). */
   readonly #regionPlacements: RegionPlacements | null;
   #heartbeat: NodeJS.Timeout | null = null;
+  /** Admin commands held at a point by transaction, until decided or lapsed (`#hold`). */
+  readonly #held = new Map<string, { point: HeldPoint; command: AdminCommand; lapse: NodeJS.Timeout }>();
 
   constructor(parts: SimParts) {
     const { config } = parts;
@@ -415,41 +424,101 @@ export class Sim {
     }
   }
 
-  async #admin(command: AdminRequest): Promise<AdminReply> {
-    const e = this.engine;
-    // Pause, resume and reset are logged before the reply: refused while the log cannot be written.
+  async #admin(request: AdminRequest): Promise<AdminReply> {
+    if (request.op === 'decide') return this.#decide(request.tx, request.commit);
+    const command: AdminCommand = request;
+    // Pause, resume and reset are logged once applied: refused while the log cannot be written.
     if (command.op !== 'step') this.persistence.assertWritable();
-    // Now, or at the point named (every region's sim given the same command: docs/regions.md).
-    const apply = async (at: LoopCommand, now: () => unknown): Promise<void> => {
-      if (command.at === undefined) await now();
-      else await e.at(command.at, at);
-    };
+    if (command.hold !== undefined) {
+      if (command.at === undefined) throw new LifeError('VALIDATION', 'A held admin command needs its point (at)');
+      this.#hold(command.hold, command.at, command);
+      return this.#state();
+    }
+    // Now, or at the point named (docs/regions.md).
+    if (command.at !== undefined) await this.engine.at(command.at, this.#loopCommand(command));
+    else await this.#now(this.#loopCommand(command));
+    await this.#applied(command);
+    return this.#state();
+  }
+
+  /** The first phase of an admin command at a point: hold the world there for `tx` (Engine.hold). */
+  #hold(tx: string, at: WorldPoint, command: AdminCommand): void {
+    if (this.#held.has(tx)) return; // the same phase delivered again
+    const point = this.engine.hold(at);
+    // A gateway gone between the phases must not hold the world for ever: let it go.
+    const lapse = setTimeout(() => void this.#decide(tx, false), this.#config.cluster.requestTimeoutMs * HOLD_LAPSE_TIMEOUTS);
+    lapse.unref();
+    this.#held.set(tx, { point, command, lapse });
+  }
+
+  /** The second phase: apply the command held for `tx` at its point, or let the world go on. */
+  async #decide(tx: string, commit: boolean): Promise<AdminReply> {
+    const held = this.#held.get(tx);
+    if (held === undefined) {
+      if (commit) throw new LifeError('GENERATION_PASSED', `No admin command is held for ${tx} here: it lapsed with no decision, or was never held`);
+      return this.#state();
+    }
+    this.#held.delete(tx);
+    clearTimeout(held.lapse);
+    if (!commit) {
+      void held.point.decide(null);
+      return this.#state();
+    }
+    await held.point.decide(this.#loopCommand(held.command));
+    await this.#applied(held.command);
+    return this.#state();
+  }
+
+  /** The engine's form of an admin command (a reset's rule parsed, its seeding the configured recipe). */
+  #loopCommand(command: AdminCommand): LoopCommand {
     switch (command.op) {
       case 'pause':
-        await apply({ op: 'pause' }, () => e.pause());
-        await this.persistence.pausedChanged(true);
-        break;
       case 'resume':
-        await apply({ op: 'resume' }, () => e.resume());
-        await this.persistence.pausedChanged(false);
-        break;
+        return { op: command.op };
       case 'step':
-        await apply({ op: 'step', generations: command.generations }, () => e.step(command.generations));
-        break;
-      case 'reset': {
-        const options = {
+        return { op: 'step', generations: command.generations };
+      case 'reset':
+        return {
+          op: 'reset',
           rule: command.rule === undefined ? undefined : parseRule(command.rule),
           seed: command.seed,
           ...(command.seeding === true && { seeding: this.#config.seeding.recipe }),
         };
-        await apply({ op: 'reset', ...options }, () => e.reset(options));
-        await this.persistence.sync();
-        this.#log.warn({ rule: e.rule.text, seed: e.seed, seeded: command.seeding === true, population: e.population }, 'world reset by admin');
-        break;
+    }
+  }
+
+  /** Apply `command` now (no point named: a whole world's admin). */
+  async #now(command: LoopCommand): Promise<void> {
+    const e = this.engine;
+    switch (command.op) {
+      case 'pause':
+        return e.pause();
+      case 'resume':
+        return e.resume();
+      case 'step':
+        await e.step(command.generations);
+        return;
+      case 'reset': {
+        const { op: _op, ...options } = command;
+        return e.reset(options);
       }
+    }
+  }
+
+  /** After an admin command applied: log what must survive a restart, tell the gateways. */
+  async #applied(command: AdminCommand): Promise<void> {
+    const e = this.engine;
+    if (command.op === 'pause' || command.op === 'resume') await this.persistence.pausedChanged(command.op === 'pause');
+    if (command.op === 'reset') {
+      await this.persistence.sync();
+      this.#log.warn({ rule: e.rule.text, seed: e.seed, seeded: command.seeding === true, population: e.population }, 'world reset by admin');
     }
     // A pause or resume is seen by gateways at once, not at the next heartbeat.
     this.#publisher.heartbeat();
+  }
+
+  #state(): AdminReply {
+    const e = this.engine;
     return { generation: e.generation, epoch: e.epoch, paused: e.paused, rule: e.rule.text, seed: e.seed };
   }
 }

@@ -23,14 +23,26 @@ const at = { at: z.object({ epoch: z.int().min(0), generation: z.int().min(0) })
  */
 const readAt = at;
 
+/**
+ * `hold` (with `at`): the first phase of a command given to every region of a split world
+ * (docs/regions.md, "Admin at generation g"): do not apply it yet, but hold the world at
+ * `at` for transaction `hold` and reply at once (refused with LIFE_ERR_GENERATION_PASSED
+ * when past it); a `decide` for the same transaction then applies it there or lets it go.
+ */
+const held = { hold: z.string().min(1).max(64).optional() };
+
 export const AdminRequest = z.discriminatedUnion('op', [
-  z.object({ op: z.literal('pause'), ...at }),
-  z.object({ op: z.literal('resume'), ...at }),
-  z.object({ op: z.literal('step'), generations: z.int().min(1), ...at }),
+  z.object({ op: z.literal('pause'), ...at, ...held }),
+  z.object({ op: z.literal('resume'), ...at, ...held }),
+  z.object({ op: z.literal('step'), generations: z.int().min(1), ...at, ...held }),
   /** `seeding`: seed the empty world with the sim's configured recipe (SEEDING_*), drawn from the (new) seed. */
-  z.object({ op: z.literal('reset'), rule: z.string().optional(), seed: z.int().min(0).max(0xffff_ffff).optional(), seeding: z.boolean().optional(), ...at }),
+  z.object({ op: z.literal('reset'), rule: z.string().optional(), seed: z.int().min(0).max(0xffff_ffff).optional(), seeding: z.boolean().optional(), ...at, ...held }),
+  /** The second phase: apply the command held for `tx` (`commit`; the reply once applied) or let the world go on without it. */
+  z.object({ op: z.literal('decide'), tx: z.string().min(1).max(64), commit: z.boolean() }),
 ]);
 export type AdminRequest = z.infer<typeof AdminRequest>;
+/** An admin command as a gateway's routes give it (no point, no phase: SimLink adds them). */
+export type AdminCommand = Exclude<AdminRequest, { op: 'decide' }>;
 
 /** The world's state after an admin command. */
 export interface AdminReply {
