@@ -112,6 +112,10 @@ export class Engine {
   get paused(): boolean {
     return this.loop.paused;
   }
+  /** A tick from the current generation has begun (TickLoop.tickInProgress). */
+  get tickInProgress(): boolean {
+    return this.loop.tickInProgress;
+  }
   get tickMs(): number {
     return this.loop.tickMs;
   }

@@ -92,6 +92,10 @@ export class TickLoop {
   private holding = false;
   /** True from the start of a tick (its border included) to its end: the tick from this generation has begun. */
   private ticking = false;
+  /** A tick is in progress (from its border wait to its commit): the world's point can no longer be read or held, only the next. */
+  get tickInProgress(): boolean {
+    return this.ticking;
+  }
   /** Commands waiting for their point of the world's history, in the order given. */
   private due: DueCommand[] = [];
   /** Decisions still to come for `hold`s, so that `stop` can let them go. */

@@ -483,7 +483,8 @@ export class SimLink implements WorldView {
     const ids = this.#regionIds();
     if (ids.length === 1) return [await ask(ids[0]!, undefined, this.#o.requestTimeoutMs)];
     for (let attempt = 1; attempt <= READ_ATTEMPTS; attempt++) {
-      const at = readPoint(await Promise.all(ids.map((r) => this.#queryRegion(r, { op: 'point' }) as Promise<RegionPoint>)));
+      // Each try a generation further ahead than the last: a busy world's regions tick almost all the time.
+      const at = readPoint(await Promise.all(ids.map((r) => this.#queryRegion(r, { op: 'point' }) as Promise<RegionPoint>)), attempt - 1);
       if (at === null) {
         await delay(READ_RETRY_MS * attempt);
         continue;

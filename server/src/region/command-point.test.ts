@@ -29,6 +29,15 @@ describe('readPoint: where every region answers one read', () => {
     expect(readPoint([{ epoch: 0, generation: 6, paused: true }, { epoch: 0, generation: 5, paused: false }])).toEqual({ epoch: 0, generation: 6 });
   });
 
+  it('the next generation of a region whose tick from its own has begun, and `ahead` more on later tries', () => {
+    const running = [
+      { epoch: 1, generation: 9, paused: false, ticking: true },
+      { epoch: 1, generation: 9, paused: false, ticking: false },
+    ];
+    expect(readPoint(running)).toEqual({ epoch: 1, generation: 10 });
+    expect(readPoint(running, 2)).toEqual({ epoch: 1, generation: 12 });
+  });
+
   it('none while a reset is under way, or while a region is paused behind another', () => {
     expect(readPoint([{ epoch: 1, generation: 40, paused: false }, { epoch: 2, generation: 0, paused: false }])).toBeNull();
     expect(readPoint([{ epoch: 1, generation: 4, paused: true }, { epoch: 1, generation: 5, paused: false }])).toBeNull();

@@ -12,6 +12,11 @@ import type { WorldPoint } from '../engine/index.js';
 /** Where one region is: its epoch, generation, and whether its loop is paused (RegionEngine.point). */
 export interface RegionPoint extends WorldPoint {
   readonly paused: boolean;
+  /**
+   * A tick from `generation` has begun (waiting for halos, or stepping): the region can be
+   * read at the next generation at the earliest (readPoint). Absent: false.
+   */
+  readonly ticking?: boolean;
 }
 
 /**
@@ -53,20 +58,21 @@ function describe(values: readonly number[]): string {
 
 /**
  * The point at which to read every region at once (docs/regions.md, "Reads at one point"):
- * the furthest region's generation. Each region answers between two ticks, when at that
- * point (no neighbour's border laid in its world, nothing half stepped); the ones behind
- * reach it within about a tick of lock-step, and the one ahead answers at once unless a
- * tick from it has begun (then it refuses, and the asker reads again).
+ * the furthest generation a region can still be read at (its own, or the next when a tick
+ * from it has begun), plus `ahead` (an asker's later tries). Each region answers between
+ * two ticks, when at that point (no neighbour's border laid in its world, nothing half
+ * stepped); the ones behind reach it within about a tick of lock-step, and one that moved
+ * past it meanwhile refuses (the asker reads again, further ahead).
  *
  * @returns null when no point can be waited for: regions at different epochs (a reset
  * under way), or one paused behind the furthest (a pause at a point under way, or a world
  * an admin command left split). Ask again shortly.
  */
-export function readPoint(regions: readonly RegionPoint[]): WorldPoint | null {
+export function readPoint(regions: readonly RegionPoint[], ahead = 0): WorldPoint | null {
   if (regions.length === 0) throw new LifeError('VALIDATION', 'No regions to read');
   const epoch = regions[0]!.epoch;
   if (regions.some((r) => r.epoch !== epoch)) return null;
-  const generation = Math.max(...regions.map((r) => r.generation));
+  const generation = Math.max(...regions.map((r) => r.generation + (r.ticking === true ? 1 : 0))) + ahead;
   if (regions.some((r) => r.paused && r.generation < generation)) return null;
   return { epoch, generation };
 }

@@ -418,7 +418,8 @@ export class Sim {
         return { json: reply };
       }
       case 'point': {
-        const point: RegionPoint = { epoch: this.engine.epoch, generation: this.engine.generation, paused: this.engine.paused };
+        const e = this.engine;
+        const point: RegionPoint = { epoch: e.epoch, generation: e.generation, paused: e.paused, ticking: e.tickInProgress };
         return { json: point };
       }
     }
