@@ -389,6 +389,31 @@ describe('requests of a world split into regions', () => {
     expect(t.adminAsked.filter(([, ask]) => ask.op === 'decide')).toHaveLength(6);
   });
 
+  it('a region that lost its hold before the commit: 503 naming the split; a resume given now to every region brings it back', async () => {
+    const points = [
+      { epoch: 3, generation: 40, paused: false },
+      { epoch: 3, generation: 40, paused: false },
+    ];
+    const t = setup(2, { query: (region, q) => (q.op === 'point' ? points[region] : null) });
+    t.setAdminReply((region, ask) => {
+      if (region === 1 && ask.op === 'decide' && ask.commit) throw new LifeError('GENERATION_PASSED', 'No admin command is held');
+      return { generation: 44, epoch: 3, paused: true, rule: 'B3/S23', seed: 7 };
+    });
+    const split = await t.link.admin({ op: 'pause' }).catch((err: unknown) => err);
+    expect(isLifeError(split, 'SIM_UNAVAILABLE')).toBe(true);
+    expect((split as Error).message).toMatch(/applied at generation 44 in 1 of 2 regions, not in region 1.*POST \/admin\/resume/);
+    // Now region 0 is paused at 44 and region 1 runs on (stuck at 45 for want of halos).
+    points[0] = { epoch: 3, generation: 44, paused: true };
+    points[1] = { epoch: 3, generation: 45, paused: false };
+    t.adminAsked.length = 0;
+    t.setAdminReply(() => ({ generation: 45, epoch: 3, paused: false, rule: 'B3/S23', seed: 7 }));
+    expect(await t.link.admin({ op: 'resume' })).toMatchObject({ paused: false });
+    expect(t.adminAsked.sort((a, b) => a[0] - b[0])).toEqual([
+      [0, { op: 'resume' }],
+      [1, { op: 'resume' }],
+    ]);
+  });
+
   it('cells, density, owner cells, leaderboard and budgets summed over the regions, names from the home', async () => {
     const figures: Array<Array<[number, number, number]>> = [
       [

@@ -340,13 +340,31 @@ export class SimLink implements WorldView {
     let lead = 1 + Math.ceil(ADMIN_LEAD_MS / Math.max(1, this.tickMs));
     for (let attempt = 1; ; attempt++, lead *= 2) {
       const points = await Promise.all(ids.map((r) => this.#queryRegion(r, { op: 'point' }) as Promise<RegionPoint>));
+      // A world not at one point (some regions paused, others not, or paused apart) is
+      // brought back by a resume given now: pausing and resuming never change the world's
+      // history (lock-step does the rest), only when it moves.
+      if (command.op === 'resume' && notAtOnePoint(points)) {
+        const replies = await Promise.all(ids.map((r) => this.#adminOne(r, { op: 'resume' }, timeoutMs)));
+        return { ...replies[0]!, generation: Math.min(...replies.map((r) => r.generation)) };
+      }
       const at = commandPoint(points, lead);
       const tx = randomUUID();
       const holds = await Promise.allSettled(ids.map((r) => this.#adminOne(r, { ...command, at, hold: tx }, timeoutMs)));
       const refused = holds.find((h) => h.status === 'rejected');
       if (refused === undefined) {
-        const replies = await Promise.all(ids.map((r) => this.#adminOne(r, { op: 'decide', tx, commit: true }, timeoutMs + lead * this.tickMs)));
-        return { ...replies[0]!, generation: Math.min(...replies.map((r) => r.generation)) };
+        const commits = await Promise.allSettled(ids.map((r) => this.#adminOne(r, { op: 'decide', tx, commit: true }, timeoutMs + lead * this.tickMs)));
+        const replies = commits.flatMap((c) => (c.status === 'fulfilled' ? [c.value] : []));
+        if (replies.length === ids.length) return { ...replies[0]!, generation: Math.min(...replies.map((r) => r.generation)) };
+        // A region lost its hold (its sim restarted, or the hold lapsed) after all held: the
+        // others applied the command. Say so, rather than a refusal that reads as "nothing done".
+        const missed = ids.filter((_r, i) => commits[i]!.status === 'rejected');
+        const reason = (commits.find((c) => c.status === 'rejected') as PromiseRejectedResult).reason as unknown;
+        this.#o.log.error({ err: reason, at, missed, op: command.op }, 'an admin command applied in some regions only: the world is split');
+        throw new LifeError(
+          'SIM_UNAVAILABLE',
+          `The ${command.op} was applied at generation ${at.generation} in ${replies.length} of ${ids.length} regions, not in region ${missed.join(', ')} ` +
+            '(its sim restarted or its hold lapsed): the world is split; POST /admin/resume brings every region back to running',
+        );
       }
       // Let every hold go (one that never arrived lapses on its own at its sim).
       await Promise.allSettled(ids.map((r) => this.#adminOne(r, { op: 'decide', tx, commit: false }, timeoutMs)));
@@ -640,4 +658,11 @@ function sumOwnerFigures(replies: readonly OwnerFiguresReply[]): Map<number, { p
     }
   }
   return figures;
+}
+
+/** Regions in one epoch but not at one point: some paused and some not, or paused at different generations. */
+function notAtOnePoint(points: readonly RegionPoint[]): boolean {
+  if (points.some((p) => p.epoch !== points[0]!.epoch)) return false;
+  const paused = points.filter((p) => p.paused);
+  return (paused.length > 0 && paused.length < points.length) || new Set(paused.map((p) => p.generation)).size > 1;
 }
