@@ -14,7 +14,7 @@
  * there.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
@@ -22,8 +22,8 @@ import pino from 'pino';
 import { LocalBus, subjectsFor } from '@lifemmo/server';
 import { Engine, type CellLogicOptions, type LiveCell } from '@lifemmo/server/engine';
 import { DurableRegion, PreparedParts, RegionPlacements, linkInProcess } from '@lifemmo/server/region';
-import { LOCK_FILE } from '@lifemmo/server/store';
 import { CONWAY, LifeError, parseRle } from '@lifemmo/shared';
+import { imageOf } from '../support/dir-image.js';
 import { waitFor } from '../support/wait.js';
 import { SwitchableLinks, layoutOf, type WorldOptions } from './region-world.js';
 
@@ -61,15 +61,9 @@ async function tempDir(): Promise<string> {
   return dir;
 }
 
-/**
- * A directory as kill -9 would leave it: what is written, without the lock (the abandoned
- * store still holds it) and a snapshot being written (gone by the time it is copied, or torn).
- */
+/** A directory as kill -9 would leave it (test/support/dir-image.ts), in a temp dir of this test. */
 async function copyDir(from: string): Promise<string> {
-  const to = await tempDir();
-  await mkdir(to, { recursive: true });
-  for (const name of await readdir(from)) if (name !== LOCK_FILE && !name.endsWith('.tmp')) await copyFile(join(from, name), join(to, name));
-  return to;
+  return imageOf(from, await tempDir());
 }
 
 /** Both regions' cells at every generation both reached, by generation. */

@@ -15,7 +15,7 @@
  * but in one process the abandoned store still holds it.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -24,6 +24,7 @@ import { Engine, type LiveCell, type Seeding } from '@lifemmo/server/engine';
 import { DurableRegion, regionDir, regionOfCell, type RegionLayout } from '@lifemmo/server/region';
 import { LOCK_FILE } from '@lifemmo/server/store';
 import { CONWAY, LifeError, mod, mulberry32 } from '@lifemmo/shared';
+import { imageOf } from '../support/dir-image.js';
 import { waitFor } from '../support/wait.js';
 import { SwitchableLinks, layoutOf, worldHash, type WorldOptions } from './region-world.js';
 import type { FromRegionThread, RegionThreadInput, ToRegionThread } from './durable-region-worker.js';
@@ -157,23 +158,6 @@ async function seeded(regions: readonly DurableRegion[], layout: RegionLayout, p
       parts.set(id, [...(parts.get(id) ?? []), cell]);
     }
     for (const [id, part] of parts) await regions[id]!.placement.place(owner, part);
-  }
-}
-
-/**
- * Copy `dir` as it is now into `to`, lock file left out (see the module comment). A file
- * the dead store's last snapshot pruned meanwhile: copy again.
- */
-async function imageOf(dir: string, to: string): Promise<string> {
-  for (let attempt = 0; ; attempt++) {
-    await rm(to, { recursive: true, force: true });
-    await mkdir(to, { recursive: true });
-    try {
-      for (const name of await readdir(dir)) if (name !== LOCK_FILE) await copyFile(join(dir, name), join(to, name));
-      return to;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 5) throw err;
-    }
   }
 }
 
