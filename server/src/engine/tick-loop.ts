@@ -92,14 +92,10 @@ export class TickLoop {
   private holding = false;
   /** True from the start of a tick (its border included) to its end: the tick from this generation has begun. */
   private ticking = false;
-  /** A tick is in progress (from its border wait to its commit): the world's point can no longer be read or held, only the next. */
-  get tickInProgress(): boolean {
-    return this.ticking;
-  }
   /** Commands waiting for their point of the world's history, in the order given. */
   private due: DueCommand[] = [];
-  /** Decisions still to come for `hold`s, so that `stop` can let them go. */
-  private readonly holds = new Set<(command: LoopCommand | null) => void>();
+  /** Decisions still to come for `hold`s (admin commands held at a point), so that `stop` can let them go. */
+  private readonly undecidedHolds = new Set<(command: LoopCommand | null) => void>();
   /**
    * Paused by a command at a point (`at`), not resumed since: a timer tick that fired before
    * the pause and waited in the queue must not step past that point.
@@ -139,6 +135,10 @@ export class TickLoop {
 
   get paused(): boolean {
     return this.pausedFlag;
+  }
+  /** A tick from the current generation has begun and not ended: the world's point can no longer be read or held, only the next. */
+  get tickInProgress(): boolean {
+    return this.ticking;
   }
 
   /** The generation at which cells queued now will be live. */
@@ -375,8 +375,8 @@ export class TickLoop {
     this.reservations?.releaseAll();
     for (const d of this.due.splice(0)) d.reject(new LifeError('SHUTTING_DOWN', `Stopped before generation ${d.at.generation} of epoch ${d.at.epoch}`));
     // A hold reached and waiting for its decision keeps the queue: let it go.
-    for (const decide of [...this.holds]) decide(null);
-    this.holds.clear();
+    for (const decide of [...this.undecidedHolds]) decide(null);
+    this.undecidedHolds.clear();
     await this.exclusive(async () => undefined);
   }
 
@@ -473,7 +473,7 @@ export class TickLoop {
     if (refusal !== null) throw refusal;
     let decide!: (command: LoopCommand | null) => void;
     const decision = new Promise<LoopCommand | null>((resolve) => (decide = resolve));
-    this.holds.add(decide);
+    this.undecidedHolds.add(decide);
     const applied = this.whenAt(at, async () => {
       const command = await decision;
       if (command !== null) await this.applyCommand(command);
@@ -482,7 +482,7 @@ export class TickLoop {
     applied.catch(() => undefined);
     return {
       decide: (command) => {
-        this.holds.delete(decide);
+        this.undecidedHolds.delete(decide);
         decide(command);
         return applied;
       },

@@ -19,7 +19,7 @@ import { LifeError, isLifeError, type Geometry, type Rect } from '@lifemmo/share
 import type { Log } from '../log/logger.js';
 import type { Bus, BusSubscription } from '../bus/index.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { observeHalos, observeTick } from '../metrics/metrics.js';
+import { haloObserver, observeTick } from '../metrics/metrics.js';
 import { playerTag, type Player } from '../players/player-registry.js';
 import { PlacementBatcher } from './placement-batcher.js';
 import { RegionMerge, type RegionStatus } from './region-merge.js';
@@ -79,9 +79,6 @@ export type { PlacementResult };
 const ADMIN_LEAD_MS = 250;
 /** Points an admin command of a split world is tried at before it is refused (SimLink.#adminEveryRegion). */
 const ADMIN_ATTEMPTS = 3;
-
-/** A region's halo counts before its first summary (or after its sim restarted). */
-const NO_HALOS: HaloCounts = { sentMessages: 0, sentBytes: 0, receivedMessages: 0, receivedBytes: 0 };
 
 /**
  * Reads of a split world (SimLink.#readEveryRegion): how many points are tried before the
@@ -154,8 +151,8 @@ export class SimLink implements WorldView {
   readonly #placements: PlacementBatcher;
   readonly #pace = new TickPace();
   readonly #merge: RegionMerge;
-  /** Per region, the halo counts of its latest TICK summary and the sim instance that sent them (observeHalos). */
-  readonly #halos = new Map<number, { instance: number; counts: HaloCounts }>();
+  /** Per region, what takes its summaries' halo totals into the counters (observeHalos). */
+  readonly #halos = new Map<number, (totals: HaloCounts, instance?: number) => void>();
   readonly #layout: RegionLayout | null;
   #sub: BusSubscription | null = null;
   #revokedSub: BusSubscription | null = null;
@@ -344,8 +341,7 @@ export class SimLink implements WorldView {
       // brought back by a resume given now: pausing and resuming never change the world's
       // history (lock-step does the rest), only when it moves.
       if (command.op === 'resume' && notAtOnePoint(points)) {
-        const replies = await Promise.all(ids.map((r) => this.#adminOne(r, { op: 'resume' }, timeoutMs)));
-        return { ...replies[0]!, generation: Math.min(...replies.map((r) => r.generation)) };
+        return mergeAdminReplies(await Promise.all(ids.map((r) => this.#adminOne(r, { op: 'resume' }, timeoutMs))));
       }
       const at = commandPoint(points, lead);
       const tx = randomUUID();
@@ -354,7 +350,7 @@ export class SimLink implements WorldView {
       if (refused === undefined) {
         const commits = await Promise.allSettled(ids.map((r) => this.#adminOne(r, { op: 'decide', tx, commit: true }, timeoutMs + lead * this.tickMs)));
         const replies = commits.flatMap((c) => (c.status === 'fulfilled' ? [c.value] : []));
-        if (replies.length === ids.length) return { ...replies[0]!, generation: Math.min(...replies.map((r) => r.generation)) };
+        if (replies.length === ids.length) return mergeAdminReplies(replies);
         // A region lost its hold (its sim restarted, or the hold lapsed) after all held: the
         // others applied the command. Say so, rather than a refusal that reads as "nothing done".
         const missed = ids.filter((_r, i) => commits[i]!.status === 'rejected');
@@ -561,7 +557,7 @@ export class SimLink implements WorldView {
         metrics.busTickDelay.observe({ stage: 'sim' }, Math.max(0, m.sentAt - m.timestamp) / 1000);
         metrics.busTickDelay.observe({ stage: 'bus' }, Math.max(0, now - m.sentAt) / 1000);
       }
-      if (m.halos !== null && this.#o.observeHalos === true) this.#observeHalos(m.region, m.simInstance, m.halos);
+      if (m.halos !== null && this.#o.observeHalos === true) this.#haloObserverOf(m.region)(m.halos, m.simInstance);
       // A world split into regions: the whole world's summaries this one completes.
       summaries = this.#merge.accept(m, now);
     } catch (err) {
@@ -578,12 +574,11 @@ export class SimLink implements WorldView {
     for (const m of summaries) this.#onWorldSummary(m);
   }
 
-  /** What a region's halo counters grew by since its last summary (from zero after its sim restarted). */
-  #observeHalos(region: number, instance: number, counts: HaloCounts): void {
-    const last = this.#halos.get(region);
-    const before = last === undefined || last.instance !== instance ? NO_HALOS : last.counts;
-    observeHalos(this.#o.metrics, counts, before);
-    this.#halos.set(region, { instance, counts });
+  /** Region `region`'s halo observer (haloObserver), made at its first summary. */
+  #haloObserverOf(region: number): (totals: HaloCounts, instance?: number) => void {
+    let observe = this.#halos.get(region);
+    if (observe === undefined) this.#halos.set(region, (observe = haloObserver(this.#o.metrics)));
+    return observe;
   }
 
   /** A summary of the whole world (a single sim's, or the regions' merged). */
@@ -658,6 +653,11 @@ function sumOwnerFigures(replies: readonly OwnerFiguresReply[]): Map<number, { p
     }
   }
   return figures;
+}
+
+/** Every region's reply to one admin command, as the world's: the least generation (the world's point). */
+function mergeAdminReplies(replies: readonly AdminReply[]): AdminReply {
+  return { ...replies[0]!, generation: Math.min(...replies.map((r) => r.generation)) };
 }
 
 /** Regions in one epoch but not at one point: some paused and some not, or paused at different generations. */

@@ -150,12 +150,23 @@ export function createTickMetrics(options: MetricsOptions = {}, registry = newRe
   };
 }
 
-/** A region's halo counts (RegionEngine.haloCounts) into the counters: what grew since `before`. */
-export function observeHalos(metrics: TickMetrics, now: HaloCounts, before: HaloCounts): void {
-  metrics.haloMessages.inc({ direction: 'sent' }, now.sentMessages - before.sentMessages);
-  metrics.haloMessages.inc({ direction: 'received' }, now.receivedMessages - before.receivedMessages);
-  metrics.haloBytes.inc({ direction: 'sent' }, now.sentBytes - before.sentBytes);
-  metrics.haloBytes.inc({ direction: 'received' }, now.receivedBytes - before.receivedBytes);
+const NO_HALOS: HaloCounts = { sentMessages: 0, sentBytes: 0, receivedMessages: 0, receivedBytes: 0 };
+
+/**
+ * One region's halo totals (RegionEngine.haloCounts, running since its sim started) into
+ * the counters: each call adds what they grew by since the last, from zero again when
+ * `instance` changes (its sim restarted and counts afresh).
+ */
+export function haloObserver(metrics: TickMetrics): (totals: HaloCounts, instance?: number) => void {
+  let last: { instance: number | undefined; totals: HaloCounts } | null = null;
+  return (totals, instance) => {
+    const before = last === null || last.instance !== instance ? NO_HALOS : last.totals;
+    metrics.haloMessages.inc({ direction: 'sent' }, totals.sentMessages - before.sentMessages);
+    metrics.haloMessages.inc({ direction: 'received' }, totals.receivedMessages - before.receivedMessages);
+    metrics.haloBytes.inc({ direction: 'sent' }, totals.sentBytes - before.sentBytes);
+    metrics.haloBytes.inc({ direction: 'received' }, totals.receivedBytes - before.receivedBytes);
+    last = { instance, totals };
+  };
 }
 
 /**

@@ -10,7 +10,7 @@ import type { LifeError } from '@lifemmo/shared';
 import type { Logger } from 'pino';
 import { connectNatsBus, type Bus } from '../bus/index.js';
 import { regionLayoutOf, type Config } from '../config/config.js';
-import { createTickMetrics, observeHalos, observeTick } from '../metrics/metrics.js';
+import { createTickMetrics, haloObserver, observeTick } from '../metrics/metrics.js';
 import { Sim, createStore } from '../sim/sim.js';
 import { SimLease } from './sim-lease.js';
 
@@ -60,14 +60,10 @@ export async function startSimProcess(config: Config, logger: Logger, onLeaseLos
   const sim = new Sim({ config, bus, log, store, ...(region !== null && { region: { id: region, peers: bus } }) });
   const metrics = createTickMetrics();
   const regionEngine = sim.regionEngine;
-  let halos = regionEngine?.haloCounts ?? null;
+  const observeHalos = haloObserver(metrics);
   const offTick = sim.engine.onTick((result) => {
     observeTick(metrics, result.stats);
-    if (regionEngine !== null && halos !== null) {
-      const now = regionEngine.haloCounts;
-      observeHalos(metrics, now, halos);
-      halos = now;
-    }
+    if (regionEngine !== null) observeHalos(regionEngine.haloCounts);
   });
   let ready = false;
   const probes: Server = createServer((req, res) => {
