@@ -337,81 +337,11 @@ describe('requests of a world split into regions', () => {
     expect(reply.generation).toBe(20);
   });
 
-  it('two regions: the same command at one point to every region in two phases, held by all then applied in all', async () => {
-    const points = [
-      { epoch: 3, generation: 40, paused: false },
-      { epoch: 3, generation: 41, paused: false },
-    ];
-    const t = setup(2, { query: (region, q) => (q.op === 'point' ? points[region] : null) });
+  it('two regions: the command as it came, to the home alone, which gives it to every region (region/admin-coordinator.ts)', async () => {
+    const t = setup(2);
     const reply = await t.link.admin({ op: 'step', generations: 5 });
-    // The furthest region plus 1 + ceil(250 ms / TICK_MS of 100) generations.
-    const at = { epoch: 3, generation: 41 + 4 };
-    const held = t.adminAsked.filter(([, ask]) => ask.op !== 'decide');
-    const tx = (held[0]![1] as { hold: string }).hold;
-    expect(held.sort((a, b) => a[0] - b[0])).toEqual([
-      [0, { op: 'step', generations: 5, at, hold: tx }],
-      [1, { op: 'step', generations: 5, at, hold: tx }],
-    ]);
-    expect(t.adminAsked.filter(([, ask]) => ask.op === 'decide').sort((a, b) => a[0] - b[0])).toEqual([
-      [0, { op: 'decide', tx, commit: true }],
-      [1, { op: 'decide', tx, commit: true }],
-    ]);
-    expect(reply.generation).toBe(20);
-  });
-
-  it('a region past the point: every hold let go, tried further ahead, refused after 3 points with nothing applied', async () => {
-    const t = setup(2, { query: (region, q) => (q.op === 'point' ? { epoch: 3, generation: 40 + region, paused: false } : null) });
-    // Region 1 refuses to hold twice (past the point), then holds.
-    let refusals = 2;
-    t.setAdminReply((region, ask) => {
-      if (region === 1 && ask.op !== 'decide' && refusals-- > 0) throw new LifeError('GENERATION_PASSED', 'past it');
-      return { generation: 45, epoch: 3, paused: true, rule: 'B3/S23', seed: 7 };
-    });
-    await t.link.admin({ op: 'pause' });
-    const asked = t.adminAsked.map(([region, ask]) => (ask.op === 'decide' ? `${region} ${ask.commit ? 'commit' : 'abort'}` : `${region} hold at ${ask.at!.generation}`));
-    const sorted = (from: number, to: number) => asked.slice(from, to).sort();
-    // Leads of 4, 8 and 16 generations past the furthest region (41); the two refused points let go in both regions.
-    expect(sorted(0, 2)).toEqual(['0 hold at 45', '1 hold at 45']);
-    expect(sorted(2, 4)).toEqual(['0 abort', '1 abort']);
-    expect(sorted(4, 6)).toEqual(['0 hold at 49', '1 hold at 49']);
-    expect(sorted(6, 8)).toEqual(['0 abort', '1 abort']);
-    expect(sorted(8, 10)).toEqual(['0 hold at 57', '1 hold at 57']);
-    expect(sorted(10, 12)).toEqual(['0 commit', '1 commit']);
-    // Refused at every point: the caller gets the region's own code, and no commit was sent.
-    t.adminAsked.length = 0;
-    t.setAdminReply((region, ask) => {
-      if (region === 1 && ask.op !== 'decide') throw new LifeError('GENERATION_PASSED', 'past it');
-      return { generation: 45, epoch: 3, paused: true, rule: 'B3/S23', seed: 7 };
-    });
-    const refused = await t.link.admin({ op: 'pause' }).catch((err: unknown) => err);
-    expect(isLifeError(refused, 'GENERATION_PASSED')).toBe(true);
-    expect(t.adminAsked.filter(([, ask]) => ask.op === 'decide' && ask.commit)).toEqual([]);
-    expect(t.adminAsked.filter(([, ask]) => ask.op === 'decide')).toHaveLength(6);
-  });
-
-  it('a region that lost its hold before the commit: 503 naming the split; a resume given now to every region brings it back', async () => {
-    const points = [
-      { epoch: 3, generation: 40, paused: false },
-      { epoch: 3, generation: 40, paused: false },
-    ];
-    const t = setup(2, { query: (region, q) => (q.op === 'point' ? points[region] : null) });
-    t.setAdminReply((region, ask) => {
-      if (region === 1 && ask.op === 'decide' && ask.commit) throw new LifeError('GENERATION_PASSED', 'No admin command is held');
-      return { generation: 44, epoch: 3, paused: true, rule: 'B3/S23', seed: 7 };
-    });
-    const split = await t.link.admin({ op: 'pause' }).catch((err: unknown) => err);
-    expect(isLifeError(split, 'SIM_UNAVAILABLE')).toBe(true);
-    expect((split as Error).message).toMatch(/applied at generation 44 in 1 of 2 regions, not in region 1.*POST \/admin\/resume/);
-    // Now region 0 is paused at 44 and region 1 runs on (stuck at 45 for want of halos).
-    points[0] = { epoch: 3, generation: 44, paused: true };
-    points[1] = { epoch: 3, generation: 45, paused: false };
-    t.adminAsked.length = 0;
-    t.setAdminReply(() => ({ generation: 45, epoch: 3, paused: false, rule: 'B3/S23', seed: 7 }));
-    expect(await t.link.admin({ op: 'resume' })).toMatchObject({ paused: false });
-    expect(t.adminAsked.sort((a, b) => a[0] - b[0])).toEqual([
-      [0, { op: 'resume' }],
-      [1, { op: 'resume' }],
-    ]);
+    expect(t.adminAsked).toEqual([[0, { op: 'step', generations: 5 }]]);
+    expect(reply).toMatchObject({ generation: 20, paused: true });
   });
 
   it('cells, density, owner cells, leaderboard and budgets summed over the regions, names from the home', async () => {

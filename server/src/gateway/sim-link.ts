@@ -13,7 +13,6 @@
  * counting more than arrived, or a new sim instance means some may have been missed:
  * listeners hear `playersStale` and forget every player they keep.
  */
-import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { LifeError, isLifeError, type Geometry, type Rect } from '@lifemmo/shared';
 import type { Log } from '../log/logger.js';
@@ -23,7 +22,8 @@ import { haloObserver, observeTick } from '../metrics/metrics.js';
 import { playerTag, type Player } from '../players/player-registry.js';
 import { PlacementBatcher } from './placement-batcher.js';
 import { RegionMerge, type RegionStatus } from './region-merge.js';
-import { commandPoint, readPoint, type RegionPoint } from '../region/command-point.js';
+import { readPoint, type RegionPoint } from '../region/command-point.js';
+import { coordinationMs } from '../region/admin-coordinator.js';
 import type { WorldPoint } from '../engine/index.js';
 import type { HaloCounts } from '../region/region-engine.js';
 import { shardsOfRegion, type RegionLayout } from '../region/layout.js';
@@ -31,6 +31,7 @@ import { TickPace } from './tick-pace.js';
 import {
   Revocations,
   TickKinds,
+  adminWaitMs,
   callJson,
   callRpc,
   decodeCellsReply,
@@ -39,7 +40,6 @@ import {
   encodeJson,
   type AdminCommand,
   type AdminReply,
-  type AdminRequest,
   type BudgetReply,
   type CellsReply,
   type DensityReply,
@@ -70,15 +70,6 @@ export interface WorldView {
 }
 
 export type { PlacementResult };
-
-/**
- * How far ahead of a running split world an admin command is placed, ms of generations
- * (SimLink.admin): the time for it to reach every region's sim, generously. The reply
- * waits that long plus a generation.
- */
-const ADMIN_LEAD_MS = 250;
-/** Points an admin command of a split world is tried at before it is refused (SimLink.#adminEveryRegion). */
-const ADMIN_ATTEMPTS = 3;
 
 /**
  * Reads of a split world (SimLink.#readEveryRegion): how many points are tried before the
@@ -300,11 +291,14 @@ export class SimLink implements WorldView {
     this.#emitRevoked([{ id: player.id, tokenHash: player.tokenHash, reason: banned ? 'banned' : 'deleted' }]);
   }
 
-  /** Pause, resume, step or reset; resolves to the state after it. */
+  /**
+   * Pause, resume, step or reset; resolves to the state after it. A split world's goes to
+   * the home, which gives it to every region at one point (region/admin-coordinator.ts).
+   */
   async admin(command: AdminCommand): Promise<AdminReply> {
-    // Stepping runs as fast as the sim can: allow one request timeout per 100 generations.
-    const timeout = this.#o.requestTimeoutMs * (command.op === 'step' ? Math.max(1, Math.ceil(command.generations / 100)) : 1);
-    const reply = this.regions === 1 ? await this.#adminOne(0, command, timeout) : await this.#adminEveryRegion(command, timeout);
+    const wait = adminWaitMs(command, this.#o.requestTimeoutMs);
+    const timeout = this.regions === 1 ? wait : coordinationMs(wait, this.#o.requestTimeoutMs, this.tickMs);
+    const reply = (await callJson(this.#o.bus, this.#o.subjects.admin(0), encodeJson(command), timeout)) as AdminReply;
     this.generation = Math.max(this.generation, reply.generation);
     this.paused = reply.paused;
     // Resumed, paused or reset: the schedule starts afresh now, not at the next summary.
@@ -313,59 +307,6 @@ export class SimLink implements WorldView {
     this.rule = reply.rule;
     this.seed = reply.seed;
     return reply;
-  }
-
-  #adminOne(region: number, command: AdminRequest, timeoutMs: number): Promise<AdminReply> {
-    return callJson(this.#o.bus, this.#o.subjects.admin(region), encodeJson(command), timeoutMs) as Promise<AdminReply>;
-  }
-
-  /**
-   * A world split into regions: the same command to every region's sim at one point, in
-   * two phases (docs/regions.md, "Admin at generation g"): ask where each is, choose the
-   * point (commandPoint), hold every region there (`hold`); once all hold, apply it in all
-   * (`decide`, commit), the reply once every region has applied it. A region already past
-   * the point refuses to hold: every hold is let go (nothing applied anywhere) and the
-   * command is tried again further ahead, ADMIN_ATTEMPTS times in all.
-   * @throws LifeError GENERATION_PASSED when no point held in ADMIN_ATTEMPTS tries; any
-   * other refusal of a region (nothing applied)
-   */
-  async #adminEveryRegion(command: AdminCommand, timeoutMs: number): Promise<AdminReply> {
-    const ids = this.#regionIds();
-    // A running world's region ahead steps on while the command travels: give it the
-    // generations of ADMIN_LEAD_MS (the bus's delivery, generously), at least one; twice
-    // as many after each refusal.
-    let lead = 1 + Math.ceil(ADMIN_LEAD_MS / Math.max(1, this.tickMs));
-    for (let attempt = 1; ; attempt++, lead *= 2) {
-      const points = await Promise.all(ids.map((r) => this.#queryRegion(r, { op: 'point' }) as Promise<RegionPoint>));
-      // A world not at one point (some regions paused, others not, or paused apart) is
-      // brought back by a resume given now: pausing and resuming never change the world's
-      // history (lock-step does the rest), only when it moves.
-      if (command.op === 'resume' && notAtOnePoint(points)) {
-        return mergeAdminReplies(await Promise.all(ids.map((r) => this.#adminOne(r, { op: 'resume' }, timeoutMs))));
-      }
-      const at = commandPoint(points, lead);
-      const tx = randomUUID();
-      const holds = await Promise.allSettled(ids.map((r) => this.#adminOne(r, { ...command, at, hold: tx }, timeoutMs)));
-      const refused = holds.find((h) => h.status === 'rejected');
-      if (refused === undefined) {
-        const commits = await Promise.allSettled(ids.map((r) => this.#adminOne(r, { op: 'decide', tx, commit: true }, timeoutMs + lead * this.tickMs)));
-        const replies = commits.flatMap((c) => (c.status === 'fulfilled' ? [c.value] : []));
-        if (replies.length === ids.length) return mergeAdminReplies(replies);
-        // A region lost its hold (its sim restarted, or the hold lapsed) after all held: the
-        // others applied the command. Say so, rather than a refusal that reads as "nothing done".
-        const missed = ids.filter((_r, i) => commits[i]!.status === 'rejected');
-        const reason = (commits.find((c) => c.status === 'rejected') as PromiseRejectedResult).reason as unknown;
-        this.#o.log.error({ err: reason, at, missed, op: command.op }, 'an admin command applied in some regions only: the world is split');
-        throw new LifeError(
-          'SIM_UNAVAILABLE',
-          `The ${command.op} was applied at generation ${at.generation} in ${replies.length} of ${ids.length} regions, not in region ${missed.join(', ')} ` +
-            '(its sim restarted or its hold lapsed): the world is split; POST /admin/resume brings every region back to running',
-        );
-      }
-      // Let every hold go (one that never arrived lapses on its own at its sim).
-      await Promise.allSettled(ids.map((r) => this.#adminOne(r, { op: 'decide', tx, commit: false }, timeoutMs)));
-      if (!isLifeError(refused.reason, 'GENERATION_PASSED') || attempt === ADMIN_ATTEMPTS) throw refused.reason;
-    }
   }
 
   /** Live cells of `rect` (wrapped on a torus, clipped when bounded). */
@@ -655,14 +596,3 @@ function sumOwnerFigures(replies: readonly OwnerFiguresReply[]): Map<number, { p
   return figures;
 }
 
-/** Every region's reply to one admin command, as the world's: the least generation (the world's point). */
-function mergeAdminReplies(replies: readonly AdminReply[]): AdminReply {
-  return { ...replies[0]!, generation: Math.min(...replies.map((r) => r.generation)) };
-}
-
-/** Regions in one epoch but not at one point: some paused and some not, or paused at different generations. */
-function notAtOnePoint(points: readonly RegionPoint[]): boolean {
-  if (points.some((p) => p.epoch !== points[0]!.epoch)) return false;
-  const paused = points.filter((p) => p.paused);
-  return (paused.length > 0 && paused.length < points.length) || new Set(paused.map((p) => p.generation)).size > 1;
-}

@@ -43,8 +43,8 @@ describe('admin commands at a point, over the bus', () => {
     }
   });
 
-  it('holds at a point for a transaction, applies the command on commit, lets it go on abort and, with no decision, after its lapse', async () => {
-    // BUS_REQUEST_TIMEOUT_MS of 100: an undecided hold lapses after 400 ms.
+  it('holds at a point for a transaction, applies the command on commit, lets it go on abort and, with no decision, when its home says abort', async () => {
+    // BUS_REQUEST_TIMEOUT_MS of 100: an undecided hold asks its home after 400 ms; a whole world's home never decided it.
     const config = loadConfig({ WORLD_WIDTH: '128', WORLD_HEIGHT: '128', CELL_LOGIC: 'local', TICK_MS: '5', STORE: 'memory', SEEDING: 'off', LOG_LEVEL: 'silent', BUS_REQUEST_TIMEOUT_MS: '100' });
     const { port1, port2 } = new MessageChannel();
     const gateway = new LocalBus(port1);
@@ -71,7 +71,7 @@ describe('admin commands at a point, over the bus', () => {
       await admin({ op: 'pause', at: next, hold: 'tx-2' });
       expect(await admin({ op: 'decide', tx: 'tx-2', commit: false })).toMatchObject({ paused: false });
       await waitFor(() => sim.engine.generation > next.generation + 3);
-      // No decision: held, then let go after the lapse; a late commit is refused.
+      // No decision: held, then let go once its home says "abort"; a late commit is refused.
       const late = { epoch: 0, generation: sim.engine.generation + 3 };
       await admin({ op: 'pause', at: late, hold: 'tx-3' });
       await waitFor(() => sim.engine.generation === late.generation);

@@ -13,9 +13,10 @@ import type { Logger } from 'pino';
 import { LifeError, isLifeError, parseRule } from '@lifemmo/shared';
 import type { Bus, BusSubscription } from '../bus/index.js';
 import { regionLayoutOf, type Config } from '../config/config.js';
-import { DEFAULT_RESERVATION_TTL_MS, Engine, MAX_OWNER, type HeldPoint, type LoopCommand, type WorldPoint } from '../engine/index.js';
+import { DEFAULT_RESERVATION_TTL_MS, Engine, MAX_OWNER, type LoopCommand } from '../engine/index.js';
 import { PlacementService } from '../placement/placement-service.js';
 import { linkOverBus, type BusHaloLink } from '../region/bus-halo-link.js';
+import { RegionAdmin } from '../region/region-admin.js';
 import { RegionPlacements } from '../region/region-placements.js';
 import { regionDir } from '../region/durable-region.js';
 import { shardsOfRegion, type RegionLayout } from '../region/layout.js';
@@ -27,6 +28,7 @@ import { checkDataDirLayout } from '../store/data-dir-layout.js';
 import { Persistence } from '../store/persistence.js';
 import {
   AdminRequest,
+  adminWaitMs,
   CellsRequest,
   callJson,
   encodeJson,
@@ -40,6 +42,7 @@ import {
   serveRpc,
   subjectsFor,
   type AdminCommand,
+  type AdminOutcomeReply,
   type AdminReply,
   type BudgetReply,
   type NamesReply,
@@ -66,10 +69,9 @@ const COMMIT_RETRY_MS = 500;
 const SNAPSHOT_LEASE_MS = 10_000;
 /**
  * A held admin command (the first phase of one given to every region) with no decision
- * after this many bus request timeouts is let go: its gateway is gone, and the world must
- * not stay held at the point for ever.
+ * after this many bus request timeouts asks the home what became of it (region/admin-holds.ts).
  */
-const HOLD_LAPSE_TIMEOUTS = 4;
+const HOLD_ASK_TIMEOUTS = 4;
 
 /** The engine a configuration describes. */
 export function createEngine(config: Config): Engine {
@@ -130,9 +132,9 @@ export class Sim {
   readonly #peers: Bus | null;
   /** A split world's region: its placements across regions (null: a whole world). */
   readonly #regionPlacements: RegionPlacements | null;
+  /** Admin commands held at a point, and (the home) given to every region. */
+  readonly #admin: RegionAdmin;
   #heartbeat: NodeJS.Timeout | null = null;
-  /** Admin commands held at a point by transaction, until decided or lapsed (`#hold`). */
-  readonly #held = new Map<string, { point: HeldPoint; command: AdminCommand; lapse: NodeJS.Timeout }>();
 
   constructor(parts: SimParts) {
     const { config } = parts;
@@ -194,6 +196,32 @@ export class Sim {
             retryMs: COMMIT_RETRY_MS,
             log: this.#log,
           });
+    this.#admin = new RegionAdmin({
+      engine: this.engine,
+      regions: this.layout.regions.map((r) => r.id),
+      regionId: this.regionId,
+      journal: this.persistence,
+      peers: this.#peers,
+      subjects: this.#subjects,
+      timeoutMs: config.cluster.requestTimeoutMs,
+      askAfterMs: config.cluster.requestTimeoutMs * HOLD_ASK_TIMEOUTS,
+      retryMs: COMMIT_RETRY_MS,
+      tickMs: config.world.tickMs,
+      sim: {
+        apply: async (point, command) => {
+          await point.decide(this.#loopCommand(command));
+          await this.#applied(command);
+        },
+        now: async (command) => {
+          await this.#now(this.#loopCommand(command));
+          await this.#applied(command);
+          return this.#state();
+        },
+        state: () => this.#state(),
+        point: () => this.#point(),
+      },
+      log: this.#log,
+    });
     this.#populations = new OwnerPopulations(this.engine);
     const g = this.engine.geometry;
     this.#interest = new ChunkInterest(g.chunksX * g.chunksY);
@@ -237,6 +265,8 @@ export class Sim {
       }),
       e.onError((err) => this.#log.error({ err }, 'tick failed')),
     );
+    // Holds the log left open are held again before anything is served or ticks.
+    await this.#admin.resume();
     this.#serve();
     this.#regionPlacements?.resume();
     e.start();
@@ -257,6 +287,7 @@ export class Sim {
     for (const sub of this.#subscriptions.splice(0)) sub.unsubscribe();
     for (const off of this.#unlisten.splice(0)) off();
     this.#regionPlacements?.stop();
+    this.#admin.stop();
     await this.engine.stop();
     await this.persistence.shutdown();
     this.#haloLink?.close();
@@ -287,7 +318,6 @@ export class Sim {
 
     const r = this.regionId;
     if (this.#home) this.#servePlacements();
-    rpc(s.admin(r), async (request) => ({ json: await this.#admin(AdminRequest.parse(decodeJson(request))) }));
     // The home asks the other regions' sims over their own bus (a split standalone world:
     // the channel between sim threads; a cluster: the same NATS connection).
     const peers = this.#peers;
@@ -295,6 +325,7 @@ export class Sim {
       rpc(subject, handler);
       if (peers !== null && peers !== this.#bus) this.#subscriptions.push(serveRpc(peers, subject, handler, onError));
     };
+    onPeers(s.admin(r), async (request) => ({ json: await this.#adminRequest(AdminRequest.parse(decodeJson(request))) }));
     onPeers(s.query(r), (request) => {
       const query = QueryRequest.parse(decodeJson(request));
       // A read at a point waits for it (every region of a split world answering at one generation).
@@ -417,24 +448,19 @@ export class Sim {
         for (let id = 1; id < used.length; id++) if (used[id] !== 0) reply.owners.push(id);
         return { json: reply };
       }
-      case 'point': {
-        const e = this.engine;
-        const point: RegionPoint = { epoch: e.epoch, generation: e.generation, paused: e.paused, ticking: e.tickInProgress };
-        return { json: point };
-      }
+      case 'point':
+        return { json: this.#point() };
     }
   }
 
-  async #admin(request: AdminRequest): Promise<AdminReply> {
-    if (request.op === 'decide') return this.#decide(request.tx, request.commit);
-    const command: AdminCommand = request;
+  async #adminRequest(request: AdminRequest): Promise<AdminReply | AdminOutcomeReply> {
+    // A phase of a split world's command, or (the home) one given to every region.
+    const waitMs = request.op === 'decide' || request.op === 'outcome' ? 0 : adminWaitMs(request, this.#config.cluster.requestTimeoutMs);
+    const handled = await this.#admin.handle(request, waitMs);
+    if (handled !== null) return handled;
+    const command = request as AdminCommand;
     // Pause, resume and reset are logged once applied: refused while the log cannot be written.
     if (command.op !== 'step') this.persistence.assertWritable();
-    if (command.hold !== undefined) {
-      if (command.at === undefined) throw new LifeError('VALIDATION', 'A held admin command needs its point (at)');
-      this.#hold(command.hold, command.at, command);
-      return this.#state();
-    }
     // Now, or at the point named (docs/regions.md).
     if (command.at !== undefined) await this.engine.at(command.at, this.#loopCommand(command));
     else await this.#now(this.#loopCommand(command));
@@ -442,32 +468,10 @@ export class Sim {
     return this.#state();
   }
 
-  /** The first phase of an admin command at a point: hold the world there for `tx` (Engine.hold). */
-  #hold(tx: string, at: WorldPoint, command: AdminCommand): void {
-    if (this.#held.has(tx)) return; // the same phase delivered again
-    const point = this.engine.hold(at);
-    // A gateway gone between the phases must not hold the world for ever: let it go.
-    const lapse = setTimeout(() => void this.#decide(tx, false), this.#config.cluster.requestTimeoutMs * HOLD_LAPSE_TIMEOUTS);
-    lapse.unref();
-    this.#held.set(tx, { point, command, lapse });
-  }
-
-  /** The second phase: apply the command held for `tx` at its point, or let the world go on. */
-  async #decide(tx: string, commit: boolean): Promise<AdminReply> {
-    const held = this.#held.get(tx);
-    if (held === undefined) {
-      if (commit) throw new LifeError('GENERATION_PASSED', `No admin command is held for ${tx} here: it lapsed with no decision, or was never held`);
-      return this.#state();
-    }
-    this.#held.delete(tx);
-    clearTimeout(held.lapse);
-    if (!commit) {
-      void held.point.decide(null);
-      return this.#state();
-    }
-    await held.point.decide(this.#loopCommand(held.command));
-    await this.#applied(held.command);
-    return this.#state();
+  /** Where this sim's world is (RegionPoint): how the home chooses the point of an admin command. */
+  #point(): RegionPoint {
+    const e = this.engine;
+    return { epoch: e.epoch, generation: e.generation, paused: e.paused, ticking: e.tickInProgress };
   }
 
   /** The engine's form of an admin command (a reset's rule parsed, its seeding the configured recipe). */

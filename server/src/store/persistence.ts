@@ -64,6 +64,24 @@ export interface TransactionReplay {
   readonly inFlight: boolean;
 }
 
+/**
+ * A split world's admin transactions (docs/regions.md, "Admin at generation g"): their
+ * records come back to their keepers on replay (region/admin-holds.ts, every region;
+ * region/admin-coordinator.ts, the home).
+ */
+export interface AdminReplay {
+  /** An `admin-hold` record: `command` (unchecked, as logged) held at `at` for `tx`. */
+  replayHeld(tx: string, at: { readonly epoch: number; readonly generation: number }, command: unknown): void;
+  /** An `admin-end` record: applied, or let go. */
+  replayEnded(tx: string, applied: boolean): void;
+  /** An `admin-decide` record (the home's). */
+  replayDecided(tx: string, regions: readonly number[]): void;
+  /** An `admin-done` record (the home's). */
+  replayDone(tx: string): void;
+  /** Holds not ended, or decisions not done: a snapshot now would not hold them. */
+  readonly inFlight: boolean;
+}
+
 /** What Persistence works with. */
 export interface PersistenceParts {
   readonly store: Store;
@@ -100,6 +118,7 @@ export class Persistence implements PlacementJournal {
   private snapshotOwed = false;
   private unsubscribe: Array<() => void> = [];
   private transactions: TransactionReplay | null = null;
+  private admin: AdminReplay | null = null;
 
   constructor(parts: PersistenceParts) {
     this.parts = parts;
@@ -172,6 +191,31 @@ export class Persistence implements PlacementJournal {
   /** Where a split world's placement transactions replay to (set before `recover`). */
   setTransactions(transactions: TransactionReplay): void {
     this.transactions = transactions;
+  }
+
+  /** Where a split world's admin transactions replay to (set before `recover`). */
+  setAdmin(admin: AdminReplay): void {
+    this.admin = admin;
+  }
+
+  /** HoldJournal: this region holds the world at `at` for admin transaction `tx`; durable before it says so. */
+  held(tx: string, at: { readonly epoch: number; readonly generation: number }, command: { readonly op: string }): Promise<void> {
+    return this.parts.store.append({ t: 'admin-hold', tx, epoch: at.epoch, generation: at.generation, command: { ...command } }, true);
+  }
+
+  /** HoldJournal: the command held for `tx` applied (its own records written first), or let go. */
+  holdEnded(tx: string, applied: boolean): void {
+    this.appendLogged({ t: 'admin-end', tx, applied }, false);
+  }
+
+  /** AdminDecisionJournal: the home decided to apply admin transaction `tx` in `regions`; durable before any is told. */
+  adminDecided(tx: string, regions: readonly number[]): Promise<void> {
+    return this.parts.store.append({ t: 'admin-decide', tx, regions: [...regions] }, true);
+  }
+
+  /** AdminDecisionJournal: every region applied `tx`. */
+  adminDone(tx: string): void {
+    this.appendLogged({ t: 'admin-done', tx }, false);
   }
 
   /**
@@ -316,11 +360,12 @@ export class Persistence implements PlacementJournal {
    * replayed: cells held for a later generation (a placement across regions) are not in a
    * snapshot; budgets the home took for a placement across regions whose `decide` record is
    * not yet durable would be counted twice, by the snapshot and by that record's replay; and
-   * transactions in flight (parts prepared, decisions not done) are in no snapshot. All last
-   * a placement's round trips (a generation or two), or a region's outage.
+   * transactions in flight (parts prepared, decisions not done; admin commands held, or
+   * decided and not applied everywhere) are in no snapshot. All last a placement's or an
+   * admin command's round trips (a generation or two), or a region's outage.
    */
   private snapshotMustWait(): boolean {
-    return this.parts.engine.holdsLaterPlacements || this.parts.placement.unsettledTakes > 0 || this.transactions?.inFlight === true;
+    return this.parts.engine.holdsLaterPlacements || this.parts.placement.unsettledTakes > 0 || this.transactions?.inFlight === true || this.admin?.inFlight === true;
   }
 
   private appendLogged(entry: Parameters<Store['append']>[0], durable: boolean): void {
@@ -421,6 +466,18 @@ export class Persistence implements PlacementJournal {
         return;
       case 'done':
         this.transactions?.replayDone(record.tx);
+        return;
+      case 'admin-hold':
+        this.admin?.replayHeld(record.tx, { epoch: record.epoch, generation: record.generation }, record.command);
+        return;
+      case 'admin-end':
+        this.admin?.replayEnded(record.tx, record.applied);
+        return;
+      case 'admin-decide':
+        this.admin?.replayDecided(record.tx, record.regions);
+        return;
+      case 'admin-done':
+        this.admin?.replayDone(record.tx);
         return;
       case 'prepare':
         this.transactions?.replayPrepared(record.tx, record.owner, record.generation, record.cells);

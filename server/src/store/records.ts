@@ -73,6 +73,27 @@ export const WalRecordSchema = z.discriminatedUnion('t', [
    * `cells` of a placement that landed at `generation` in other regions.
    */
   z.object({ t: z.literal('charge'), lsn: z.number().int().positive(), owner: z.number().int().min(0), generation: z.number().int().positive(), cells: z.number().int().min(0) }),
+  /**
+   * A region's sim holds the world at point `epoch`/`generation` for admin transaction `tx`
+   * (docs/regions.md, "Admin at generation g"), to apply `command` there if the home
+   * decides so: durable before the region says it holds. An `admin-end` record of `tx` ends
+   * it; a log that ends before one holds again, or asks the home. `command` is an admin
+   * command as the bus carries it (wire/control.ts AdminRequest), checked when replayed.
+   */
+  z.object({
+    t: z.literal('admin-hold'),
+    lsn: z.number().int().positive(),
+    tx: z.string(),
+    epoch: z.number().int().min(0),
+    generation: z.number().int().min(0),
+    command: z.looseObject({ op: z.string() }),
+  }),
+  /** The admin command held for `tx` was applied (`applied`), or let go: written after the command's own records. */
+  z.object({ t: z.literal('admin-end'), lsn: z.number().int().positive(), tx: z.string(), applied: z.boolean() }),
+  /** The home decided to apply admin transaction `tx` in `regions`: durable before any region is told to. */
+  z.object({ t: z.literal('admin-decide'), lsn: z.number().int().positive(), tx: z.string(), regions: z.array(z.number().int().min(0)) }),
+  /** Every region applied admin transaction `tx`: the home forgets it. */
+  z.object({ t: z.literal('admin-done'), lsn: z.number().int().positive(), tx: z.string() }),
   /** The world reached `generation` (written every tick, made durable with the next group commit). */
   z.object({ t: z.literal('tick'), lsn: z.number().int().positive(), generation: z.number().int().min(0) }),
   /** An admin paused (true) or resumed (false) the tick loop (durable before the admin reply). */

@@ -24,8 +24,8 @@ const at = { at: z.object({ epoch: z.int().min(0), generation: z.int().min(0) })
 const readAt = at;
 
 /**
- * `hold` (with `at`): the first phase of a command given to every region of a split world
- * (docs/regions.md, "Admin at generation g"): do not apply it yet, but hold the world at
+ * `hold` (with `at`): the first phase of a command given to every region of a split world,
+ * from the home (docs/regions.md, "Admin at generation g"): do not apply it yet, but hold the world at
  * `at` for transaction `hold` and reply at once (refused with LIFE_ERR_GENERATION_PASSED
  * when past it); a `decide` for the same transaction then applies it there or lets it go.
  */
@@ -39,10 +39,24 @@ export const AdminRequest = z.discriminatedUnion('op', [
   z.object({ op: z.literal('reset'), rule: z.string().optional(), seed: z.int().min(0).max(0xffff_ffff).optional(), seeding: z.boolean().optional(), ...at, ...held }),
   /** The second phase: apply the command held for `tx` (`commit`; the reply once applied) or let the world go on without it. */
   z.object({ op: z.literal('decide'), tx: z.string().min(1).max(64), commit: z.boolean() }),
+  /** To the home, from a region holding for `tx` that heard no decision: what became of it (reply AdminOutcomeReply). */
+  z.object({ op: z.literal('outcome'), tx: z.string().min(1).max(64) }),
 ]);
 export type AdminRequest = z.infer<typeof AdminRequest>;
-/** An admin command as a gateway's routes give it (no point, no phase: SimLink adds them). */
-export type AdminCommand = Exclude<AdminRequest, { op: 'decide' }>;
+/** An admin command as a gateway's routes give it (no point, no phase: the home adds them to a split world's). */
+export type AdminCommand = Exclude<AdminRequest, { op: 'decide' | 'outcome' }>;
+
+/** The home's answer to `outcome`. */
+export const AdminOutcomeReply = z.object({ outcome: z.enum(['commit', 'abort']) });
+export type AdminOutcomeReply = z.infer<typeof AdminOutcomeReply>;
+
+/**
+ * How long applying an admin command may take at a sim, ms: one bus request timeout, and
+ * one more per 100 generations of a step (stepping runs as fast as the sim can).
+ */
+export function adminWaitMs(command: AdminCommand, requestTimeoutMs: number): number {
+  return requestTimeoutMs * (command.op === 'step' ? Math.max(1, Math.ceil(command.generations / 100)) : 1);
+}
 
 /** The world's state after an admin command. */
 export interface AdminReply {
