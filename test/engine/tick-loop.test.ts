@@ -333,6 +333,49 @@ describe('commands at a point of the world (Engine.at)', () => {
     await e.stop();
   });
 
+  it('a region steps its interior while it waits for its border, and the rest once the border is in', async () => {
+    // 8 x 4 chunks; the region owns columns 0-3 of a torus: columns 1 and 2 are its interior.
+    const owned = new Uint8Array(32);
+    for (let cy = 0; cy < 4; cy++) for (let cx = 0; cx < 4; cx++) owned[cy * 8 + cx] = 1;
+    let borderCalled: (() => void) | null = null;
+    let letGo = (): void => undefined;
+    const e = make({
+      width: 512,
+      height: 256,
+      area: {
+        owned,
+        // In at once, unless the test waits for the call.
+        fillBorder: (_world, _generation, signal) =>
+          new Promise<void>((resolve, reject) => {
+            if (borderCalled === null) return resolve();
+            signal.addEventListener('abort', () => reject(new Error('stopped')));
+            letGo = resolve;
+            borderCalled();
+          }),
+      },
+    });
+    // Blinker A at the right edge of interior chunk (1, 0): a birth in interior chunk (2, 0).
+    // Blinker B at the right edge of interior chunk (2, 2): a birth in border chunk (3, 2).
+    e.place([[127, 10], [127, 11], [127, 12], [191, 140], [191, 141], [191, 142]], 1);
+    const chunk = (cx: number, cy: number) => e.world.chunkAt(cy * 8 + cx);
+    await e.step(1);
+    expect(chunk(2, 0)).toBeNull();
+    const waiting = new Promise<void>((resolve) => (borderCalled = resolve));
+    const stepping = e.step(1);
+    await waiting;
+    // Stepped while waiting: the interior's new chunk is there (its cells not yet committed)...
+    await vi.waitFor(() => expect(chunk(2, 0)).not.toBeNull());
+    expect(e.generation).toBe(1);
+    // ...and the border chunk's only once the border is in.
+    expect(chunk(3, 2)).toBeNull();
+    letGo();
+    await stepping;
+    const cells = (x: number, y: number) => e.liveCells({ x, y, w: 3, h: 1 }).map(([cx, cy]) => `${cx},${cy}`);
+    expect(cells(126, 11)).toEqual(['126,11', '127,11', '128,11']);
+    expect(cells(190, 141)).toEqual(['190,141', '191,141', '192,141']);
+    expect(e.generation).toBe(2);
+  });
+
   it('plain reset counts epochs too', async () => {
     const e = make();
     expect(e.epoch).toBe(0);

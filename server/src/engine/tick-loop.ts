@@ -61,6 +61,19 @@ export interface HeldPoint {
   decide(command: LoopCommand | null): Promise<void>;
 }
 
+/** One shard's chunks to step. */
+interface ShardChunks {
+  readonly shard: number;
+  readonly chunks: readonly number[];
+}
+
+/** A shard's step, named. */
+interface NamedStep extends ShardStep {
+  readonly shard: number;
+  /** Chunks visited. */
+  readonly chunks: number;
+}
+
 /** A command, or a read, waiting for its point. */
 interface DueCommand {
   readonly at: WorldPoint;
@@ -84,6 +97,8 @@ export class TickLoop {
   // Lateness of an overrun, reported by the tick it delayed.
   private carriedLagMs = 0;
   private visitMark: Uint8Array;
+  /** A region's chunks with no neighbour outside it (1), stepped while its border is awaited; null for a whole world. */
+  private readonly interiorMask: Uint8Array | null;
   private started = false;
   private pausedFlag = false;
   /** True between intake and commit of a tick. */
@@ -127,6 +142,7 @@ export class TickLoop {
     this.kernel = compileRule(world.rule);
     this.logic = makeCellLogic(world.rule, world.seed);
     this.visitMark = new Uint8Array(world.geometry.chunksX * world.geometry.chunksY);
+    this.interiorMask = area === null ? null : interiorOf(world, area.owned);
   }
 
   get running(): boolean {
@@ -190,13 +206,34 @@ export class TickLoop {
     const startedAt = performance.now();
     const world = this.world;
 
+    const context: ShardContext = { world, kernel: this.kernel, logic: this.logic, generation: world.generation, instant: this.replaying };
+
     // 0. Border (a region only): the neighbours' cells this step reads, laid in as ghosts;
-    //    waits for the neighbours to reach this generation. Its time is the lock-step's cost.
+    //    waits for the neighbours to reach this generation. Its time is the lock-step's cost,
+    //    so the region's interior (chunks with no neighbour outside it: they read no ghost)
+    //    steps meanwhile, and a region waiting on a slower neighbour is not idle.
     let borderWaitMs = 0;
-    if (this.area !== null) {
+    let interior: Promise<NamedStep[]> | null = null;
+    const interiorMask = this.interiorMask;
+    if (this.area !== null && interiorMask !== null) {
       const area = this.area;
-      await this.abortable((signal) => area.fillBorder(world, world.generation, signal), 'waiting for the neighbouring regions');
-      borderWaitMs = performance.now() - startedAt;
+      const stepping = this.stepShards(context, this.activeShards((index) => interiorMask[index] === 1));
+      interior = stepping;
+      // Awaited with the rest below; a rejection meanwhile must not count as unhandled.
+      let interiorDoneAt = Number.POSITIVE_INFINITY;
+      stepping.then(
+        () => (interiorDoneAt = performance.now()),
+        () => undefined,
+      );
+      try {
+        await this.abortable((signal) => area.fillBorder(world, world.generation, signal), 'waiting for the neighbouring regions');
+      } catch (err) {
+        // The interior's steps are let go with the tick (their chunks' next states are scratch until a commit).
+        await stepping.catch(() => undefined);
+        throw err;
+      }
+      // The lock-step's cost: how long the region had nothing left to do but wait (0 when the border came first).
+      borderWaitMs = Math.max(0, performance.now() - interiorDoneAt);
     }
 
     // 0b. Hold (placements across regions, reservations.ts): a reservation that may be
@@ -214,22 +251,14 @@ export class TickLoop {
     this.inTick = true;
     const batch = this.intake.take();
 
-    // 2. Decide (fan-out): every active shard steps concurrently; inside each, every
-    //    candidate cell's call is its own promise (fan-in with Promise.all). Each shard
-    //    after the first starts one event-loop turn after the one before: issuing a busy world's calls
-    //    takes most of a tick, and in one block it would starve this thread's timers and
-    //    messages (the sim's heartbeat, placements waiting for their reply) for seconds.
-    const shards = this.activeShards();
-    const context: ShardContext = { world, kernel: this.kernel, logic: this.logic, generation: world.generation, instant: this.replaying };
-    let steps: ShardStep[];
+    // 2. Decide (fan-out): every active shard steps concurrently (`stepShards`); inside
+    //    each, every candidate cell's call is its own promise (fan-in with Promise.all). A
+    //    region's interior began during step 0; the rest, its border included, steps now.
+    const shards = this.activeShards(interiorMask === null ? null : (index) => interiorMask[index] !== 1);
+    let steps: NamedStep[];
     try {
-      let turn: Promise<void> = Promise.resolve();
-      steps = await Promise.all(
-        shards.map((chunks, i) => {
-          if (i > 0) turn = turn.then(nextTurn);
-          return turn.then(() => stepShard(context, chunks));
-        }),
-      );
+      const rest = this.stepShards(context, shards);
+      steps = interior === null ? await rest : (await Promise.all([interior, rest])).flat();
     } catch (err) {
       // Cell logic must not reject; if one does anyway, the world stays as it was.
       if (this.area !== null) dropOutside(world, this.area.owned);
@@ -263,8 +292,8 @@ export class TickLoop {
       population: commit.population,
       placementsApplied: commit.placementsApplied,
       changedChunks: changes.changedChunks.length,
-      activeChunks: shards.reduce((n, chunks) => n + chunks.length, 0),
-      activeShards: shards.length,
+      activeChunks: steps.reduce((n, step) => n + step.chunks, 0),
+      activeShards: new Set(steps.map((step) => step.shard)).size,
     };
     for (const step of steps) {
       stats.candidates += step.candidates;
@@ -316,8 +345,27 @@ export class TickLoop {
     }
   }
 
-  /** Chunk indices to visit, grouped by shard: every live chunk and its eight neighbours. */
-  private activeShards(): number[][] {
+  /**
+   * Step every shard's chunks (one shard's list each), fanned out and in. Each shard after
+   * the first starts one event-loop turn after the one before: issuing a busy world's calls
+   * takes most of a tick, and in one block it would starve this thread's timers and messages
+   * (the sim's heartbeat, placements waiting for their reply) for seconds.
+   */
+  private stepShards(context: ShardContext, shards: readonly ShardChunks[]): Promise<NamedStep[]> {
+    let turn: Promise<void> = Promise.resolve();
+    return Promise.all(
+      shards.map(({ shard, chunks }, i) => {
+        if (i > 0) turn = turn.then(nextTurn);
+        return turn.then(async () => ({ ...(await stepShard(context, chunks)), shard, chunks: chunks.length }));
+      }),
+    );
+  }
+
+  /**
+   * Chunk indices to visit, grouped by shard: every live chunk and its eight neighbours
+   * (of a region, those it owns), and of those only the ones `include` takes.
+   */
+  private activeShards(include: ((index: number) => boolean) | null = null): ShardChunks[] {
     const world = this.world;
     const g = world.geometry;
     const mark = this.visitMark;
@@ -328,7 +376,7 @@ export class TickLoop {
       for (let dy = -1; dy <= 1; dy++) {
         for (let dx = -1; dx <= 1; dx++) {
           const index = g.neighbourChunk(chunk.cx, chunk.cy, dx, dy);
-          if (index < 0 || mark[index] === 1 || (owned !== null && owned[index] !== 1)) continue;
+          if (index < 0 || mark[index] === 1 || (owned !== null && owned[index] !== 1) || (include !== null && !include(index))) continue;
           mark[index] = 1;
           marked.push(index);
           const shard = g.shardOfChunk(g.chunkX(index), g.chunkY(index));
@@ -339,7 +387,7 @@ export class TickLoop {
       }
     }
     for (const index of marked) mark[index] = 0;
-    return [...byShard.values()];
+    return Array.from(byShard, ([shard, chunks]) => ({ shard, chunks }));
   }
 
   private reportError(err: unknown): void {
@@ -624,4 +672,27 @@ function passed(at: WorldPoint, now: WorldPoint, verb = 'is at'): LifeError {
     'GENERATION_PASSED',
     `A command for generation ${at.generation} of epoch ${at.epoch}; the world ${verb} generation ${now.generation} of epoch ${now.epoch}`,
   );
+}
+
+/** A flag per chunk: 1 for an owned chunk none of whose eight neighbours lies outside `owned` (a bounded world's edge is no neighbour). */
+function interiorOf(world: World, owned: Uint8Array): Uint8Array {
+  const g = world.geometry;
+  const interior = new Uint8Array(owned.length);
+  for (let index = 0; index < owned.length; index++) {
+    if (owned[index] !== 1) continue;
+    const cx = g.chunkX(index);
+    const cy = g.chunkY(index);
+    let inside = true;
+    for (let dy = -1; dy <= 1 && inside; dy++) {
+      for (let dx = -1; dx <= 1; dx++) {
+        const n = g.neighbourChunk(cx, cy, dx, dy);
+        if (n >= 0 && owned[n] !== 1) {
+          inside = false;
+          break;
+        }
+      }
+    }
+    if (inside) interior[index] = 1;
+  }
+  return interior;
 }

@@ -28,9 +28,10 @@ export interface TickStats {
   /** How late the tick started against its schedule, ms (0 when on time or stepped by hand). */
   lagMs: number;
   /**
-   * Time the tick spent in step 0 (border) getting its neighbours' halos, ms: the wait for
-   * them to reach this generation, plus laying their cells. Included in durationMs; 0 for
-   * an engine stepping the whole world, which has no border to wait for.
+   * Time the tick spent with nothing to do but wait for its neighbours' halos in step 0
+   * (border), ms: from the end of its interior's step (which runs meanwhile) to the border
+   * laid in; 0 when the border came first. Included in durationMs; 0 for an engine stepping
+   * the whole world, which has no border to wait for.
    */
   borderWaitMs: number;
   /** Cells whose next state was asked of the cell logic (0 for bulk logic). */
