@@ -27,6 +27,7 @@ import type { Logger } from 'pino';
 import { LifeError, isLifeError } from '@lifemmo/shared';
 import type { Engine, HeldPoint, WorldPoint } from '../engine/index.js';
 import { AdminRequest, type AdminCommand } from '../wire/index.js';
+import { OutcomeAsker } from './outcome-asker.js';
 
 /** What the home decided about an admin transaction. */
 export type AdminOutcome = 'commit' | 'abort';
@@ -59,7 +60,6 @@ interface Held {
   readonly command: AdminCommand;
   /** Null while replayed and not yet held again (`resume`). */
   point: HeldPoint | null;
-  timer: NodeJS.Timeout | null;
 }
 
 /** How many ended transactions are remembered, to refuse a commit of one let go. */
@@ -73,10 +73,16 @@ export class AdminHolds {
   readonly #deciding = new Map<string, Promise<void>>();
   /** Transactions ended here, and whether applied (the newest ENDED_KEPT). */
   readonly #ended = new Map<string, boolean>();
-  #stopped = false;
+  readonly #asker: OutcomeAsker;
 
   constructor(options: AdminHoldsOptions) {
     this.#o = options;
+    this.#asker = new OutcomeAsker({
+      ask: async (tx) => this.decide(tx, (await options.askOutcome(tx)) === 'commit'),
+      againMs: options.askAfterMs,
+      log: options.log,
+      what: 'an admin command held at a point',
+    });
   }
 
   /** Holds not yet decided: the log holds what a snapshot would not. */
@@ -94,7 +100,7 @@ export class AdminHolds {
     if (this.#open.has(tx) || this.#deciding.has(tx)) return;
     if (this.#ended.has(tx)) throw new LifeError('VALIDATION', `Admin transaction ${tx} already ended here`);
     this.#o.journal.assertWritable();
-    const held: Held = { at, command, point: this.#o.engine.hold(at), timer: null };
+    const held: Held = { at, command, point: this.#o.engine.hold(at) };
     this.#open.set(tx, held);
     try {
       await this.#o.journal.held(tx, at, command);
@@ -103,7 +109,7 @@ export class AdminHolds {
       if (this.#open.get(tx) === held) this.#letGo(tx, held);
       throw err;
     }
-    this.#arm(tx, this.#o.askAfterMs);
+    this.#asker.arm(tx, this.#o.askAfterMs);
   }
 
   /**
@@ -139,7 +145,7 @@ export class AdminHolds {
   replayHeld(tx: string, at: WorldPoint, command: unknown): void {
     const parsed = AdminRequest.parse(command);
     if (parsed.op === 'decide' || parsed.op === 'outcome') throw new LifeError('VALIDATION', `An admin-hold record of ${tx} holds no command`);
-    this.#open.set(tx, { at, command: parsed, point: null, timer: null });
+    this.#open.set(tx, { at, command: parsed, point: null });
   }
 
   /** An `admin-end` record met while replaying. */
@@ -164,14 +170,13 @@ export class AdminHolds {
         this.#end(tx, true);
         continue;
       }
-      this.#arm(tx, 0);
+      this.#asker.arm(tx, 0);
     }
   }
 
   /** Stop asking (the sim stops; the log keeps every hold for the next start). */
   stop(): void {
-    this.#stopped = true;
-    for (const held of this.#open.values()) if (held.timer !== null) clearTimeout(held.timer);
+    this.#asker.stop();
   }
 
   /** A step the restart cut short: the generations it had still to go, stepped now. */
@@ -203,26 +208,7 @@ export class AdminHolds {
   }
 
   #take(tx: string): void {
-    const held = this.#open.get(tx);
-    if (held !== undefined && held.timer !== null) clearTimeout(held.timer);
+    this.#asker.cancel(tx);
     this.#open.delete(tx);
-  }
-
-  /** Ask the home about `tx` in `ms`, and again every askAfterMs until it is decided. */
-  #arm(tx: string, ms: number): void {
-    const held = this.#open.get(tx);
-    if (held === undefined || this.#stopped) return;
-    held.timer = setTimeout(() => {
-      held.timer = null;
-      this.#o
-        .askOutcome(tx)
-        .then((outcome) => this.decide(tx, outcome === 'commit'))
-        .catch((err: unknown) => {
-          this.#o.log.warn({ err, tx }, 'an admin command held at a point could not learn its outcome from the home: asking again');
-          this.#arm(tx, this.#o.askAfterMs);
-        });
-    }, ms);
-    // Never what keeps a process alive: a stopping sim leaves its holds to its log.
-    held.timer.unref();
   }
 }

@@ -24,6 +24,7 @@
 import type { Logger } from 'pino';
 import { LifeError } from '@lifemmo/shared';
 import type { Engine, Reservation } from '../engine/index.js';
+import { OutcomeAsker } from './outcome-asker.js';
 import type { PlacementParticipant } from './placement-across.js';
 
 /** What the home decided about a transaction. */
@@ -54,7 +55,6 @@ interface Prepared {
   readonly reservation: number;
   readonly owner: number;
   readonly cells: ReadonlyArray<readonly [number, number]>;
-  timer: NodeJS.Timeout | null;
 }
 
 /** See the module comment. */
@@ -66,15 +66,25 @@ export class PreparedParts {
   /** Commits whose `place` record is not durable yet: a retried commit waits for the same. */
   readonly #committing = new Map<string, Promise<void>>();
   readonly #offReset: () => void;
-  #stopped = false;
+  readonly #asker: OutcomeAsker;
 
   constructor(engine: Engine, journal: PartJournal, options: PreparedPartsOptions) {
     this.#engine = engine;
     this.#journal = journal;
     this.#o = options;
+    this.#asker = new OutcomeAsker({
+      ask: async (tx) => {
+        const o = await options.askOutcome(tx);
+        if (o.outcome === 'commit') await this.commit(tx, o.generation);
+        else this.abort(tx);
+      },
+      againMs: options.askAfterMs,
+      log: options.log,
+      what: 'a prepared part',
+    });
     // A reset lets every reservation go (Engine.reset): so are the parts, and their world.
     this.#offReset = engine.onReset(() => {
-      for (const part of this.#open.values()) if (part.timer !== null) clearTimeout(part.timer);
+      this.#asker.clear();
       this.#open.clear();
     });
   }
@@ -143,7 +153,7 @@ export class PreparedParts {
   /** A `prepare` record met while replaying: reserved again as it was, from the same generation. */
   replayPrepared(tx: string, owner: number, generation: number, cells: ReadonlyArray<readonly [number, number]>): void {
     const reservation = this.#engine.reserve(cells, owner, { generation, lapses: false });
-    this.#open.set(tx, { reservation: reservation.id, owner, cells, timer: null });
+    this.#open.set(tx, { reservation: reservation.id, owner, cells });
   }
 
   /** A `place` record of part `tx` met while replaying; false when the part is not open (a record from before). */
@@ -163,44 +173,25 @@ export class PreparedParts {
 
   /** After the replay: ask the home at once about every part the log left undecided. */
   resume(): void {
-    for (const tx of this.#open.keys()) this.#arm(tx, 0);
+    for (const tx of this.#open.keys()) this.#asker.arm(tx, 0);
   }
 
   /** Stop asking (the sim stops; the log keeps every part for the next start). */
   stop(): void {
-    this.#stopped = true;
     this.#offReset();
-    for (const part of this.#open.values()) if (part.timer !== null) clearTimeout(part.timer);
+    this.#asker.stop();
   }
 
   #keep(tx: string, reservation: number, owner: number, cells: ReadonlyArray<readonly [number, number]>): void {
-    this.#open.set(tx, { reservation, owner, cells, timer: null });
-    this.#arm(tx, this.#o.askAfterMs);
+    this.#open.set(tx, { reservation, owner, cells });
+    this.#asker.arm(tx, this.#o.askAfterMs);
   }
 
   #take(tx: string): Prepared | undefined {
     const part = this.#open.get(tx);
     if (part === undefined) return undefined;
-    if (part.timer !== null) clearTimeout(part.timer);
+    this.#asker.cancel(tx);
     this.#open.delete(tx);
     return part;
-  }
-
-  /** Ask the home about part `tx` in `ms`, and again every askAfterMs until it is decided. */
-  #arm(tx: string, ms: number): void {
-    const part = this.#open.get(tx);
-    if (part === undefined || this.#stopped) return;
-    part.timer = setTimeout(() => {
-      part.timer = null;
-      this.#o
-        .askOutcome(tx)
-        .then((o) => (o.outcome === 'commit' ? this.commit(tx, o.generation) : this.abort(tx)))
-        .catch((err: unknown) => {
-          this.#o.log.warn({ err, tx }, 'a prepared part could not learn its outcome from the home: asking again');
-          this.#arm(tx, this.#o.askAfterMs);
-        });
-    }, ms);
-    // Never what keeps a process alive: a stopping sim leaves its parts to its log.
-    part.timer.unref();
   }
 }
