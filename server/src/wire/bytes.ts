@@ -6,7 +6,7 @@
 import { LifeError } from '@lifemmo/shared';
 
 /** Version byte that starts every bus payload (what each version changed: docs/cluster.md, "Subjects"). */
-export const WIRE_VERSION = 5;
+export const WIRE_VERSION = 6;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
