@@ -250,6 +250,15 @@ export async function connectClient(server: TestServer, options: ClientOptions =
   return client;
 }
 
+/** Resolve once `test()` holds, polled every 20 ms (for state no client message wakes); reject after `timeoutMs`. */
+export async function waitFor(test: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!test()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** The shared seeded PRNG, so soups are the same on every run. */
 export const prng = mulberry32;
 

@@ -4,7 +4,7 @@
 // A client that lets replies pile up past the hard limit is disconnected with 4004.
 import { afterEach, describe, expect, it } from 'vitest';
 import { CloseCodes, FrameTypes, SnapshotReasons } from '@lifemmo/shared';
-import { admin, call, closeAll, connectClient, newPlayer, prng, soup, startServer, type TestClient, type TestServer } from './helpers.js';
+import { admin, call, closeAll, connectClient, newPlayer, prng, soup, startServer, waitFor, type TestClient, type TestServer } from './helpers.js';
 
 let server: TestServer | undefined;
 const clients: TestClient[] = [];
@@ -33,14 +33,6 @@ const ENV = {
   // past 1 s does not get a lag snapshot in the middle of the diffs this test counts.
   WS_MAX_LAG_MS: '600000',
 };
-
-async function waitFor(test: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('slow consumer', () => {
   it('falls behind without hurting others, memory stays bounded, and resyncs once it reads again', async () => {

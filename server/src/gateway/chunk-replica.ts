@@ -169,6 +169,16 @@ export class ChunkReplica {
     this.invalidate([...this.#chunks.keys()]);
   }
 
+  /**
+   * Forget the cells of every ready chunk (their diffs may have gone missing): each needs
+   * a snapshot again. Chunks already waiting for one keep waiting. Returns how many were ready.
+   */
+  invalidateReady(): number {
+    const ready = [...this.#chunks.values()].filter((chunk) => chunk.generation >= 0).map((chunk) => chunk.index);
+    this.invalidate(ready);
+    return ready.length;
+  }
+
   /** Forget these chunks' cells (their diffs went missing): each needs a snapshot again. */
   invalidate(indices: readonly number[]): void {
     for (const i of indices) {

@@ -90,6 +90,7 @@ function setup(simTimeoutMs = 60_000) {
         heapUsedBytes: 0,
         heapTotalBytes: 0,
         shards: [],
+        watchers: [],
         stats: null,
         halos: null,
       }),

@@ -27,6 +27,7 @@ function summary(kind: TickKind, region: number, generation: number, over: Parti
     heapUsedBytes: 1_000,
     heapTotalBytes: 2_000,
     shards: [],
+    watchers: [],
     stats: null,
     halos: null,
     ...over,
@@ -102,6 +103,16 @@ describe('RegionMerge', () => {
       [0, 2, 6],
       [1, 2, 1],
     ]);
+  });
+
+  it('names as watchers of a TICK the gateways every region served (a lease lapsed in one region lacks its records)', () => {
+    const merge = twoRegions();
+    merge.accept(summary(TickKinds.TICK, 0, 1, { watchers: ['gw-a', 'gw-b'] }), 10);
+    expect(merge.accept(summary(TickKinds.TICK, 1, 1, { watchers: ['gw-b', 'gw-c'] }), 11)[0]!.watchers).toEqual(['gw-b']);
+    merge.accept(summary(TickKinds.TICK, 0, 2, { watchers: ['gw-a'] }), 12);
+    expect(merge.accept(summary(TickKinds.TICK, 1, 2, { watchers: [] }), 13)[0]!.watchers).toEqual([]);
+    // A HEARTBEAT carries no records: it names no one.
+    expect(merge.accept(summary(TickKinds.HEARTBEAT, 0, 2, { watchers: ['gw-a'] }), 14)[0]!.watchers).toEqual([]);
   });
 
   it('lists every shard of a region whose TICK of g was lost while it went on', () => {

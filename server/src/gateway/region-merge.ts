@@ -10,7 +10,10 @@
  *   few apart, so it trails the region ahead by that much.
  * - **TICK of g** is sent on once the world's point reaches g: its shards are every
  *   region's of g, its figures the regions' together (counts summed; durations, lag and
- *   halo wait the largest: the world's generation took as long as its slowest region).
+ *   halo wait the largest: the world's generation took as long as its slowest region),
+ *   its watchers the gateways every region's summary of g names (a gateway whose lease
+ *   lapsed in one region lacks that region's records, and fetches its chunks again; a
+ *   region whose summary of g was lost names no one and narrows nothing).
  *   A region whose summary of g was lost (NATS drops messages) while it went on has its
  *   shards listed anyway: the replica feed resyncs a listed shard whose diff it lacks.
  *   Generations no region summarised (a restored region's jump) are skipped, as a single
@@ -149,6 +152,7 @@ export class RegionMerge {
     const home = latest[0]!;
     const of = (r: number) => parts?.[r] ?? latest[r]!;
     const shards: number[] = [];
+    let watchers: readonly string[] | null = null;
     let population = 0;
     let recordsEncoded = 0;
     let timestamp = 0;
@@ -158,6 +162,7 @@ export class RegionMerge {
       if (parts !== null && part === null) shards.push(...this.#shardsOf[r]!);
       if (part !== null) {
         shards.push(...part.shards);
+        watchers = watchers === null ? part.watchers : watchers.filter((id) => part.watchers.includes(id));
         recordsEncoded += part.recordsEncoded;
         timestamp = Math.max(timestamp, part.timestamp);
         sentAt = Math.max(sentAt, part.sentAt);
@@ -183,6 +188,7 @@ export class RegionMerge {
       heapUsedBytes: latest.reduce((n, l) => n + l.heapUsedBytes, 0),
       heapTotalBytes: latest.reduce((n, l) => n + l.heapTotalBytes, 0),
       shards,
+      watchers: watchers ?? [],
       stats: parts === null ? null : mergeStats(point.generation, population, parts),
       // Halo counts are a region's own: a gateway observes them per region (SimLink).
       halos: null,

@@ -3,6 +3,10 @@
  * of every shard holding a watched chunk, asks for snapshots of newly watched (or lost)
  * chunks, announces its interest so the sim keeps encoding them, and on each tick summary
  * hands that generation's records on for the clients' frames, then applies them.
+ *
+ * A kept chunk with no record in a generation is taken as unchanged. That holds only while
+ * the sim encodes it: each TICK summary names the gateways whose leases it served, and one
+ * that does not name this gateway makes it fetch every ready chunk again.
  */
 import { FrameTypes, decodeFrameRecords, splitDiffFrame, type Geometry } from '@lifemmo/shared';
 import type { Log } from '../log/logger.js';
@@ -118,6 +122,7 @@ export class ReplicaFeed {
    * send on; chunks that could not follow are asked for again.
    */
   tick(message: TickMessage): GatewayTick {
+    if (!message.watchers.includes(this.#gatewayId)) this.#leaseLapsed(message.generation);
     const records = new Map<number, Uint8Array>();
     const g = this.#geometry;
     for (const shard of message.shards) {
@@ -166,6 +171,22 @@ export class ReplicaFeed {
   #shardOf(index: number): number {
     const g = this.#geometry;
     return g.shardOfChunk(g.chunkX(index), g.chunkY(index));
+  }
+
+  /**
+   * The sim served no lease of this gateway's at `generation` (it lapsed: announcements
+   * held back past the lease, by a starved event loop or the bus). It encoded no record of
+   * our chunks, so a chunk without one may have changed all the same: its cells can no
+   * longer be vouched for, and taking it as unchanged would serve every later snapshot
+   * wrong cells. Every ready chunk is fetched again; a request renews the lease. Chunks
+   * already waiting for a snapshot are left to it: the request that fetches one renews
+   * the lease before the snapshot is taken, so their records follow from there.
+   */
+  #leaseLapsed(generation: number): void {
+    const lost = this.#replica.invalidateReady();
+    if (lost === 0) return;
+    this.#log.warn({ generation, chunks: lost }, 'interest lease lapsed at the sim; resyncing every watched chunk');
+    this.#queueFlush();
   }
 
   #invalidateShard(shard: number): void {

@@ -166,6 +166,8 @@ function setup(regions: 1 | 2, options: { simTimeoutMs?: number; observeHalos?: 
         heapUsedBytes: 0,
         heapTotalBytes: 0,
         shards: [],
+        // The regions serve this gateway's lease (a TICK not naming it makes it fetch everything again).
+        watchers: kind === TickKinds.TICK ? ['gw-test'] : [],
         stats: null,
         halos: null,
         ...over,

@@ -50,6 +50,11 @@ export class ChunkInterest {
     return this.#leases.size;
   }
 
+  /** The ids of the gateways holding a lease: whose chunks `watched` covers now. */
+  holders(): string[] {
+    return [...this.#leases.keys()];
+  }
+
   #drop(gateway: string): void {
     const lease = this.#leases.get(gateway);
     if (lease === undefined) return;

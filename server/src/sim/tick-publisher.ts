@@ -1,8 +1,9 @@
 /**
  * Publish: after every committed generation, the sim encodes each changed, watched
  * chunk's diff record once, publishes them shard by shard (`diff.<shard>`), then the
- * generation's summary (`tick`) naming those shards. Encode once survives the split: the
- * gateways only copy these bytes into their clients' frames.
+ * generation's summary (`tick`) naming those shards and the gateways whose leases the
+ * records cover. Encode once survives the split: the gateways only copy these bytes into
+ * their clients' frames.
  *
  * Besides ticks: a RESET summary after the world was emptied, a HEARTBEAT summary about
  * every second, so gateways can tell a paused sim from a dead one, and revocations
@@ -83,7 +84,8 @@ export class TickPublisher {
     for (const [shard, records] of byShard) this.#bus.publish(this.#subjects.diff(shard), framed(header, records, true));
     this.#records.release(false);
     const stats: WireTickStats = { ...result.stats, ioLatency: result.stats.ioLatency };
-    this.#summary(TickKinds.TICK, result.timestamp, [...byShard.keys()], encoded, stats);
+    // Named after `expire` above: exactly the gateways whose chunks these records cover.
+    this.#summary(TickKinds.TICK, result.timestamp, [...byShard.keys()], encoded, stats, this.#interest.holders());
   }
 
   /** The world was emptied at generation 0. */
@@ -103,7 +105,7 @@ export class TickPublisher {
     this.#summary(TickKinds.HEARTBEAT, Date.now(), [], 0, null);
   }
 
-  #summary(kind: TickKind, timestamp: number, shards: number[], encoded: number, stats: WireTickStats | null): void {
+  #summary(kind: TickKind, timestamp: number, shards: number[], encoded: number, stats: WireTickStats | null, watchers: string[] = []): void {
     const e = this.#engine;
     const payload = encodeTickMessage({
       kind,
@@ -123,6 +125,7 @@ export class TickPublisher {
       revocations: this.#revocations,
       ...heapFigures(),
       shards,
+      watchers,
       stats,
       halos: kind === TickKinds.TICK ? (this.#region.halos?.() ?? null) : null,
     });

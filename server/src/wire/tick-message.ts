@@ -44,6 +44,13 @@ export interface TickMessage {
   readonly recordsEncoded: number;
   /** Shards whose diff message for this generation was published before this summary. */
   readonly shards: readonly number[];
+  /**
+   * TICK: the gateways whose interest leases this generation's records cover (every chunk
+   * they announced or asked a snapshot of); empty for the other kinds (since wire version 6).
+   * A gateway not named has no records for its chunks, changed or not: its lease lapsed
+   * (its announcements came late), so it must fetch them again (gateway/replica-feed.ts).
+   */
+  readonly watchers: readonly string[];
   /** Figures of the tick (TICK only). */
   readonly stats: WireTickStats | null;
   /** Revocation messages this sim instance has published so far (Revocations.seq of the latest). */
@@ -102,6 +109,8 @@ export function encodeTickMessage(m: TickMessage): Uint8Array {
     .f64(m.heapTotalBytes)
     .u32(m.shards.length);
   for (const s of m.shards) w.u32(s);
+  w.u32(m.watchers.length);
+  for (const id of m.watchers) w.str(id);
   w.u8(m.stats === null ? 0 : 1);
   if (m.stats !== null) {
     for (const f of STAT_FIELDS) w.f64(m.stats[f]);
@@ -141,6 +150,8 @@ export function decodeTickMessage(payload: Uint8Array): TickMessage {
   const heapTotalBytes = r.f64();
   const shards: number[] = new Array(r.u32());
   for (let i = 0; i < shards.length; i++) shards[i] = r.u32();
+  const watchers: string[] = new Array(r.u32());
+  for (let i = 0; i < watchers.length; i++) watchers[i] = r.str();
   let stats: WireTickStats | null = null;
   if (r.u8() === 1) {
     const s = {} as Record<(typeof STAT_FIELDS)[number], number>;
@@ -158,5 +169,5 @@ export function decodeTickMessage(payload: Uint8Array): TickMessage {
   const halos: HaloCounts | null = r.u8() === 1 ? { sentMessages: r.f64(), sentBytes: r.f64(), receivedMessages: r.f64(), receivedBytes: r.f64() } : null;
   // Bytes past the end mean a writer of another layout: refuse rather than guess.
   if (r.remaining !== 0) throw new LifeError('VALIDATION', `Tick summary with ${r.remaining} bytes past its end`);
-  return { kind, simInstance, region, regions, epoch, generation, timestamp, sentAt, population, paused, tickMs, rule, seed, recordsEncoded, revocations, heapUsedBytes, heapTotalBytes, shards, stats, halos };
+  return { kind, simInstance, region, regions, epoch, generation, timestamp, sentAt, population, paused, tickMs, rule, seed, recordsEncoded, revocations, heapUsedBytes, heapTotalBytes, shards, watchers, stats, halos };
 }

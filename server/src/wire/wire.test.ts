@@ -41,6 +41,7 @@ const tick: TickMessage = {
   heapUsedBytes: 123_456_789,
   heapTotalBytes: 234_567_890,
   shards: [0, 5, 63],
+  watchers: ['gw-0123456789ab', 'gw-ba9876543210'],
   stats: {
     generation: 4_000_000_000,
     durationMs: 12.5,
@@ -67,7 +68,9 @@ describe('wire codecs', () => {
     expect(decodeTickMessage(encodeTickMessage(tick)).stats!.borderWaitMs).toBe(7.125);
     // A region's halo counts too (wire version 5); a whole world's are null.
     expect(decodeTickMessage(encodeTickMessage(tick)).halos).toEqual({ sentMessages: 4_000_000_001, sentBytes: 2 ** 40, receivedMessages: 7, receivedBytes: 12_345 });
-    const heartbeat = { ...tick, kind: TickKinds.HEARTBEAT, shards: [], stats: null, halos: null, paused: true };
+    // The gateways whose leases the records cover (wire version 6).
+    expect(decodeTickMessage(encodeTickMessage(tick)).watchers).toEqual(['gw-0123456789ab', 'gw-ba9876543210']);
+    const heartbeat = { ...tick, kind: TickKinds.HEARTBEAT, shards: [], watchers: [], stats: null, halos: null, paused: true };
     expect(decodeTickMessage(encodeTickMessage(heartbeat))).toEqual(heartbeat);
     const noLatency = { ...tick, stats: { ...tick.stats!, ioLatency: null } };
     expect(decodeTickMessage(encodeTickMessage(noLatency))).toEqual(noLatency);
