@@ -7,6 +7,7 @@
  * when its own coordinator, which never decided it, says "abort".
  */
 import type { Logger } from 'pino';
+import { LifeError } from '@lifemmo/shared';
 import type { Bus } from '../bus/index.js';
 import type { Engine, HeldPoint, WorldPoint } from '../engine/index.js';
 import type { AdminReplay } from '../store/persistence.js';
@@ -90,11 +91,12 @@ export class RegionAdmin {
       case 'outcome':
         return { outcome: coordinator === null ? 'abort' : await coordinator.outcome(request.tx) };
       default:
-        if (request.hold !== undefined && request.at !== undefined) {
+        if (request.hold !== undefined) {
+          if (request.at === undefined) throw new LifeError('VALIDATION', 'A held admin command needs its point (at)');
           await holds.hold(request.hold, request.at, request);
           return this.#o.sim.state();
         }
-        if (request.at === undefined && request.hold === undefined && coordinator !== null && this.#o.regions.length > 1) {
+        if (request.at === undefined && coordinator !== null && this.#o.regions.length > 1) {
           return coordinator.command(request, waitMs);
         }
         return null;

@@ -79,7 +79,10 @@ describe('admin commands at a point, over the bus', () => {
       expect(sim.engine.paused).toBe(false);
       const refused = await admin({ op: 'decide', tx: 'tx-3', commit: true }).catch((err: unknown) => err);
       expect((refused as LifeError).code).toBe('LIFE_ERR_GENERATION_PASSED');
-      // A point passed is refused at the first phase.
+      // A hold with no point is refused; a point passed is refused at the first phase.
+      const pointless = await admin({ op: 'pause', hold: 'tx-5' }).catch((err: unknown) => err);
+      expect((pointless as LifeError).code).toBe('LIFE_ERR_VALIDATION');
+      expect(sim.engine.paused).toBe(false);
       const passed = await admin({ op: 'pause', at: { epoch: 0, generation: 1 }, hold: 'tx-4' }).catch((err: unknown) => err);
       expect((passed as LifeError).code).toBe('LIFE_ERR_GENERATION_PASSED');
     } finally {
