@@ -251,6 +251,23 @@ export async function connectClient(server: TestServer, options: ClientOptions =
 }
 
 /** Resolve once `test()` holds, polled every 20 ms (for state no client message wakes); reject after `timeoutMs`. */
+/**
+ * A `world`-sided world under Seeds (B2/S) ticking every 20 ms, where anyone may place as
+ * much as they like: every live cell dies each generation, so every generation changes
+ * every chunk with life and frames stay large.
+ */
+export function seedsWorldEnv(world: number): Record<string, string> {
+  return {
+    WORLD_WIDTH: String(world),
+    WORLD_HEIGHT: String(world),
+    RULE: 'B2/S',
+    TICK_MS: '20',
+    BUDGET_CELLS: '1000000',
+    MAX_CELLS_PER_REQUEST: '1000000',
+    RATE_LIMIT_PER_MINUTE: '0',
+  };
+}
+
 export async function waitFor(test: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!test()) {

@@ -13,7 +13,7 @@ import { FrameTypes, SnapshotReasons } from '@lifemmo/shared';
 import { LocalBus, Sim, buildGateway, loadConfig, subjectsFor } from '@lifemmo/server';
 import { TickKinds, decodeTickMessage, type TickMessage } from '../../server/src/wire/index.js';
 import { SMALL_WORLD } from '../rest/helpers.js';
-import { admin, call, closeAll, connectClient, newPlayer, prng, soup, sortCells, waitFor, type TestClient, type TestServer } from './helpers.js';
+import { admin, call, closeAll, connectClient, newPlayer, prng, seedsWorldEnv, soup, sortCells, waitFor, type TestClient, type TestServer } from './helpers.js';
 
 const WORLD = 128;
 const WHOLE = { x: 0, y: 0, w: WORLD, h: WORLD };
@@ -56,13 +56,7 @@ describe('interest lease lapse', () => {
     // Seeds (B2/S): every live cell dies each generation, so every generation changes every
     // chunk with life, and one generation's records missing leaves the replica wrong.
     const { server, gatewayBus, subjects } = await startGatewayAndSim({
-      WORLD_WIDTH: String(WORLD),
-      WORLD_HEIGHT: String(WORLD),
-      RULE: 'B2/S',
-      TICK_MS: '20',
-      BUDGET_CELLS: '1000000',
-      MAX_CELLS_PER_REQUEST: '1000000',
-      RATE_LIMIT_PER_MINUTE: '0',
+      ...seedsWorldEnv(WORLD),
       WS_MAX_LAG_MS: '600000',
     });
     // The gateway's announcements reach the sim only while `announcing`.

@@ -4,7 +4,7 @@
 // A client that lets replies pile up past the hard limit is disconnected with 4004.
 import { afterEach, describe, expect, it } from 'vitest';
 import { CloseCodes, FrameTypes, SnapshotReasons } from '@lifemmo/shared';
-import { admin, call, closeAll, connectClient, newPlayer, prng, soup, startServer, waitFor, type TestClient, type TestServer } from './helpers.js';
+import { admin, call, closeAll, connectClient, newPlayer, prng, seedsWorldEnv, soup, startServer, waitFor, type TestClient, type TestServer } from './helpers.js';
 
 let server: TestServer | undefined;
 const clients: TestClient[] = [];
@@ -18,13 +18,7 @@ const WATERMARK = 256 * 1024;
 // Seeds (B2/S): every live cell dies each generation, so frames stay large and a paused
 // reader's kernel buffers fill within seconds.
 const ENV = {
-  WORLD_WIDTH: String(WORLD),
-  WORLD_HEIGHT: String(WORLD),
-  RULE: 'B2/S',
-  TICK_MS: '20',
-  BUDGET_CELLS: '1000000',
-  MAX_CELLS_PER_REQUEST: '1000000',
-  RATE_LIMIT_PER_MINUTE: '0',
+  ...seedsWorldEnv(WORLD),
   WS_SEND_WATERMARK_BYTES: String(WATERMARK),
   WS_SEND_HARD_LIMIT_BYTES: String(64 * 1024 * 1024),
   WS_HEARTBEAT_MS: '60000',
