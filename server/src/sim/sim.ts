@@ -212,11 +212,7 @@ export class Sim {
           await point.decide(this.#loopCommand(command));
           await this.#applied(command);
         },
-        now: async (command) => {
-          await this.#now(this.#loopCommand(command));
-          await this.#applied(command);
-          return this.#state();
-        },
+        now: (command) => this.#applyHere(command),
         state: () => this.#state(),
         point: () => this.#point(),
       },
@@ -458,10 +454,13 @@ export class Sim {
     const waitMs = request.op === 'decide' || request.op === 'outcome' ? 0 : adminWaitMs(request, this.#config.cluster.requestTimeoutMs);
     const handled = await this.#admin.handle(request, waitMs);
     if (handled !== null) return handled;
-    const command = request as AdminCommand;
+    return this.#applyHere(request as AdminCommand);
+  }
+
+  /** Apply `command` in this sim: now, or at the point it names (docs/regions.md); the state after it. */
+  async #applyHere(command: AdminCommand): Promise<AdminReply> {
     // Pause, resume and reset are logged once applied: refused while the log cannot be written.
     if (command.op !== 'step') this.persistence.assertWritable();
-    // Now, or at the point named (docs/regions.md).
     if (command.at !== undefined) await this.engine.at(command.at, this.#loopCommand(command));
     else await this.#now(this.#loopCommand(command));
     await this.#applied(command);
