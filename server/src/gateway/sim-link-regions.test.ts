@@ -105,10 +105,7 @@ function setup(regions: 1 | 2, options: { simTimeoutMs?: number; observeHalos?: 
   // Requests of each region, as they came.
   const adminAsked: Array<[number, AdminRequest]> = [];
   const cellsAsked: Array<[number, CellsRequest]> = [];
-  let adminReply = (region: number, ask: AdminRequest): AdminReply => {
-    void ask;
-    return { generation: 20 + region, epoch: 0, paused: true, rule: 'B3/S23', seed: 7 };
-  };
+  const adminReply = (region: number): AdminReply => ({ generation: 20 + region, epoch: 0, paused: true, rule: 'B3/S23', seed: 7 });
   for (let r = 0; r < regions; r++) {
     serveRpc(
       simBus,
@@ -116,7 +113,7 @@ function setup(regions: 1 | 2, options: { simTimeoutMs?: number; observeHalos?: 
       (request) => {
         const ask = AdminRequest.parse(decodeJson(request));
         adminAsked.push([r, ask]);
-        return { json: adminReply(r, ask) };
+        return { json: adminReply(r) };
       },
       () => undefined,
     );
@@ -192,8 +189,7 @@ function setup(regions: 1 | 2, options: { simTimeoutMs?: number; observeHalos?: 
     if (frame.type !== FrameTypes.SNAPSHOT) throw new Error('not a snapshot');
     return [...frame.chunks[0]!.cells];
   };
-  const setAdminReply = (f: typeof adminReply) => (adminReply = f);
-  return { link, feed, replica, ticks, frames, summary, step, settled, replicaCells, snapshots, adminAsked, setAdminReply, resyncs: () => resyncs, cellsOf, cellsAsked, metrics };
+  return { link, feed, replica, ticks, frames, summary, step, settled, replicaCells, snapshots, adminAsked, resyncs: () => resyncs, cellsOf, cellsAsked, metrics };
 }
 
 type World = ReturnType<typeof setup>;

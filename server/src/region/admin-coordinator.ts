@@ -62,8 +62,8 @@ function firstLead(tickMs: number): number {
 export interface AdminDecisionJournal {
   /** @throws LifeError STORE_FAILED while the log cannot be written */
   assertWritable(): void;
-  /** Transaction `tx` is to be applied in `regions`: durable when the promise resolves. */
-  adminDecided(tx: string, regions: readonly number[]): Promise<void>;
+  /** Transaction `tx` is to be applied in every region: durable when the promise resolves. */
+  adminDecided(tx: string): Promise<void>;
   /** Every region applied `tx` (logged, not awaited). */
   adminDone(tx: string): void;
 }
@@ -188,7 +188,7 @@ export class AdminCoordinator {
   /** Decide `tx` durably, deliver it everywhere, and reply once applied everywhere or after `waitMs`. */
   async #commit(tx: string, at: WorldPoint, command: AdminCommand, waitMs: number): Promise<AdminReply> {
     const { regions, journal, log } = this.#o;
-    const durable = journal.adminDecided(tx, regions);
+    const durable = journal.adminDecided(tx);
     this.#txs.set(tx, { state: 'decided', durable });
     try {
       await durable;

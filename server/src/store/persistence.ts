@@ -75,7 +75,7 @@ export interface AdminReplay {
   /** An `admin-end` record: applied, or let go. */
   replayEnded(tx: string, applied: boolean): void;
   /** An `admin-decide` record (the home's). */
-  replayDecided(tx: string, regions: readonly number[]): void;
+  replayDecided(tx: string): void;
   /** An `admin-done` record (the home's). */
   replayDone(tx: string): void;
   /** Holds not ended, or decisions not done: a snapshot now would not hold them. */
@@ -208,9 +208,9 @@ export class Persistence implements PlacementJournal {
     this.appendLogged({ t: 'admin-end', tx, applied }, false);
   }
 
-  /** AdminDecisionJournal: the home decided to apply admin transaction `tx` in `regions`; durable before any is told. */
-  adminDecided(tx: string, regions: readonly number[]): Promise<void> {
-    return this.parts.store.append({ t: 'admin-decide', tx, regions: [...regions] }, true);
+  /** AdminDecisionJournal: the home decided to apply admin transaction `tx` in every region; durable before any is told. */
+  adminDecided(tx: string): Promise<void> {
+    return this.parts.store.append({ t: 'admin-decide', tx }, true);
   }
 
   /** AdminDecisionJournal: every region applied `tx`. */
@@ -474,7 +474,7 @@ export class Persistence implements PlacementJournal {
         this.admin?.replayEnded(record.tx, record.applied);
         return;
       case 'admin-decide':
-        this.admin?.replayDecided(record.tx, record.regions);
+        this.admin?.replayDecided(record.tx);
         return;
       case 'admin-done':
         this.admin?.replayDone(record.tx);

@@ -90,8 +90,8 @@ export const WalRecordSchema = z.discriminatedUnion('t', [
   }),
   /** The admin command held for `tx` was applied (`applied`), or let go: written after the command's own records. */
   z.object({ t: z.literal('admin-end'), lsn: z.number().int().positive(), tx: z.string(), applied: z.boolean() }),
-  /** The home decided to apply admin transaction `tx` in `regions`: durable before any region is told to. */
-  z.object({ t: z.literal('admin-decide'), lsn: z.number().int().positive(), tx: z.string(), regions: z.array(z.number().int().min(0)) }),
+  /** The home decided to apply admin transaction `tx` in every region: durable before any region is told to. */
+  z.object({ t: z.literal('admin-decide'), lsn: z.number().int().positive(), tx: z.string() }),
   /** Every region applied admin transaction `tx`: the home forgets it. */
   z.object({ t: z.literal('admin-done'), lsn: z.number().int().positive(), tx: z.string() }),
   /** The world reached `generation` (written every tick, made durable with the next group commit). */
