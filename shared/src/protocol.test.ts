@@ -74,6 +74,7 @@ describe('client messages', () => {
   it('does not echo an id that is not a valid id', () => {
     expect(refusal(JSON.stringify({ type: 'nope', id: { a: 1 } })).id).toBeUndefined();
     expect(refusal(JSON.stringify({ type: 'nope', id: 'x'.repeat(65) })).id).toBeUndefined();
+    expect(refusal(JSON.stringify({ type: 'ack', generation: -1 })).id).toBeUndefined();
   });
 });
 

@@ -205,10 +205,16 @@ export type Pong = z.infer<typeof Pong>;
 // Parsing
 // ---------------------------------------------------------------------------------
 
-/** The `id` of a raw message when it has a valid one, so refusals can echo it. */
+/**
+ * The `id` of a raw message when it has a valid one, so refusals can echo it. Only read on
+ * the way to a refusal: a failed parse of a missing id costs microseconds (zod builds its
+ * issues), and acks, the most frequent message, carry none.
+ */
 function readableId(raw: unknown): MessageId | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined;
-  const parsed = MessageId.safeParse((raw as { id?: unknown }).id);
+  const id = (raw as { id?: unknown }).id;
+  if (id === undefined) return undefined;
+  const parsed = MessageId.safeParse(id);
   return parsed.success ? parsed.data : undefined;
 }
 
@@ -238,15 +244,14 @@ export function parseClientMessage(text: string): ClientMessage {
     throw new MessageError('WS_BAD_MESSAGE', undefined, readableId(raw));
   }
   const type = (raw as { type: string }).type;
-  const id = readableId(raw);
   if (!(CLIENT_MESSAGE_TYPES as readonly string[]).includes(type)) {
-    throw new MessageError('WS_UNKNOWN_MESSAGE', `Unknown message type ${JSON.stringify(type.slice(0, 32))}`, id);
+    throw new MessageError('WS_UNKNOWN_MESSAGE', `Unknown message type ${JSON.stringify(type.slice(0, 32))}`, readableId(raw));
   }
   const parsed = ClientMessage.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const where = issue.path.length > 0 ? issue.path.join('.') : 'message';
-    throw new MessageError('VALIDATION', `${type}: ${where}: ${issue.message}`, id);
+    throw new MessageError('VALIDATION', `${type}: ${where}: ${issue.message}`, readableId(raw));
   }
   return parsed.data;
 }
