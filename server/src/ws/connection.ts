@@ -201,10 +201,16 @@ export class WsConnection {
     if (verdict === 'skip') return this.#fallBehind(now);
     const wasBehind = this.behind;
     this.behind = false;
-    const frame = this.#ctx.snapshots.frame(this.#viewport.chunks, wasBehind ? SnapshotReasons.BACKPRESSURE : reason);
+    const sentReason = wasBehind ? SnapshotReasons.BACKPRESSURE : reason;
+    // Members of a group share one framed message (snapshots.ts); its bytes are its own, so
+    // what the socket may still hold of them needs no bookkeeping here.
+    const group = this.#group;
+    const message = group !== null ? this.#ctx.snapshots.sharedFrame(group, sentReason) : null;
+    const frame = message?.payload ?? this.#ctx.snapshots.frame(this.#viewport.chunks, sentReason);
     this.#sentGeneration = readFrameHeader(frame).generation;
     this.#lag.sent(this.#sentGeneration, now);
-    this.#send(frame);
+    if (message !== null) this.#sendShared(message);
+    else this.#send(frame);
     if (wasBehind) {
       this.#ctx.stats.resyncs++;
       this.log.debug('ws client drained: resynced');

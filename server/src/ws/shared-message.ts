@@ -16,8 +16,6 @@
  */
 
 import { frameLength, writeFrame, type FrameHeaderInput } from '@lifemmo/shared';
-import type { MessageArena } from '../wire/message-arena.js';
-
 export { MessageArena } from '../wire/message-arena.js';
 
 /** FIN + binary opcode: a whole binary message in one frame. */
@@ -35,15 +33,23 @@ export interface SharedMessage {
   readonly wire: Buffer;
 }
 
+/** Where a message's bytes come from: a tick's MessageArena, or a buffer of its own. */
+export interface MessageMemory {
+  allocate(bytes: number): Buffer;
+}
+
+/** Memory for a message that outlives a tick (the garbage collector frees it). */
+export const OWN_BUFFER: MessageMemory = { allocate: (bytes) => Buffer.allocUnsafeSlow(bytes) };
+
 /**
  * Frame a protocol frame of `header` and `records` as one unmasked, final, binary
- * WebSocket frame, in `arena`. The protocol frame is written straight into the message,
+ * WebSocket frame, in `memory`. The protocol frame is written straight into the message,
  * after its WebSocket header: no copy of the frame.
  */
-export function sharedFrameMessage(arena: MessageArena, header: FrameHeaderInput, records: readonly Uint8Array[]): SharedMessage {
+export function sharedFrameMessage(memory: MessageMemory, header: FrameHeaderInput, records: readonly Uint8Array[]): SharedMessage {
   const length = frameLength(records);
   const headerBytes = length <= MAX_7_BIT ? 2 : length <= 0xffff ? 4 : 10;
-  const wire = arena.allocate(headerBytes + length);
+  const wire = memory.allocate(headerBytes + length);
   wire[0] = FIN_BINARY;
   if (headerBytes === 2) {
     wire[1] = length;

@@ -2,17 +2,36 @@
  * Snapshot frames: the live cells and owners of a viewport's chunks at the current
  * generation, from the gateway's replica. Each chunk's record is encoded at most once per
  * generation (the replica caches it) and shared by every snapshot that needs it.
+ *
+ * A group's snapshot is also framed once per generation and reason as a shared WebSocket
+ * message (shared-message.ts), written as it is to every member that needs it. Why: when
+ * the gateway cannot hand a generation to every client in time (broadcaster.ts), each client
+ * it missed gets a snapshot in place of its next diff, and at 5,000 clients those were
+ * hundreds a tick; assembled and sent through `ws.send` one by one, they cost the gateway
+ * more than the diffs they replaced, so it fell further behind (docs/benchmarks.md).
  */
 import { FrameTypes, encodeFrame, type SnapshotReason } from '@lifemmo/shared';
 import type { ChunkReplica } from '../gateway/chunk-replica.js';
 import type { WorldView } from '../gateway/sim-link.js';
+import { OWN_BUFFER, sharedFrameMessage, type SharedMessage } from './shared-message.js';
+import type { ClientGroup } from './ws-context.js';
 import type { WsStats } from './ws-stats.js';
+
+/** A group's snapshot message, and the chunk records it was framed from. */
+interface SharedSnapshot {
+  readonly reason: SnapshotReason;
+  readonly generation: number;
+  readonly records: readonly Uint8Array[];
+  readonly message: SharedMessage;
+}
 
 /** Assembles snapshot frames from replica records. */
 export class SnapshotEncoder {
   readonly #replica: ChunkReplica;
   readonly #world: WorldView;
   readonly #stats: WsStats;
+  /** Each group's last shared snapshot; dropped with the group. */
+  readonly #shared = new WeakMap<ClientGroup, SharedSnapshot>();
 
   constructor(replica: ChunkReplica, world: WorldView, stats: WsStats) {
     this.#replica = replica;
@@ -27,11 +46,43 @@ export class SnapshotEncoder {
 
   /** A snapshot frame of `chunks` (ascending indices) at the current generation; check `ready` first. */
   frame(chunks: Uint32Array, reason: SnapshotReason): Uint8Array {
+    this.#stats.snapshotFrames++;
+    return encodeFrame(this.#header(reason), this.#records(chunks));
+  }
+
+  /**
+   * A snapshot of `group`'s chunks at the current generation as one shared WebSocket
+   * message; check `ready` first. The same message while the generation, the reason and
+   * every chunk's record are the same: a chunk the replica fetched again (its cells were
+   * forgotten) has a new record, so its old cells are never sent again.
+   */
+  sharedFrame(group: ClientGroup, reason: SnapshotReason): SharedMessage {
+    const records = this.#records(group.chunks);
+    const generation = this.#world.generation;
+    const kept = this.#shared.get(group);
+    if (kept !== undefined && kept.reason === reason && kept.generation === generation && sameRecords(kept.records, records)) return kept.message;
+    this.#stats.snapshotFrames++;
+    const message = sharedFrameMessage(OWN_BUFFER, this.#header(reason), records);
+    this.#shared.set(group, { reason, generation, records, message });
+    return message;
+  }
+
+  #header(reason: SnapshotReason) {
+    return { type: FrameTypes.SNAPSHOT, reason, generation: this.#world.generation, timestamp: Date.now() } as const;
+  }
+
+  /** The chunks' snapshot records, each encoded at most once per generation. */
+  #records(chunks: Uint32Array): Uint8Array[] {
     const before = this.#replica.recordsEncoded;
     const records: Uint8Array[] = new Array(chunks.length);
     for (let i = 0; i < chunks.length; i++) records[i] = this.#replica.snapshotRecord(chunks[i]!);
     this.#stats.snapshotChunkEncodings += this.#replica.recordsEncoded - before;
-    this.#stats.snapshotFrames++;
-    return encodeFrame({ type: FrameTypes.SNAPSHOT, reason, generation: this.#world.generation, timestamp: Date.now() }, records);
+    return records;
   }
+}
+
+function sameRecords(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
