@@ -3,7 +3,7 @@
  * not share the server's event loop), its clients spread over worker threads. Clients are
  * the minimal reader of ws-raw-client.ts by default, or `ws` with BENCH_WS_CLIENT=ws.
  *
- *   node bench/out/ws-load.mjs <url> <clients> <workers> <worldSide> <viewport> <warmupMs> <measureMs>
+ *   node bench/out/ws-load.mjs <url> <clients> <workers> <worldSide> <viewport> <warmupMs> <measureMs> [protocolVersion] [ackEveryMs]
  *
  * Each client sends hello and subscribes to a viewport x viewport rectangle at a random
  * place; for every binary frame it reads only the 20-byte header: generation (gap check)
@@ -20,9 +20,9 @@ import WebSocket from 'ws';
 import { PROTOCOL_VERSION, mulberry32 } from '@lifemmo/shared';
 import { RawWsClient, type RawWsHandlers } from './ws-raw-client.js';
 
+/** How often the clients whose last frames are not acknowledged yet are looked at, ms. */
+const ACK_SWEEP_MS = 25;
 /** Histogram bucket count: 1 ms buckets, the last one holds everything >= 10 s. */
-/** How often each client acknowledges frames: the server's hello.limits.ackEveryMs at its defaults. */
-const ACK_EVERY_MS = 250;
 const BUCKETS = 10_001;
 const CONNECT_TIMEOUT_MS = 120_000;
 /** Sockets opened at once per worker, so the server's accept backlog never overflows. */
@@ -38,6 +38,8 @@ interface WorkerInput {
   url: string;
   /** Protocol version to speak: 2 acknowledges frames, 1 (the single-thread server of bench/child.ts) does not. */
   protocolVersion: number;
+  /** How often each client acknowledges frames, ms: the server's hello.limits.ackEveryMs. */
+  ackEveryMs: number;
   count: number;
   world: number;
   viewport: number;
@@ -91,8 +93,26 @@ async function runWorker(input: WorkerInput): Promise<void> {
   const random = prng(input.seed);
   const clients: LoadClient[] = [];
   const lastGeneration: number[] = [];
-  // Acknowledged as the SDK does (docs/protocol.md), at most every ACK_EVERY_MS per client.
+  // Acknowledged as the SDK does (docs/protocol.md, client-sdk/src/acks.ts): at most every
+  // input.ackEveryMs per client while frames arrive, and that long after the last one at the
+  // latest (the sweep below). Without the trailing ack, a client whose last frame came
+  // within that time of its previous ack never acknowledged it, and the server rightly
+  // stopped sending it anything once that frame was WS_MAX_LAG_MS old.
   const lastAckAt: number[] = [];
+  const readGeneration: number[] = [];
+  const ackedGeneration: number[] = [];
+  const ack = (i: number, now: number): void => {
+    lastAckAt[i] = now;
+    ackedGeneration[i] = readGeneration[i]!;
+    clients[i]!.sendText(`{"type":"ack","generation":${readGeneration[i]!}}`);
+  };
+  const ackSweep = setInterval(() => {
+    const now = Date.now();
+    for (let i = 0; i < clients.length; i++) {
+      if (readGeneration[i]! > ackedGeneration[i]! && now - lastAckAt[i]! >= input.ackEveryMs) ack(i, now);
+    }
+  }, ACK_SWEEP_MS);
+  ackSweep.unref();
   let measuring = false;
   const r: WorkerResult = { frames: 0, diffs: 0, snapshots: 0, bytes: 0, gaps: 0, closed: 0, errors: 0, histogram: [] };
   const histogram = new Uint32Array(BUCKETS);
@@ -103,6 +123,9 @@ async function runWorker(input: WorkerInput): Promise<void> {
   const open = (i: number): Promise<void> =>
     new Promise((resolve) => {
       lastGeneration[i] = -1;
+      readGeneration[i] = -1;
+      ackedGeneration[i] = -1;
+      lastAckAt[i] = 0;
       let first = true;
       const timer = setTimeout(() => {
         failed++;
@@ -119,9 +142,9 @@ async function runWorker(input: WorkerInput): Promise<void> {
           const now = Date.now();
           const type = bytes[at];
           const generation = bytes.readUInt32LE(at + 4);
-          if (input.protocolVersion >= 2 && now - (lastAckAt[i] ?? 0) >= ACK_EVERY_MS) {
-            lastAckAt[i] = now;
-            client.sendText(`{"type":"ack","generation":${generation}}`);
+          if (input.protocolVersion >= 2) {
+            if (generation > readGeneration[i]!) readGeneration[i] = generation;
+            if (now - lastAckAt[i]! >= input.ackEveryMs) ack(i, now);
           }
           if (type === 1) {
             lastGeneration[i] = generation;
@@ -190,7 +213,7 @@ function emit(event: Record<string, unknown>): void {
 }
 
 async function main(): Promise<void> {
-  const [url, clientsArg, workersArg, worldArg, viewportArg, warmupArg, measureArg, protocolArg] = process.argv.slice(2);
+  const [url, clientsArg, workersArg, worldArg, viewportArg, warmupArg, measureArg, protocolArg, ackEveryArg] = process.argv.slice(2);
   const clients = Number(clientsArg);
   const workerCount = Math.max(1, Number(workersArg));
   const warmupMs = Number(warmupArg);
@@ -214,7 +237,7 @@ async function main(): Promise<void> {
   };
   for (let w = 0; w < workerCount; w++) {
     const count = Math.floor(clients / workerCount) + (w < clients % workerCount ? 1 : 0);
-    const input: WorkerInput = { client: process.env.BENCH_WS_CLIENT === 'ws' ? 'ws' : 'raw', url: url!, protocolVersion: Number(protocolArg ?? PROTOCOL_VERSION), count, world: Number(worldArg), viewport: Number(viewportArg), seed: 1000 + w };
+    const input: WorkerInput = { client: process.env.BENCH_WS_CLIENT === 'ws' ? 'ws' : 'raw', url: url!, protocolVersion: Number(protocolArg ?? PROTOCOL_VERSION), ackEveryMs: Number(ackEveryArg ?? 250), count, world: Number(worldArg), viewport: Number(viewportArg), seed: 1000 + w };
     const worker = new Worker(new URL(import.meta.url), { workerData: input });
     inbox.push([]);
     worker.on('message', (m: FromWorker) => {

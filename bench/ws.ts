@@ -20,7 +20,8 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { PROTOCOL_VERSION } from '@lifemmo/shared';
+import { PROTOCOL_VERSION, ackEveryMs } from '@lifemmo/shared';
+import { loadConfig } from '../server/src/config/config.js';
 import { listeningUrl, singleThreadRoot, startServerProcess, stopChild, SINGLE_THREAD_COMMIT, type ServerProcess } from './child.js';
 import { median } from './stats.js';
 import type { FrameCounts } from './ws-load.js';
@@ -82,8 +83,35 @@ interface RunFigures extends LoadResult {
   hopP50Ms: number;
   hopP99Ms: number;
   publishMeanMs: number;
+  /** Share of the measured window the gateway's event loop was busy (0-1); NaN for the single-thread server, which does not say. */
+  gatewayBusy: number;
+  /** Diffs the broadcaster gave up (each such client got a snapshot instead), and clients that passed WS_MAX_LAG_MS, per second. */
+  givenUpPerSecond: number;
+  laggedPerSecond: number;
   drops: number;
   resyncs: number;
+}
+
+/** The gateway's event loop times so far (GET /status.json with the admin token), ms. */
+interface LoopTimes {
+  readonly active: number;
+  readonly idle: number;
+}
+
+/** Null when the server does not report them (the single-thread server predates them). */
+async function gatewayLoopTimes(url: string): Promise<LoopTimes | null> {
+  const reply = await fetch(`${url}/status.json`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  if (!reply.ok) return null;
+  const body = (await reply.json()) as { details?: { gateway?: { eventLoopActiveMs?: number; eventLoopIdleMs?: number } } };
+  const gateway = body.details?.gateway;
+  if (gateway?.eventLoopActiveMs === undefined || gateway.eventLoopIdleMs === undefined) return null;
+  return { active: gateway.eventLoopActiveMs, idle: gateway.eventLoopIdleMs };
+}
+
+function loopBusy(before: LoopTimes | null, after: LoopTimes | null): number {
+  if (before === null || after === null) return NaN;
+  const active = after.active - before.active;
+  return active / (active + after.idle - before.idle);
 }
 
 /** Server CPU seconds (user + system) and RSS bytes from /proc. */
@@ -121,6 +149,9 @@ export function benchServerEnv(dataDir: string): Record<string, string> {
     DATA_DIR: dataDir,
   };
 }
+
+/** How often the load generator's clients acknowledge: what the benchmark's servers tell them at hello. */
+const ACK_EVERY_MS = ackEveryMs(loadConfig(benchServerEnv(tmpdir())).ws.maxLagMs);
 
 function startServer(dataDir: string, root?: string): Promise<ServerProcess> {
   return startServerProcess(benchServerEnv(dataDir), root);
@@ -240,19 +271,24 @@ async function runOnce(clients: number, seed: number, loadScript: string, root?:
     await admin(url, 'pause');
 
     let metricsBefore = '';
+    let loopBefore: LoopTimes | null = null;
+    let loopAfter: LoopTimes | null = null;
     let metricsAfter = '';
     const hooks = {
       onReady: () => admin(url, 'resume'),
       onMeasuring: async () => {
+        loopBefore = await gatewayLoopTimes(url);
         metricsBefore = await (await fetch(`${url}/metrics`)).text();
       },
       onMeasured: async () => {
+        loopAfter = await gatewayLoopTimes(url);
         metricsAfter = await (await fetch(`${url}/metrics`)).text();
       },
     };
     // The single-thread server predates protocol 2's acknowledgements.
     const drive = await driveLoad(`${url.replace('http', 'ws')}/ws`, pid, clients, loadScript, hooks, root === undefined ? PROTOCOL_VERSION : 1);
     const { result } = drive;
+    const delta = (name: string): number => metric(metricsAfter, name) - metric(metricsBefore, name);
     const publishCount = metric(metricsAfter, 'lifemmo_ws_publish_duration_seconds_count') - metric(metricsBefore, 'lifemmo_ws_publish_duration_seconds_count');
     const publishSum = metric(metricsAfter, 'lifemmo_ws_publish_duration_seconds_sum') - metric(metricsBefore, 'lifemmo_ws_publish_duration_seconds_sum');
     const rssMedian = median(drive.rss);
@@ -271,6 +307,9 @@ async function runOnce(clients: number, seed: number, loadScript: string, root?:
       hopP50Ms: histogramQuantile(metricsBefore, metricsAfter, 'lifemmo_bus_tick_delay_seconds', 0.5, 'bus') * 1000,
       hopP99Ms: histogramQuantile(metricsBefore, metricsAfter, 'lifemmo_bus_tick_delay_seconds', 0.99, 'bus') * 1000,
       publishMeanMs: publishCount > 0 ? (publishSum / publishCount) * 1000 : NaN,
+      gatewayBusy: loopBusy(loopBefore, loopAfter),
+      givenUpPerSecond: delta('lifemmo_ws_diffs_given_up_total') / drive.seconds,
+      laggedPerSecond: delta('lifemmo_ws_lagged_total') / drive.seconds,
       drops: metric(metricsAfter, 'lifemmo_ws_slow_client_drops_total'),
       resyncs: metric(metricsAfter, 'lifemmo_ws_slow_client_resyncs_total'),
     };
@@ -324,7 +363,7 @@ export async function driveLoad(
   const loadFlags = (process.env.BENCH_LOAD_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
   const load = spawn(
     process.execPath,
-    [...loadFlags, loadScript, wsUrl, String(clients), String(LOAD_WORKERS), String(WORLD), String(VIEWPORT), String(WARMUP_MS), String(MEASURE_MS), String(protocolVersion)],
+    [...loadFlags, loadScript, wsUrl, String(clients), String(LOAD_WORKERS), String(WORLD), String(VIEWPORT), String(WARMUP_MS), String(MEASURE_MS), String(protocolVersion), String(ACK_EVERY_MS)],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   try {
@@ -441,7 +480,7 @@ export async function runWsBench(options: { runs?: number; quick?: boolean } = {
         `  ${clients} clients, run ${run + 1}: ${f(r.diffs / r.seconds)} diffs/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ` +
           `cpu ${f(r.cpuPercent)}% (load ${f(r.loadCpuPercent)}%), rss ${f(r.rssMb)} MB (${f(r.bytesPerClient / 1024, 1)} KB/client), gaps ${r.gaps}, ` +
           `sim (commit to send) p50 ${f(r.simP50Ms, 1)} / p99 ${f(r.simP99Ms, 1)} ms, bus hop p50 ${f(r.hopP50Ms, 1)} / p99 ${f(r.hopP99Ms, 1)} ms, ` +
-          `publish mean ${f(r.publishMeanMs, 1)} ms`,
+          `publish mean ${f(r.publishMeanMs, 1)} ms, gateway event loop busy ${f(r.gatewayBusy * 100)}%, diffs given up ${f(r.givenUpPerSecond)}/s, lagged ${f(r.laggedPerSecond)}/s`,
       );
       figures.push(r);
       const st = await runOnce(clients, 7 + run, loadScript, single);
@@ -504,6 +543,9 @@ export async function runWsBench(options: { runs?: number; quick?: boolean } = {
       hopP50Ms: m((r) => r.hopP50Ms),
       hopP99Ms: m((r) => r.hopP99Ms),
       publishMeanMs: m((r) => r.publishMeanMs),
+      gatewayBusy: m((r) => r.gatewayBusy),
+      givenUpPerSecond: m((r) => r.givenUpPerSecond),
+      laggedPerSecond: m((r) => r.laggedPerSecond),
       drops: m((r) => r.drops),
       resyncs: m((r) => r.resyncs),
     });
@@ -547,18 +589,18 @@ export async function runWsBench(options: { runs?: number; quick?: boolean } = {
       `(no compression). The world is seeded with a ${DENSITY * 100}% soup and a ${RESEED_SIDE}x${RESEED_SIDE} patch every ` +
       `${RESEED_MS / 1000} s keeps it active. Load: bench/ws-load.ts in another process, ${LOAD_WORKERS} worker thread(s) of ` +
       `${process.env.BENCH_WS_CLIENT === 'ws' ? '`ws` clients' : 'minimal WebSocket readers (bench/ws-raw-client.ts: `ws` assembling every message made the generator, not the server, the saturated process)'}, each subscribed to a ${VIEWPORT}x${VIEWPORT} viewport at a random place (so several clients share ` +
-      `a chunk set and thus frame bytes); it reads only frame headers and acknowledges them every 250 ms, as the SDK does (protocol 2: 4 messages a second per client for the server to read). ${WARMUP_MS / 1000} s warm-up, ${MEASURE_MS / 1000} s ` +
+      `a chunk set and thus frame bytes); it reads only frame headers and acknowledges them as the SDK does, every \`limits.ackEveryMs\` (${ACK_EVERY_MS} ms at the servers' settings) while frames arrive and that long after the last one (protocol 2: ${f(1000 / ACK_EVERY_MS, 1)} messages a second per client for the server to read). ${WARMUP_MS / 1000} s warm-up, ${MEASURE_MS / 1000} s ` +
       `measured (the world is paused while clients connect), median of ${runs} run${runs > 1 ? 's' : ''} per row. Latency = receive time - the frame's server ` +
       `timestamp (commit time), 1 ms resolution. RSS per client = (median RSS while measuring - RSS before clients) / clients; ` +
       `the heap of the busy world alone swings by tens of MB, so at 1,000 clients this figure is mostly noise. ` +
       `Both processes share the machine's ${cpus().length} cores.`,
     '',
-    '| clients (connected) | diff frames/s | mean frame (bytes) | MB/s | latency p50 (ms) | p99 (ms) | max (ms) | gaps | server CPU | load generator CPU | server RSS idle → loaded (MB) | RSS per client (KB) | publish mean (ms) | tick p99 (ms) | sim: commit → sent p50 / p99 (ms) | bus: sent → gateway p50 / p99 (ms) | drops | connect all (s) |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| clients (connected) | diff frames/s | mean frame (bytes) | MB/s | latency p50 (ms) | p99 (ms) | max (ms) | gaps | server CPU | load generator CPU | server RSS idle → loaded (MB) | RSS per client (KB) | publish mean (ms) | gateway event loop busy | diffs given up /s | tick p99 (ms) | sim: commit → sent p50 / p99 (ms) | bus: sent → gateway p50 / p99 (ms) | drops | connect all (s) |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows.map(
       (r) =>
         `| ${r.clients} (${f(r.connected)}) | ${f(r.diffs / r.seconds)} | ${f(r.bytes / Math.max(1, r.frames))} | ${f(r.bytes / r.seconds / 2 ** 20, 1)} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.max)} | ${f(r.gaps)} | ` +
-        `${f(r.cpuPercent)}% | ${f(r.loadCpuPercent)}% | ${f(r.rssIdleMb)} → ${f(r.rssMb)} | ${f(r.bytesPerClient / 1024, 1)} | ${f(r.publishMeanMs, 2)} | ${f(r.tickP99Ms, 1)} | ${f(r.simP50Ms, 1)} / ${f(r.simP99Ms, 1)} | ${f(r.hopP50Ms, 1)} / ${f(r.hopP99Ms, 1)} | ${f(r.drops)} | ${f(r.connectMs / 1000, 1)} |`,
+        `${f(r.cpuPercent)}% | ${f(r.loadCpuPercent)}% | ${f(r.rssIdleMb)} → ${f(r.rssMb)} | ${f(r.bytesPerClient / 1024, 1)} | ${f(r.publishMeanMs, 2)} | ${f(r.gatewayBusy * 100)}% | ${f(r.givenUpPerSecond)} | ${f(r.tickP99Ms, 1)} | ${f(r.simP50Ms, 1)} / ${f(r.simP99Ms, 1)} | ${f(r.hopP50Ms, 1)} / ${f(r.hopP99Ms, 1)} | ${f(r.drops)} | ${f(r.connectMs / 1000, 1)} |`,
     ),
     '',
     `Floor, in the same run: the same load generator against bench/ws-floor-server.ts, a bare \`ws\` broadcaster (no world, no ` +

@@ -10,6 +10,7 @@ import {
   ServerMessage,
   parseClientMessage,
   parseServerMessage,
+  ackEveryMs,
 } from './protocol.js';
 
 function refusal(text: string): MessageError {
@@ -75,6 +76,16 @@ describe('client messages', () => {
     expect(refusal(JSON.stringify({ type: 'nope', id: { a: 1 } })).id).toBeUndefined();
     expect(refusal(JSON.stringify({ type: 'nope', id: 'x'.repeat(65) })).id).toBeUndefined();
     expect(refusal(JSON.stringify({ type: 'ack', generation: -1 })).id).toBeUndefined();
+  });
+});
+
+describe('ackEveryMs', () => {
+  it('is half the lag bound, at most 500 ms and at least 50 ms', () => {
+    expect(ackEveryMs(1000)).toBe(500);
+    expect(ackEveryMs(200)).toBe(100);
+    expect(ackEveryMs(601)).toBe(300);
+    expect(ackEveryMs(600_000)).toBe(500);
+    expect(ackEveryMs(60)).toBe(50);
   });
 });
 

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { LifeClient, type DiffEvent, type LifeClientOptions, type ResyncEvent } from '@lifemmo/client';
-import { CloseCodes, FrameTypes, SnapshotReasons } from '@lifemmo/shared';
+import { CloseCodes, FrameTypes, SnapshotReasons, ackEveryMs } from '@lifemmo/shared';
 import { admin, call, closeAll, connectClient, newPlayer, prng, soup, startServer, type TestClient, type TestServer } from './helpers.js';
 
 let server: TestServer | undefined;
@@ -76,7 +76,7 @@ describe('a client that stops reading', () => {
     // ack interval and a tick), a fraction of the stall's 100 generations. Without the bound
     // the kernel buffers would have held every one of them.
     const backlog = client.headers.slice(readBefore, snapshotAt).filter((h) => h.type === FrameTypes.DIFF);
-    expect(backlog.length).toBeLessThan((MAX_LAG_MS + 250 + 2 * TICK_MS) / TICK_MS + 5);
+    expect(backlog.length).toBeLessThan((MAX_LAG_MS + ackEveryMs(MAX_LAG_MS) + 2 * TICK_MS) / TICK_MS + 5);
     expect(backlog.length).toBeLessThan(STALL_MS / TICK_MS / 2);
     // After the snapshot, the diffs are fresh again and follow it generation by generation.
     const after = client.headers.slice(snapshotAt, snapshotAt + 10);

@@ -16,6 +16,7 @@ import {
   Errors,
   LifeError,
   MessageError,
+  ackEveryMs,
   PROTOCOL_VERSION,
   SnapshotReasons,
   CHUNK_SIZE,
@@ -508,15 +509,6 @@ export class WsConnection {
     this.sendJson({ type: 'error', code: spec.code, message: message ?? spec.message, ...(id !== undefined && { id }) });
     this.close(name);
   }
-}
-
-/**
- * How often clients should acknowledge: a few times within the lag bound, so that a client
- * keeping up never looks late, and no more than four times a second, since at 5,000 clients
- * each ack is 5,000 messages a second for the gateway to read.
- */
-export function ackEveryMs(maxLagMs: number): number {
-  return Math.max(50, Math.min(250, Math.floor(maxLagMs / 4)));
 }
 
 /** The text of a message: ws hands over one Buffer, or a list of fragments. */
