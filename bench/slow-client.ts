@@ -318,7 +318,7 @@ export async function runSlowClientBench(options: { runs?: number } = {}): Promi
     `A client stops reading (its socket paused, so the kernel's buffers fill) for each stall length, in the WebSocket benchmark's busy world ` +
       `(1024x1024, 20% soup re-seeded every 2 s, local cell logic, 10 ticks/s), with the default slow-client settings (WS_MAX_LAG_MS 1000, ` +
       `WS_HEARTBEAT_MS 15000, watermark 256 KB), then reads again. Two clients on the same ${VIEW}x${VIEW} viewport stall together: a raw protocol 2 ` +
-      `client (bench/ws-raw-client.ts, acknowledging every 250 ms what it read) shows the wire, and the SDK's LifeClient shows what an application gets. ` +
+      `client (bench/ws-raw-client.ts, acknowledging what it read every \`limits.ackEveryMs\` of its hello) shows the wire, and the SDK's LifeClient shows what an application gets. ` +
       `Age of a diff: when it was read minus its frame's server timestamp (same clock). Fresh server per run, medians of ${runs}.`,
     '',
     '| stall | backlog read after resuming: diffs / KB | server went on sending for (ms) | oldest diff on the wire (ms) | catch-up | oldest diff after the snapshot (ms) | **oldest diff the SDK applied (ms)** | kernel bytes held, server send / client receive queue (KB, peak) | server CPU, reading / stalled (% of a core) | slow-client resyncs / drops |',
