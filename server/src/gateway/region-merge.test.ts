@@ -115,13 +115,17 @@ describe('RegionMerge', () => {
     expect(merge.accept(summary(TickKinds.HEARTBEAT, 0, 2, { watchers: ['gw-a'] }), 14)[0]!.watchers).toEqual([]);
   });
 
-  it('lists every shard of a region whose TICK of g was lost while it went on', () => {
+  it('lists every shard of a region whose TICK of g was lost while it went on, and names no watcher', () => {
     const merge = twoRegions();
-    expect(merge.accept(summary(TickKinds.TICK, 1, 2, { shards: [2] }), 10)).toEqual([]); // its TICK of 1 never came
-    const out = merge.accept(summary(TickKinds.TICK, 0, 1, { shards: [1] }), 11);
+    // Region 1's TICK of 1 never came: whether its records of 1 covered gw-a's chunks is unknown.
+    expect(merge.accept(summary(TickKinds.TICK, 1, 2, { shards: [2], watchers: ['gw-a'] }), 10)).toEqual([]);
+    const out = merge.accept(summary(TickKinds.TICK, 0, 1, { shards: [1], watchers: ['gw-a'] }), 11);
     expect(kinds(out)).toEqual(['TICK 0:1']);
     expect(out[0]!.shards).toEqual([1, 2, 3]);
-    expect(merge.accept(summary(TickKinds.TICK, 0, 2, { shards: [] }), 12)[0]!.shards).toEqual([2]);
+    expect(out[0]!.watchers).toEqual([]);
+    const next = merge.accept(summary(TickKinds.TICK, 0, 2, { shards: [], watchers: ['gw-a'] }), 12)[0]!;
+    expect(next.shards).toEqual([2]);
+    expect(next.watchers).toEqual(['gw-a']);
   });
 
   it('sends RESET once every region reached the new epoch, then the ticks of the new one', () => {

@@ -13,7 +13,8 @@
  *   halo wait the largest: the world's generation took as long as its slowest region),
  *   its watchers the gateways every region's summary of g names (a gateway whose lease
  *   lapsed in one region lacks that region's records, and fetches its chunks again; a
- *   region whose summary of g was lost names no one and narrows nothing).
+ *   region whose summary of g was lost names no one either, so every gateway fetches its
+ *   chunks again, which a lost summary, rare, is worth).
  *   A region whose summary of g was lost (NATS drops messages) while it went on has its
  *   shards listed anyway: the replica feed resyncs a listed shard whose diff it lacks.
  *   Generations no region summarised (a restored region's jump) are skipped, as a single
@@ -159,7 +160,13 @@ export class RegionMerge {
     let sentAt = 0;
     for (let r = 0; r < this.#count; r++) {
       const part = parts?.[r] ?? null;
-      if (parts !== null && part === null) shards.push(...this.#shardsOf[r]!);
+      if (parts !== null && part === null) {
+        shards.push(...this.#shardsOf[r]!);
+        // Whose leases its records of g served is unknown: they may lack a gateway's
+        // chunks (its lease lapsed there in g) while another gateway's lease made a diff of
+        // the same shard. So it vouches for no one.
+        watchers = [];
+      }
       if (part !== null) {
         shards.push(...part.shards);
         watchers = watchers === null ? part.watchers : watchers.filter((id) => part.watchers.includes(id));
