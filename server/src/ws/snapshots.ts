@@ -20,18 +20,26 @@ import type { WsStats } from './ws-stats.js';
 /** A group's snapshot message, and the chunk records it was framed from. */
 interface SharedSnapshot {
   readonly reason: SnapshotReason;
-  readonly generation: number;
   readonly records: readonly Uint8Array[];
   readonly message: SharedMessage;
 }
+
+/**
+ * Bytes of shared snapshots kept at most: past it they are all let go and framed again as
+ * needed. A paused world keeps one generation for as long as it is paused, and every group
+ * that subscribes meanwhile adds its snapshot.
+ */
+const MAX_SHARED_BYTES = 16 * 1024 * 1024;
 
 /** Assembles snapshot frames from replica records. */
 export class SnapshotEncoder {
   readonly #replica: ChunkReplica;
   readonly #world: WorldView;
   readonly #stats: WsStats;
-  /** Each group's last shared snapshot; dropped with the group. */
-  readonly #shared = new WeakMap<ClientGroup, SharedSnapshot>();
+  /** The shared snapshots of generation #sharedGeneration, by group. */
+  readonly #shared = new Map<ClientGroup, SharedSnapshot>();
+  #sharedGeneration = -1;
+  #sharedBytes = 0;
 
   constructor(replica: ChunkReplica, world: WorldView, stats: WsStats) {
     this.#replica = replica;
@@ -54,16 +62,23 @@ export class SnapshotEncoder {
    * A snapshot of `group`'s chunks at the current generation as one shared WebSocket
    * message; check `ready` first. The same message while the generation, the reason and
    * every chunk's record are the same: a chunk the replica fetched again (its cells were
-   * forgotten) has a new record, so its old cells are never sent again.
+   * forgotten) has a new record, so its old cells are never sent again. Only the current
+   * generation's are kept (and at most MAX_SHARED_BYTES of them).
    */
   sharedFrame(group: ClientGroup, reason: SnapshotReason): SharedMessage {
     const records = this.#records(group.chunks);
     const generation = this.#world.generation;
+    if (generation !== this.#sharedGeneration || this.#sharedBytes > MAX_SHARED_BYTES) {
+      this.#shared.clear();
+      this.#sharedGeneration = generation;
+      this.#sharedBytes = 0;
+    }
     const kept = this.#shared.get(group);
-    if (kept !== undefined && kept.reason === reason && kept.generation === generation && sameRecords(kept.records, records)) return kept.message;
+    if (kept !== undefined && kept.reason === reason && sameRecords(kept.records, records)) return kept.message;
     this.#stats.snapshotFrames++;
     const message = sharedFrameMessage(OWN_BUFFER, this.#header(reason), records);
-    this.#shared.set(group, { reason, generation, records, message });
+    this.#shared.set(group, { reason, records, message });
+    this.#sharedBytes += message.wire.length;
     return message;
   }
 
