@@ -34,3 +34,20 @@ describe('tick metrics', () => {
     expect(text).toMatch(/^lifemmo_halo_wait_seconds_bucket\{le="0\.05"\} 2$/m);
   });
 });
+
+describe('process metrics', () => {
+  it("count the time the event loop runs code in lifemmo_event_loop_busy_seconds_total, and not the time it waits", async () => {
+    const metrics = createTickMetrics();
+    const busy = async (): Promise<number> => {
+      const m = /^lifemmo_event_loop_busy_seconds_total ([\d.e+-]+)$/m.exec(await metrics.registry.metrics());
+      return Number(m![1]);
+    };
+    const start = await busy();
+    const until = performance.now() + 100;
+    while (performance.now() < until); // 100 ms of running code
+    const afterWork = await busy();
+    expect(afterWork - start).toBeGreaterThanOrEqual(0.09);
+    await new Promise((resolve) => setTimeout(resolve, 200)); // 200 ms of waiting
+    expect((await busy()) - afterWork).toBeLessThan(0.1);
+  });
+});

@@ -3,6 +3,7 @@
  * Registry, not prom-client's global one, so several servers in one test process do not
  * collide. Times are in seconds, as Prometheus expects.
  */
+import { performance } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { IO_LATENCY_BOUNDS_MS, type TickStats } from '../engine/index.js';
 import { CountedHistogram } from './counted-histogram.js';
@@ -111,8 +112,33 @@ function newRegistry(options: MetricsOptions): Registry {
   // Node's standard names, unprefixed (process_cpu_user_seconds_total, nodejs_eventloop_lag_seconds,
   // ...): what Node dashboards and alerts query. The `job`/`instance` labels Prometheus adds
   // tell lifemmo's apart; lifemmo's own metrics carry the lifemmo_ prefix.
-  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
+  if (options.processMetrics ?? true) {
+    collectDefaultMetrics({ register: registry });
+    registerEventLoopBusy(registry);
+  }
   return registry;
+}
+
+/**
+ * `lifemmo_event_loop_busy_seconds_total`: time this thread's event loop spent running
+ * code rather than waiting for I/O (Node's event loop utilization), so that its rate is the
+ * share of the loop in use. Why beside Node's event loop delay: a gateway handing out
+ * frames in slices keeps its delay low while it is nearly full, and its clients' latency
+ * grows well before the delay does (docs/benchmarks.md, WebSocket broadcast: at 80% busy,
+ * p99 130 to 290 ms). Counted from this call on.
+ */
+function registerEventLoopBusy(registry: Registry): void {
+  let counted = performance.eventLoopUtilization().active;
+  new Counter({
+    name: 'lifemmo_event_loop_busy_seconds_total',
+    help: "Time this process's event loop spent running code rather than waiting (its rate: the share of the loop in use)",
+    registers: [registry],
+    collect() {
+      const active = performance.eventLoopUtilization().active;
+      this.inc((active - counted) / 1000);
+      counted = active;
+    },
+  });
 }
 
 /** The metrics of a sim process: its ticks and Node's own. */
