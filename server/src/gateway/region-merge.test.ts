@@ -115,17 +115,18 @@ describe('RegionMerge', () => {
     expect(merge.accept(summary(TickKinds.HEARTBEAT, 0, 2, { watchers: ['gw-a'] }), 14)[0]!.watchers).toEqual([]);
   });
 
-  it('lists every shard of a region whose TICK of g was lost while it went on, and names no watcher', () => {
+  it('lists every shard of a region whose TICK of g was lost while it went on, as without summary', () => {
     const merge = twoRegions();
-    // Region 1's TICK of 1 never came: whether its records of 1 covered gw-a's chunks is unknown.
+    // Region 1's TICK of 1 never came: whose leases its diffs of 1 served is unknown.
     expect(merge.accept(summary(TickKinds.TICK, 1, 2, { shards: [2], watchers: ['gw-a'] }), 10)).toEqual([]);
     const out = merge.accept(summary(TickKinds.TICK, 0, 1, { shards: [1], watchers: ['gw-a'] }), 11);
     expect(kinds(out)).toEqual(['TICK 0:1']);
     expect(out[0]!.shards).toEqual([1, 2, 3]);
-    expect(out[0]!.watchers).toEqual([]);
+    expect(out[0]!.withoutSummary).toEqual([2, 3]);
+    expect(out[0]!.watchers).toEqual(['gw-a']);
     const next = merge.accept(summary(TickKinds.TICK, 0, 2, { shards: [], watchers: ['gw-a'] }), 12)[0]!;
     expect(next.shards).toEqual([2]);
-    expect(next.watchers).toEqual(['gw-a']);
+    expect(next.withoutSummary).toBeUndefined();
   });
 
   it('sends RESET once every region reached the new epoch, then the ticks of the new one', () => {

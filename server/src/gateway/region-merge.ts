@@ -12,11 +12,11 @@
  *   region's of g, its figures the regions' together (counts summed; durations, lag and
  *   halo wait the largest: the world's generation took as long as its slowest region),
  *   its watchers the gateways every region's summary of g names (a gateway whose lease
- *   lapsed in one region lacks that region's records, and fetches its chunks again; a
- *   region whose summary of g was lost names no one either, so every gateway fetches its
- *   chunks again, which a lost summary, rare, is worth).
+ *   lapsed in one region lacks that region's records, and fetches its chunks again).
  *   A region whose summary of g was lost (NATS drops messages) while it went on has its
- *   shards listed anyway: the replica feed resyncs a listed shard whose diff it lacks.
+ *   shards listed anyway, as `withoutSummary`: with no summary to say whose leases its
+ *   diffs served, a diff of one of them made for another gateway may lack this gateway's
+ *   chunks, so the replica feed fetches their chunks again, diff or not.
  *   Generations no region summarised (a restored region's jump) are skipped, as a single
  *   sim's skipped TICKs are.
  * - **RESET** once every region has reached the new epoch: population the regions' own
@@ -154,6 +154,7 @@ export class RegionMerge {
     const of = (r: number) => parts?.[r] ?? latest[r]!;
     const shards: number[] = [];
     let watchers: readonly string[] | null = null;
+    const withoutSummary: number[] = [];
     let population = 0;
     let recordsEncoded = 0;
     let timestamp = 0;
@@ -162,10 +163,7 @@ export class RegionMerge {
       const part = parts?.[r] ?? null;
       if (parts !== null && part === null) {
         shards.push(...this.#shardsOf[r]!);
-        // Whose leases its records of g served is unknown: they may lack a gateway's
-        // chunks (its lease lapsed there in g) while another gateway's lease made a diff of
-        // the same shard. So it vouches for no one.
-        watchers = [];
+        withoutSummary.push(...this.#shardsOf[r]!);
       }
       if (part !== null) {
         shards.push(...part.shards);
@@ -196,6 +194,7 @@ export class RegionMerge {
       heapTotalBytes: latest.reduce((n, l) => n + l.heapTotalBytes, 0),
       shards,
       watchers: watchers ?? [],
+      ...(withoutSummary.length > 0 && { withoutSummary }),
       stats: parts === null ? null : mergeStats(point.generation, population, parts),
       // Halo counts are a region's own: a gateway observes them per region (SimLink).
       halos: null,

@@ -125,12 +125,15 @@ export class ReplicaFeed {
     if (!message.watchers.includes(this.#gatewayId)) this.#leaseLapsed(message.generation);
     const records = new Map<number, Uint8Array>();
     const g = this.#geometry;
+    const withoutSummary = message.withoutSummary ?? [];
     for (const shard of message.shards) {
       if (!this.#shards.has(shard)) continue;
       const diff = this.#pending.get(shard)?.find((d) => d.generation === message.generation);
-      if (diff === undefined) {
-        // Its diff message was lost: every kept chunk of the shard must start over.
-        this.#log.warn({ shard, generation: message.generation }, 'shard diff missing; resyncing its chunks');
+      if (diff === undefined || withoutSummary.includes(shard)) {
+        // Its diff message was lost, or its region's summary (so whether the diff covers
+        // this gateway's chunks is unknown): every kept chunk of the shard must start over.
+        const lost = diff === undefined ? 'diff' : 'region summary';
+        this.#log.warn({ shard, generation: message.generation, lost }, 'shard diff or its region summary lost; resyncing its chunks');
         this.#invalidateShard(shard);
         continue;
       }

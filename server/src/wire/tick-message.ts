@@ -51,6 +51,12 @@ export interface TickMessage {
    * (its announcements came late), so it must fetch them again (gateway/replica-feed.ts).
    */
   readonly watchers: readonly string[];
+  /**
+   * Never on the wire: set by the gateway's RegionMerge on a world's TICK, the shards (of
+   * `shards`) of a region whose own summary of this generation was lost. Whose leases their
+   * diffs served is unknown, so the replica feed fetches their chunks again.
+   */
+  readonly withoutSummary?: readonly number[];
   /** Figures of the tick (TICK only). */
   readonly stats: WireTickStats | null;
   /** Revocation messages this sim instance has published so far (Revocations.seq of the latest). */
