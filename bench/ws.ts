@@ -83,7 +83,7 @@ interface RunFigures extends LoadResult {
   hopP50Ms: number;
   hopP99Ms: number;
   publishMeanMs: number;
-  /** Share of the measured window the gateway's event loop was busy (0-1); NaN for the single-thread server, which does not say. */
+  /** Share of the measured window the gateway's event loop was busy (0-1, from its lifemmo_event_loop_busy_seconds_total); NaN for the single-thread server, which has none. */
   gatewayBusy: number;
   /** Diffs the broadcaster gave up (each such client got a snapshot instead), and clients that passed WS_MAX_LAG_MS, per second. */
   givenUpPerSecond: number;
@@ -92,27 +92,6 @@ interface RunFigures extends LoadResult {
   resyncs: number;
 }
 
-/** The gateway's event loop times so far (GET /status.json with the admin token), ms. */
-interface LoopTimes {
-  readonly active: number;
-  readonly idle: number;
-}
-
-/** Null when the server does not report them (the single-thread server predates them). */
-async function gatewayLoopTimes(url: string): Promise<LoopTimes | null> {
-  const reply = await fetch(`${url}/status.json`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
-  if (!reply.ok) return null;
-  const body = (await reply.json()) as { details?: { gateway?: { eventLoopActiveMs?: number; eventLoopIdleMs?: number } } };
-  const gateway = body.details?.gateway;
-  if (gateway?.eventLoopActiveMs === undefined || gateway.eventLoopIdleMs === undefined) return null;
-  return { active: gateway.eventLoopActiveMs, idle: gateway.eventLoopIdleMs };
-}
-
-function loopBusy(before: LoopTimes | null, after: LoopTimes | null): number {
-  if (before === null || after === null) return NaN;
-  const active = after.active - before.active;
-  return active / (active + after.idle - before.idle);
-}
 
 /** Server CPU seconds (user + system) and RSS bytes from /proc. */
 export function procSample(pid: number): { cpu: number; rss: number } {
@@ -271,17 +250,13 @@ async function runOnce(clients: number, seed: number, loadScript: string, root?:
     await admin(url, 'pause');
 
     let metricsBefore = '';
-    let loopBefore: LoopTimes | null = null;
-    let loopAfter: LoopTimes | null = null;
     let metricsAfter = '';
     const hooks = {
       onReady: () => admin(url, 'resume'),
       onMeasuring: async () => {
-        loopBefore = await gatewayLoopTimes(url);
         metricsBefore = await (await fetch(`${url}/metrics`)).text();
       },
       onMeasured: async () => {
-        loopAfter = await gatewayLoopTimes(url);
         metricsAfter = await (await fetch(`${url}/metrics`)).text();
       },
     };
@@ -307,7 +282,8 @@ async function runOnce(clients: number, seed: number, loadScript: string, root?:
       hopP50Ms: histogramQuantile(metricsBefore, metricsAfter, 'lifemmo_bus_tick_delay_seconds', 0.5, 'bus') * 1000,
       hopP99Ms: histogramQuantile(metricsBefore, metricsAfter, 'lifemmo_bus_tick_delay_seconds', 0.99, 'bus') * 1000,
       publishMeanMs: publishCount > 0 ? (publishSum / publishCount) * 1000 : NaN,
-      gatewayBusy: loopBusy(loopBefore, loopAfter),
+      // lifemmo_event_loop_busy_seconds_total is the gateway's (the process's main thread); the single-thread server has none.
+      gatewayBusy: metricsAfter.includes('lifemmo_event_loop_busy_seconds_total') ? delta('lifemmo_event_loop_busy_seconds_total') / drive.seconds : NaN,
       givenUpPerSecond: delta('lifemmo_ws_diffs_given_up_total') / drive.seconds,
       laggedPerSecond: delta('lifemmo_ws_lagged_total') / drive.seconds,
       drops: metric(metricsAfter, 'lifemmo_ws_slow_client_drops_total'),
