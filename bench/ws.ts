@@ -251,13 +251,18 @@ async function runOnce(clients: number, seed: number, loadScript: string, root?:
 
     let metricsBefore = '';
     let metricsAfter = '';
+    // When each /metrics reply was in: the window its counters' differences span.
+    let metricsBeforeAt = 0;
+    let metricsAfterAt = 0;
     const hooks = {
       onReady: () => admin(url, 'resume'),
       onMeasuring: async () => {
         metricsBefore = await (await fetch(`${url}/metrics`)).text();
+        metricsBeforeAt = performance.now();
       },
       onMeasured: async () => {
         metricsAfter = await (await fetch(`${url}/metrics`)).text();
+        metricsAfterAt = performance.now();
       },
     };
     // The single-thread server predates protocol 2's acknowledgements.
@@ -283,7 +288,7 @@ async function runOnce(clients: number, seed: number, loadScript: string, root?:
       hopP99Ms: histogramQuantile(metricsBefore, metricsAfter, 'lifemmo_bus_tick_delay_seconds', 0.99, 'bus') * 1000,
       publishMeanMs: publishCount > 0 ? (publishSum / publishCount) * 1000 : NaN,
       // lifemmo_event_loop_busy_seconds_total is the gateway's (the process's main thread); the single-thread server has none.
-      gatewayBusy: metricsAfter.includes('lifemmo_event_loop_busy_seconds_total') ? delta('lifemmo_event_loop_busy_seconds_total') / drive.seconds : NaN,
+      gatewayBusy: metricsAfter.includes('lifemmo_event_loop_busy_seconds_total') ? (delta('lifemmo_event_loop_busy_seconds_total') * 1000) / (metricsAfterAt - metricsBeforeAt) : NaN,
       givenUpPerSecond: delta('lifemmo_ws_diffs_given_up_total') / drive.seconds,
       laggedPerSecond: delta('lifemmo_ws_lagged_total') / drive.seconds,
       drops: metric(metricsAfter, 'lifemmo_ws_slow_client_drops_total'),
