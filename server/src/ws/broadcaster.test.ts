@@ -20,6 +20,8 @@ interface StandIn {
   group: ReturnType<SubscriptionGroups<StandIn>['join']> | null;
 }
 
+/** Slices short against the stand-ins' cost per client, so a generation of 200 takes many. */
+const TEST_SLICE_MS = 8;
 const VIEWPORT: Viewport = { rect: { x: 0, y: 0, w: 64, h: 64 }, chunks: Uint32Array.of(0), key: '0' };
 
 /** `count` clients in one group, each taking `costMs` of CPU to be handed a frame. */
@@ -57,7 +59,7 @@ function setup(count: number, costMs: number) {
     metrics,
     wsMetrics: createWsMetrics(metrics, createWsStats()),
   } as unknown as WsContext;
-  return { broadcaster: new Broadcaster(ctx), clients, stats, connections: connections as unknown as WsConnection[] };
+  return { broadcaster: new Broadcaster(ctx, TEST_SLICE_MS), clients, stats, connections: connections as unknown as WsConnection[] };
 }
 
 const tick = (generation: number): GatewayTick => ({ generation, timestamp: Date.now(), records: new Map([[0, Uint8Array.of(1, 2, 3)]]) });
