@@ -18,10 +18,9 @@ export const PROTOCOL_VERSION = 2;
  * Why not more often: at 5,000 clients each ack a second per client is 5,000 messages a
  * second for the gateway to read, on the thread that writes every frame. At four a second
  * the gateway's event loop was busy 97% of the time and fell behind; at two, 82%
- * (docs/benchmarks.md, WebSocket broadcast). The price: a frame is acknowledged up to
- * ackEveryMs plus a round trip after it was sent, so a client whose round trip is longer
- * than maxLagMs - ackEveryMs (500 ms at the default bound) looks late while it keeps up;
- * serve such clients with a larger WS_MAX_LAG_MS.
+ * (docs/benchmarks.md, WebSocket broadcast). A frame read at once is acknowledged up to
+ * ackEveryMs later, so the server counts a client behind only once an unacknowledged
+ * frame is older than maxLagMs + ackEveryMs.
  */
 export function ackEveryMs(maxLagMs: number): number {
   return Math.max(50, Math.min(500, Math.floor(maxLagMs / 2)));

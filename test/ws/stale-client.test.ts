@@ -157,7 +157,7 @@ describe('a client that stops reading', () => {
     await admin(server, 'step', { generations: 1 });
     await client.subscribe({ x: 0, y: 0, w: 64, h: 64 });
     await client.subscribe({ x: 128, y: 0, w: 64, h: 64 }); // a snapshot of the same generation: never acknowledged
-    await stall(MAX_LAG_MS + 200); // that frame is now older than the bound
+    await stall(MAX_LAG_MS + ackEveryMs(MAX_LAG_MS) + 200); // that frame is now older than the bound
     await client.subscribe({ x: 0, y: 128, w: 64, h: 64 });
     expect(client.viewport).toEqual({ x: 0, y: 128, w: 64, h: 64 });
   }, 30_000);

@@ -6,12 +6,13 @@
  * a client that stops reading fills its own receive buffer and then the kernel's send
  * buffer of its socket first, megabytes that `bufferedAmount` never sees; it would then
  * read frames a minute old. Only the client can say what it has read. A client whose
- * oldest unacknowledged frame is older than WS_MAX_LAG_MS gets no more diffs; once it has
+ * oldest unacknowledged frame is older than WS_MAX_LAG_MS plus the ack interval (it may
+ * take that long to acknowledge what it read at once) gets no more diffs; once it has
  * acknowledged everything sent, it gets one fresh snapshot (connection.ts). So what can be
  * in flight to a stalled client is bounded by what is sent within that time.
  *
- * Memory: one entry per frame in flight, about WS_MAX_LAG_MS / tick of them for a client
- * that keeps up (10 at the defaults); a lagging client gets no more entries.
+ * Memory: one entry per frame in flight, about (WS_MAX_LAG_MS / 2 + a round trip) / tick of
+ * them for a client that keeps up (6 or so at the defaults); a lagging client gets no more.
  */
 
 /** Sent, unacknowledged frames of one client, oldest first. */

@@ -46,7 +46,7 @@ const CLOSE_GRACE_MS = 1000;
 /**
  * The same when the close frame is queued behind frames the client has not read (it
  * stopped reading): long enough for a stalled client that reads again to read the close
- * code rather than see a dropped socket. What it holds is bounded by WS_MAX_LAG_MS of frames.
+ * code rather than see a dropped socket. What it holds is bounded by WS_MAX_LAG_MS plus an ack interval of frames.
  */
 const STALLED_CLOSE_GRACE_MS = 30_000;
 
@@ -72,7 +72,7 @@ export class WsConnection {
   sweepsWithoutHello = 0;
   /**
    * True while the client gets no diffs: its send buffer is over the watermark, or a frame
-   * it has not acknowledged is older than WS_MAX_LAG_MS.
+   * it has not acknowledged is older than WS_MAX_LAG_MS plus the ack interval.
    */
   behind = false;
   #helloDone = false;
@@ -182,7 +182,17 @@ export class WsConnection {
   /** Send, skip (behind: by bytes queued here, or by the age of what the client has not acknowledged) or drop. */
   #verdict(now: number): SendVerdict {
     const verdict = sendVerdict(this.bufferedAmount, this.#limits);
-    return verdict === 'send' && this.#lag.ageMs(now) > this.#ctx.options.maxLagMs ? 'skip' : verdict;
+    return verdict === 'send' && this.#lag.ageMs(now) > this.#lagBoundMs ? 'skip' : verdict;
+  }
+
+  /**
+   * How old an unacknowledged frame may get before the client counts as behind: the lag
+   * bound, plus the ack interval, since a client that read a frame at once may take that
+   * long to say so (docs/protocol.md, "Slow clients").
+   */
+  get #lagBoundMs(): number {
+    const maxLagMs = this.#ctx.options.maxLagMs;
+    return maxLagMs + ackEveryMs(maxLagMs);
   }
 
   /**
@@ -273,7 +283,7 @@ export class WsConnection {
     if (this.behind) return;
     this.behind = true;
     const lagMs = this.#lag.ageMs(now);
-    if (lagMs > this.#ctx.options.maxLagMs) this.#ctx.stats.lagged++;
+    if (lagMs > this.#lagBoundMs) this.#ctx.stats.lagged++;
     this.log.debug({ bufferedAmount: this.bufferedAmount, lagMs, inFlight: this.#lag.inFlight }, 'ws client behind: diffs paused');
   }
 
