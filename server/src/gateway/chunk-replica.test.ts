@@ -35,18 +35,6 @@ describe('ChunkReplica', () => {
     expect(cellsOf(replica, 5)).toEqual([[1, 7], [3, 8], [4000, 9]]);
   });
 
-  it('keeps a later snapshot when an older one arrives after it (two requests in flight)', () => {
-    const replica = new ChunkReplica(geometry);
-    replica.track(5);
-    replica.applySnapshot(8, [{ cx: 1, cy: 1, cells: Uint16Array.of(9), owners: Uint16Array.of(2) }]);
-    replica.applySnapshot(6, [{ cx: 1, cy: 1, cells: Uint16Array.of(1, 2), owners: Uint16Array.of(1, 1) }]);
-    expect(replica.readyAt(Uint32Array.of(5), 8)).toBe(true);
-    expect(cellsOf(replica, 5)).toEqual([[9, 2]]);
-    // The same generation again is applied (a chunk fetched again at the world's generation).
-    replica.applySnapshot(8, [{ cx: 1, cy: 1, cells: Uint16Array.of(3), owners: Uint16Array.of(4) }]);
-    expect(cellsOf(replica, 5)).toEqual([[3, 4]]);
-  });
-
   it('reports a chunk that skipped a generation as lost, and a bad record as broken', () => {
     const replica = new ChunkReplica(geometry);
     replica.track(0);

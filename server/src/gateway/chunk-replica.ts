@@ -96,15 +96,11 @@ export class ChunkReplica {
     }
   }
 
-  /**
-   * Apply a snapshot of some chunks at `generation`. Chunks no longer kept are ignored, and
-   * so are chunks already at a later generation: of two requests in flight for one chunk
-   * (it was forgotten twice), the older reply may come second.
-   */
+  /** Apply a snapshot of some chunks at `generation` (chunks no longer kept are ignored). */
   applySnapshot(generation: number, chunks: readonly ChunkCells[]): void {
     for (const c of chunks) {
       const chunk = this.#chunks.get(this.#geometry.chunkIndex(c.cx, c.cy));
-      if (chunk === undefined || chunk.generation > generation) continue;
+      if (chunk === undefined) continue;
       chunk.words.fill(0);
       for (let i = 0; i < c.cells.length; i++) {
         const cell = c.cells[i]!;
