@@ -194,7 +194,7 @@ export const PANELS: readonly PanelSpec[] = [
   {
     title: "How busy is each process's event loop?",
     description:
-      "Share of the time each process's event loop runs code rather than waits (1 = always busy). A gateway hands out frames in slices, so its event-loop delay stays low while it fills up: this is the one to watch. A gateway above about 0.8 sends its clients their frames late (docs/benchmarks.md, WebSocket broadcast: 5,000 clients on a 2-core machine: 0.8 to 0.9 busy, p99 latency 130 to 290 ms); move clients to more gateways. A sim near 1: its tick work needs the whole core; see the tick panels.",
+      "Share of the time each process's event loop runs code rather than waits (1 = always busy). A gateway hands out frames in slices, so its event-loop delay stays low while it fills up: this is the one to watch. A gateway above about 0.8 sends its clients their frames late (docs/benchmarks.md, WebSocket broadcast: 5,000 clients on a 2-core machine: 0.8 to 0.9 busy, p99 latency 110 to 180 ms, and past 0.95 it gives diffs up); move clients to more gateways. A sim near 1: its tick work needs the whole core; see the tick panels.",
     kind: 'timeseries',
     unit: 'percentunit',
     queries: [{ expr: `max by (job, instance) (${r('lifemmo_event_loop_busy_seconds_total', ANY)})`, legend: '{{job}} {{instance}}' }],

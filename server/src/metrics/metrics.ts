@@ -124,8 +124,8 @@ function newRegistry(options: MetricsOptions): Registry {
  * code rather than waiting for I/O (Node's event loop utilization), so that its rate is the
  * share of the loop in use. Why beside Node's event loop delay: a gateway handing out
  * frames in slices keeps its delay low while it is nearly full, and its clients' latency
- * grows well before the delay does (docs/benchmarks.md, WebSocket broadcast: at 80% busy,
- * p99 130 to 290 ms). Counted from this call on.
+ * grows well before the delay does (docs/benchmarks.md, WebSocket broadcast: at 80 to 90%
+ * busy, p99 110 to 180 ms). Counted from this call on.
  */
 function registerEventLoopBusy(registry: Registry): void {
   let counted = performance.eventLoopUtilization().active;
