@@ -200,7 +200,9 @@ export class WsConnection {
    * this generation yet, as soon as it does; or mark the client behind to get one once drained.
    */
   sendSnapshot(reason: SnapshotReason): void {
-    if (this.#closing || this.#viewport === null) return;
+    // A viewport always has its group (#subscribe, #leaveGroup).
+    const group = this.#group;
+    if (this.#closing || this.#viewport === null || group === null) return;
     if (!this.#ctx.snapshots.ready(this.#viewport.chunks)) {
       this.#awaiting ??= reason;
       return;
@@ -215,13 +217,10 @@ export class WsConnection {
     const sentReason = wasBehind ? SnapshotReasons.BACKPRESSURE : reason;
     // Members of a group share one framed message (snapshots.ts); its bytes are its own, so
     // what the socket may still hold of them needs no bookkeeping here.
-    const group = this.#group;
-    const message = group !== null ? this.#ctx.snapshots.sharedFrame(group, sentReason) : null;
-    const frame = message?.payload ?? this.#ctx.snapshots.frame(this.#viewport.chunks, sentReason);
-    this.#sentGeneration = readFrameHeader(frame).generation;
+    const message = this.#ctx.snapshots.sharedFrame(group, sentReason);
+    this.#sentGeneration = readFrameHeader(message.payload).generation;
     this.#lag.sent(this.#sentGeneration, now);
-    if (message !== null) this.#sendShared(message);
-    else this.#send(frame);
+    this.#sendShared(message);
     if (wasBehind) {
       this.#ctx.stats.resyncs++;
       this.log.debug('ws client drained: resynced');

@@ -10,7 +10,7 @@
  * hundreds a tick; assembled and sent through `ws.send` one by one, they cost the gateway
  * more than the diffs they replaced, so it fell further behind (docs/benchmarks.md).
  */
-import { FrameTypes, encodeFrame, type SnapshotReason } from '@lifemmo/shared';
+import { FrameTypes, type SnapshotReason } from '@lifemmo/shared';
 import type { ChunkReplica } from '../gateway/chunk-replica.js';
 import type { WorldView } from '../gateway/sim-link.js';
 import { OWN_BUFFER, sharedFrameMessage, type SharedMessage } from './shared-message.js';
@@ -50,12 +50,6 @@ export class SnapshotEncoder {
   /** True when a snapshot of `chunks` can be made now (all kept and current). */
   ready(chunks: Uint32Array): boolean {
     return this.#replica.readyAt(chunks, this.#world.generation);
-  }
-
-  /** A snapshot frame of `chunks` (ascending indices) at the current generation; check `ready` first. */
-  frame(chunks: Uint32Array, reason: SnapshotReason): Uint8Array {
-    this.#stats.snapshotFrames++;
-    return encodeFrame(this.#header(reason), this.#records(chunks));
   }
 
   /**
