@@ -3,7 +3,7 @@
  * not share the server's event loop), its clients spread over worker threads. Clients are
  * the minimal reader of ws-raw-client.ts by default, or `ws` with BENCH_WS_CLIENT=ws.
  *
- *   node bench/out/ws-load.mjs <url> <clients> <workers> <worldSide> <viewport> <warmupMs> <measureMs> [protocolVersion] [ackEveryMs]
+ *   node bench/out/ws-load.mjs <url> <clients> <workers> <worldSide> <viewport> <warmupMs> <measureMs> <protocolVersion> <ackEveryMs>
  *
  * Each client sends hello and subscribes to a viewport x viewport rectangle at a random
  * place; for every binary frame it reads only the 20-byte header: generation (gap check)
@@ -218,6 +218,8 @@ async function main(): Promise<void> {
   const workerCount = Math.max(1, Number(workersArg));
   const warmupMs = Number(warmupArg);
   const measureMs = Number(measureArg);
+  // A client that never acknowledges is cut off by the server: no silent default here.
+  if (!(Number(ackEveryArg) > 0)) throw new Error('ws-load: give the ack interval (the server\'s hello.limits.ackEveryMs), ms, as the 9th argument');
   const workers: Worker[] = [];
   const inbox: FromWorker[][] = [];
   const waiters: Array<() => void> = [];
@@ -237,7 +239,7 @@ async function main(): Promise<void> {
   };
   for (let w = 0; w < workerCount; w++) {
     const count = Math.floor(clients / workerCount) + (w < clients % workerCount ? 1 : 0);
-    const input: WorkerInput = { client: process.env.BENCH_WS_CLIENT === 'ws' ? 'ws' : 'raw', url: url!, protocolVersion: Number(protocolArg ?? PROTOCOL_VERSION), ackEveryMs: Number(ackEveryArg ?? 250), count, world: Number(worldArg), viewport: Number(viewportArg), seed: 1000 + w };
+    const input: WorkerInput = { client: process.env.BENCH_WS_CLIENT === 'ws' ? 'ws' : 'raw', url: url!, protocolVersion: Number(protocolArg ?? PROTOCOL_VERSION), ackEveryMs: Number(ackEveryArg), count, world: Number(worldArg), viewport: Number(viewportArg), seed: 1000 + w };
     const worker = new Worker(new URL(import.meta.url), { workerData: input });
     inbox.push([]);
     worker.on('message', (m: FromWorker) => {

@@ -43,7 +43,7 @@ import { syncWsMetrics } from './ws-metrics.js';
  * 8 ms slices gave a p99 of 237 ms and 50 ms slices 147 ms, with the gateway handing out a
  * generation in 58 to 106 ms instead of 77 to 148; a request waits 50 ms at most.
  */
-export const SLICE_MS = 50;
+const SLICE_MS = 50;
 /** Generations whose frames may wait to be handed out at once (see the module comment). */
 const MAX_PENDING = 3;
 /** How many clients are handed frames between two readings of the clock. */
