@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import pino from 'pino';
 import { DEFAULT_SHARD_CHUNKS, Geometry, parseRule } from '@lifemmo/shared';
 import type { CellLogicOptions, LiveCell, Seeding } from '../../server/src/engine/index.js';
-import { DurableRegion, HaloInbox, layoutRegions, parseRegionSpec, peekHalo, type HaloLink } from '../../server/src/region/index.js';
+import { DurableRegion, HaloInbox, layoutRegions, parseRegionSpec, type HaloLink } from '../../server/src/region/index.js';
 
 /** What the thread is given (plain data: it is cloned). */
 export interface RegionThreadInput {
@@ -55,10 +55,9 @@ const port = parentPort!;
 const post = (message: FromRegionThread): void => port.postMessage(message);
 
 const inbox = new HaloInbox();
-const waiting = new Set<(from: number, epoch: number, generation: number) => void>();
 const link: HaloLink = {
   send: (halo) => post({ type: 'halo', halo }),
-  onNeighbourWaiting: (listener) => void waiting.add(listener),
+  onHalo: (listener) => inbox.onHalo(listener),
   receive: (from, epoch, generation) => inbox.take(from, epoch, generation),
   reset: (epoch) => inbox.enter(epoch),
 };
@@ -69,9 +68,7 @@ port.on('message', (message: ToRegionThread) => {
     go();
     return;
   }
-  const { region, epoch, generation, waiting: asks } = peekHalo(message.halo);
-  inbox.put(region, epoch, generation, message.halo);
-  if (asks) for (const listener of waiting) listener(region, epoch, generation);
+  inbox.deliver(message.halo);
 });
 
 async function main(): Promise<void> {

@@ -16,7 +16,6 @@ import {
   linkInProcess,
   linkOverBus,
   parseRegionSpec,
-  peekHalo,
   regionOfCell,
   type BusHaloLink,
   type HaloLink,
@@ -172,7 +171,7 @@ export function linksOverLocalBusPairs(subjects: Pick<Subjects, 'halo'>, opened:
 export class SwitchableLinks {
   readonly #layout: RegionLayout;
   readonly #current: Array<
-    | { readonly inbox: HaloInbox; readonly waiting: Set<(from: number, epoch: number, generation: number) => void> }
+    | { readonly inbox: HaloInbox }
     | { readonly deliver: (halo: Uint8Array) => void }
     | null
   >;
@@ -184,11 +183,11 @@ export class SwitchableLinks {
 
   /** A new link for region `id`, replacing any it had. */
   link(id: number): HaloLink {
-    const entry = { inbox: new HaloInbox(), waiting: new Set<(from: number, epoch: number, generation: number) => void>() };
+    const entry = { inbox: new HaloInbox() };
     this.#current[id] = entry;
     return {
       send: (halo) => this.#send(id, entry, halo),
-      onNeighbourWaiting: (listener) => void entry.waiting.add(listener),
+      onHalo: (listener) => entry.inbox.onHalo(listener),
       receive: (from, epoch, generation) => entry.inbox.take(from, epoch, generation),
       reset: (epoch) => entry.inbox.enter(epoch),
     };
@@ -206,7 +205,6 @@ export class SwitchableLinks {
 
   #send(id: number, entry: object, halo: Uint8Array): void {
     if (this.#current[id] !== entry) return; // a killed region's
-    const { epoch, generation, waiting } = peekHalo(halo);
     for (const to of this.#layout.regions[id]!.neighbours) {
       const there = this.#current[to];
       if (there === null || there === undefined) continue;
@@ -214,8 +212,7 @@ export class SwitchableLinks {
         there.deliver(halo);
         continue;
       }
-      there.inbox.put(id, epoch, generation, halo);
-      if (waiting) for (const listener of there.waiting) listener(id, epoch, generation);
+      there.inbox.deliver(halo);
     }
   }
 

@@ -294,6 +294,10 @@ export class Engine {
   resume(): void {
     this.loop.resume();
   }
+  /** Tick now if the timer is waiting for this tick's due time (a region whose neighbour is ahead). */
+  catchUp(): void {
+    this.loop.catchUp();
+  }
   /** Run n generations as fast as possible (paused or not); resolves to the new generation. */
   step(generations: number): Promise<number> {
     return this.loop.step(generations);

@@ -443,6 +443,18 @@ export class TickLoop {
     this.schedule();
   }
 
+  /**
+   * Tick now rather than at the due time the timer waits for: a region whose neighbour is
+   * already a generation ahead (RegionEngine). The next tick is then due tickMs after this
+   * one, as after any. Does nothing mid-tick, paused, stopped or stepping (no timer waits).
+   */
+  catchUp(): void {
+    if (this.timer === null) return;
+    this.clearTimer();
+    this.dueAt = performance.now();
+    this.schedule();
+  }
+
   /** Run `generations` ticks back to back, as fast as possible; resolves to the new generation. */
   async step(generations: number): Promise<number> {
     for (let i = 0; i < generations; i++) await this.exclusive(() => this.advance(0, false));

@@ -8,7 +8,6 @@
  * bus it holds and listens on all of them, which is the same thing.
  */
 import type { Bus, BusSubscription } from '../bus/index.js';
-import { peekHalo } from '../wire/halo-message.js';
 import type { Subjects } from '../wire/subjects.js';
 import { HaloInbox, type HaloLink } from './halo-inbox.js';
 import type { Region } from './layout.js';
@@ -32,17 +31,13 @@ export function linkOverBus(
   onBadHalo: (err: unknown) => void = () => undefined,
 ): BusHaloLink {
   const inbox = new HaloInbox();
-  const waitingListeners = new Set<(from: number, epoch: number, generation: number) => void>();
   const subscriptions: BusSubscription[] = [];
   for (const bus of buses) {
     for (const neighbour of region.neighbours) {
       subscriptions.push(
         bus.subscribe(subjects.halo(neighbour), (payload) => {
           try {
-            const { region: from, epoch, generation, waiting } = peekHalo(payload);
-            if (from !== neighbour) throw new Error(`halo of region ${from} on the subject of region ${neighbour}`);
-            inbox.put(from, epoch, generation, payload);
-            if (waiting) for (const listener of waitingListeners) listener(from, epoch, generation);
+            inbox.deliver(payload, neighbour);
           } catch (err) {
             onBadHalo(err);
           }
@@ -57,7 +52,7 @@ export function linkOverBus(
       buses.forEach((bus, i) => bus.publish(subject, i === buses.length - 1 ? halo : halo.slice()));
     },
     receive: (from, epoch, generation) => inbox.take(from, epoch, generation),
-    onNeighbourWaiting: (listener) => void waitingListeners.add(listener),
+    onHalo: (listener) => inbox.onHalo(listener),
     reset: (epoch) => inbox.enter(epoch),
     close(): void {
       for (const s of subscriptions) s.unsubscribe();

@@ -14,10 +14,11 @@ export interface HaloLink {
   /** Hand this region's encoded halo (wire/halo-message.ts) to its neighbours. */
   send(halo: Uint8Array): void;
   /**
-   * Call `listener` when a neighbour sends a halo marked waiting: it is stuck at that
-   * generation of that epoch, maybe because this region's halo of it was lost.
+   * Call `listener` after each neighbour's halo arrives (it is in the inbox by then).
+   * `waiting`: the halo is marked waiting, so its sender is stuck at that generation of
+   * that epoch, maybe because this region's halo of it was lost.
    */
-  onNeighbourWaiting(listener: (from: number, epoch: number, generation: number) => void): void;
+  onHalo(listener: HaloListener): void;
   /** The encoded halo of region `from` at `generation` of `epoch`, once it has arrived. */
   receive(from: number, epoch: number, generation: number): Promise<Uint8Array>;
   /**
@@ -27,6 +28,9 @@ export interface HaloLink {
    */
   reset(epoch: number): void;
 }
+
+/** Told of a neighbour's halo: who sent it, of which point, and whether it is marked waiting. */
+export type HaloListener = (from: number, epoch: number, generation: number, waiting: boolean) => void;
 
 /**
  * Halos that arrived for one region, by sender, epoch and generation. A sender may send a
@@ -44,6 +48,24 @@ export class HaloInbox {
   #epoch = 0;
   /** Halos dropped because they were of an earlier epoch. */
   #stale = 0;
+  readonly #listeners = new Set<HaloListener>();
+
+  /**
+   * An encoded halo (wire/halo-message.ts) arrived: file it by what it says of itself, then
+   * tell the listeners (HaloLink.onHalo).
+   * @throws Error when it is not a halo, or not of `from` when given (a neighbour's subject)
+   */
+  deliver(payload: Uint8Array, from?: number): void {
+    const { region, epoch, generation, waiting } = peekHalo(payload);
+    if (from !== undefined && region !== from) throw new Error(`halo of region ${region} on the subject of region ${from}`);
+    this.put(region, epoch, generation, payload);
+    for (const listener of this.#listeners) listener(region, epoch, generation, waiting);
+  }
+
+  /** Call `listener` after each halo `deliver` files. */
+  onHalo(listener: HaloListener): void {
+    this.#listeners.add(listener);
+  }
 
   /** A halo of `from` at `generation` of `epoch` arrived. */
   put(from: number, epoch: number, generation: number, halo: Uint8Array): void {
@@ -107,19 +129,13 @@ export function linkInProcess(
   deliver: (halo: Uint8Array, to: number) => Uint8Array = (halo) => halo,
 ): HaloLink[] {
   const inboxes = layout.regions.map(() => new HaloInbox());
-  const waitingListeners = layout.regions.map(() => new Set<(from: number, epoch: number, generation: number) => void>());
   return layout.regions.map((region) => ({
     send(halo: Uint8Array): void {
-      for (const to of region.neighbours) {
-        // Peeked after `deliver`: what arrives is what the receiver files it by.
-        const delivered = deliver(halo, to);
-        const { epoch, generation, waiting } = peekHalo(delivered);
-        inboxes[to]!.put(region.id, epoch, generation, delivered);
-        if (waiting) for (const listener of waitingListeners[to]!) listener(region.id, epoch, generation);
-      }
+      // Filed by what arrives: `deliver` may have changed it.
+      for (const to of region.neighbours) inboxes[to]!.deliver(deliver(halo, to));
     },
-    onNeighbourWaiting(listener: (from: number, epoch: number, generation: number) => void): void {
-      waitingListeners[region.id]!.add(listener);
+    onHalo(listener: HaloListener): void {
+      inboxes[region.id]!.onHalo(listener);
     },
     receive(from: number, epoch: number, generation: number): Promise<Uint8Array> {
       return inboxes[region.id]!.take(from, epoch, generation);

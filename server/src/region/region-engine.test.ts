@@ -18,10 +18,10 @@ const OPTIONS: Omit<EngineOptions, 'area'> = {
 };
 
 /** The left and right halves (128x128 each, full height) of a 256x128 torus, linked in memory. */
-function twoRegions(options: { resendMs?: number; links?: (links: HaloLink[]) => HaloLink[] } = {}): RegionEngine[] {
+function twoRegions(options: { resendMs?: number; tickMs?: number; links?: (links: HaloLink[]) => HaloLink[] } = {}): RegionEngine[] {
   const layout = layoutRegions({ kind: 'grid', columns: 2, rows: 1 }, new Geometry({ ...OPTIONS, shardChunks: 1 }));
   const links = (options.links ?? ((l) => l))(linkInProcess(layout));
-  return layout.regions.map((r) => new RegionEngine(OPTIONS, layout, r.id, links[r.id]!, { resendMs: options.resendMs }));
+  return layout.regions.map((r) => new RegionEngine({ ...OPTIONS, tickMs: options.tickMs }, layout, r.id, links[r.id]!, { resendMs: options.resendMs }));
 }
 
 /** Let pending promise callbacks and timers run. */
@@ -218,6 +218,32 @@ describe('RegionEngine', () => {
       // Sent: the halos of generations 0 (before the block), 1, 2 and 3. Taken: the neighbour's of 0, 1 and 2.
       expect(left!.haloCounts).toEqual({ sentMessages: 4, sentBytes: EMPTY + 3 * ONE_OWNER, receivedMessages: 3, receivedBytes: 3 * EMPTY });
       expect(right!.haloCounts).toEqual({ sentMessages: 4, sentBytes: 4 * EMPTY, receivedMessages: 3, receivedBytes: EMPTY + 2 * ONE_OWNER });
+    });
+
+    it('ticks at once when a neighbour whose timer runs ahead is a generation ahead: the world keeps the earliest pace', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'performance', 'Date'] });
+      const [left, right] = twoRegions({ tickMs: 1_000, resendMs: 60_000 });
+      const committed: Array<Map<number, number>> = [new Map(), new Map()];
+      [left!, right!].forEach((r, i) => r.engine.onTick(() => void committed[i]!.set(r.engine.generation, performance.now())));
+      const t0 = performance.now();
+      // Sims started 400 ms apart: the left timer fires at 1000, 2000, ...; the right one at 1400, 2400, ...
+      left!.engine.start();
+      await vi.advanceTimersByTimeAsync(400);
+      right!.engine.start();
+      await vi.advanceTimersByTimeAsync(3_100);
+      const at = (i: number, g: number) => committed[i]!.get(g)! - t0;
+      // Generation 1 waits for the right region's first tick (its halo of 0 leaves then).
+      expect([at(0, 1), at(1, 1)]).toEqual([1_400, 1_400]);
+      // Then the left timer leads and the right region follows its halos at once (a timer
+      // of 0 ms on the fake clock: 1 ms), not 400 ms later.
+      for (const g of [2, 3]) {
+        expect(at(0, g)).toBe(g * 1_000);
+        expect(at(1, g) - at(0, g)).toBeLessThanOrEqual(2);
+      }
+      // The pace is the timer's: no generation came early.
+      expect(left!.engine.generation).toBe(3);
+      expect(right!.engine.generation).toBe(3);
+      await Promise.all([left!.engine.stop(), right!.engine.stop()]);
     });
 
     it('stops while a step and a timer tick queued behind it both wait for a neighbour that never steps', async () => {

@@ -18,6 +18,14 @@
  * a reset: see `#recent`). The region that waits asks; one that is idle (done stepping,
  * paused) only answers.
  *
+ * Pace: each region's engine keeps its own timer, and lock-step alone would let two
+ * regions keep whatever offset their timers started with (sims started seconds apart):
+ * the one behind would tick up to a whole TICK_MS after the other, and the world's
+ * generation would be complete (for reads and for clients' frames) only then. So a region
+ * that is idle while a neighbour's halo of a later generation arrives ticks at once
+ * (`Engine.catchUp`): the world keeps the pace of its earliest timer, and its regions
+ * stay within about a tick's work of each other.
+ *
  * Halos name the world's epoch (resets so far) as well as the generation, and a region
  * takes only its own epoch's: regions reset at different moments, and a halo of the world
  * before a reset (a late copy on the bus) must never be laid into the world after it.
@@ -134,9 +142,14 @@ export class RegionEngine implements PlacementParticipant, RegionLog {
     this.engine.onTick(() => {
       if (this.#journal === null) this.#sendHalo();
     });
-    link.onNeighbourWaiting((_from, epoch, generation) => {
-      const halo = this.#recent.find((h) => h.epoch === epoch && h.generation === generation);
-      if (halo !== undefined) this.#send(encodeHalo(halo));
+    link.onHalo((_from, epoch, generation, waiting) => {
+      if (waiting) {
+        const halo = this.#recent.find((h) => h.epoch === epoch && h.generation === generation);
+        if (halo !== undefined) this.#send(encodeHalo(halo));
+      }
+      // A neighbour already past this region, which waits for its own timer: its tick is
+      // due now (see "Pace" in the module comment).
+      if (epoch === this.engine.epoch && generation > this.engine.generation) this.engine.catchUp();
     });
     // A reset starts the world again at generation 0 of a new epoch: its halo is sent afresh.
     this.engine.onReset(() => {
