@@ -41,6 +41,14 @@ export class ChunkReplica {
   readonly #chunks = new Map<number, ReplicaChunk>();
   /** Snapshot records encoded (a counter for tests and metrics). */
   recordsEncoded = 0;
+  /**
+   * How many times the replica let every chunk go at once (a reset, a sim restart). A
+   * snapshot reply answers the request of its era only: one asked for before a reset may
+   * come back after it with the old world's cells, at a generation past the new world's,
+   * and a paused world would then keep the chunk unready. Generations cannot tell (they
+   * start again at each reset), and the reply names no epoch.
+   */
+  #era = 0;
 
   constructor(geometry: Geometry) {
     this.#geometry = geometry;
@@ -76,6 +84,11 @@ export class ChunkReplica {
     return this.#chunks.keys();
   }
 
+  /** The era a snapshot request is made in: give it back with the reply (`applySnapshot`, `requestFailed`). */
+  get era(): number {
+    return this.#era;
+  }
+
   /** Chunks that need a snapshot and have no request on its way; marks them requested. */
   takeUnrequested(): number[] {
     const out: number[] = [];
@@ -88,16 +101,22 @@ export class ChunkReplica {
     return out;
   }
 
-  /** A snapshot request failed: ask again later. */
-  requestFailed(indices: readonly number[]): void {
+  /** A snapshot request made in `era` failed: ask again later (a request of an earlier era is already forgotten). */
+  requestFailed(indices: readonly number[], era: number): void {
+    if (era !== this.#era) return;
     for (const i of indices) {
       const chunk = this.#chunks.get(i);
       if (chunk !== undefined) chunk.requested = false;
     }
   }
 
-  /** Apply a snapshot of some chunks at `generation` (chunks no longer kept are ignored). */
-  applySnapshot(generation: number, chunks: readonly ChunkCells[]): void {
+  /**
+   * Apply a snapshot of some chunks at `generation`, the reply to a request made in `era`
+   * (a reply of an earlier era is dropped; chunks no longer kept are ignored). Returns
+   * whether it was applied.
+   */
+  applySnapshot(generation: number, chunks: readonly ChunkCells[], era: number): boolean {
+    if (era !== this.#era) return false;
     for (const c of chunks) {
       const chunk = this.#chunks.get(this.#geometry.chunkIndex(c.cx, c.cy));
       if (chunk === undefined) continue;
@@ -113,6 +132,7 @@ export class ChunkReplica {
       chunk.record = null;
       chunk.pending = [];
     }
+    return true;
   }
 
   /**
@@ -154,6 +174,7 @@ export class ChunkReplica {
 
   /** The world was emptied at generation 0: every kept chunk is empty and ready. */
   resetEmpty(): void {
+    this.#era++;
     for (const chunk of this.#chunks.values()) {
       chunk.words.fill(0);
       chunk.population = 0;
@@ -166,6 +187,7 @@ export class ChunkReplica {
 
   /** Forget every kept chunk's cells (the sim restarted): each needs a snapshot again. */
   invalidateAll(): void {
+    this.#era++;
     this.invalidate([...this.#chunks.keys()]);
   }
 

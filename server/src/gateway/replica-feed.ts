@@ -224,6 +224,7 @@ export class ReplicaFeed {
   #requestSnapshots(): void {
     const wanted = this.#replica.takeUnrequested();
     if (wanted.length === 0) return;
+    const era = this.#replica.era;
     const byShard = new Map<number, number[]>();
     for (const index of wanted) {
       const shard = this.#shardOf(index);
@@ -237,11 +238,12 @@ export class ReplicaFeed {
         (body) => {
           const { frame } = decodeFrameRecords(body);
           if (frame.type !== FrameTypes.SNAPSHOT) throw new Error('snapshot reply is not a snapshot frame');
-          this.#replica.applySnapshot(frame.generation, frame.chunks);
+          // A reply to a request made before a reset or a restart is of the world before it.
+          if (!this.#replica.applySnapshot(frame.generation, frame.chunks, era)) return;
           for (const listener of this.#readyListeners) listener();
         },
         (err: unknown) => {
-          this.#replica.requestFailed(indices);
+          this.#replica.requestFailed(indices, era);
           this.#log.debug({ err, shard }, 'snapshot request failed; retrying');
         },
       );

@@ -22,7 +22,7 @@ function setup() {
   replica.applySnapshot(1, [
     { cx: 0, cy: 0, cells: Uint16Array.of(5), owners: Uint16Array.of(2) },
     { cx: 1, cy: 0, cells: Uint16Array.of(6), owners: Uint16Array.of(3) },
-  ]);
+  ], replica.era);
   return { replica, world, stats, encoder, group };
 }
 
@@ -61,7 +61,7 @@ describe('SnapshotEncoder.sharedFrame', () => {
     // The replica's cells of chunk 1 were wrong (a lease lapsed): forgotten and fetched
     // again at the same generation, with other cells. The old frame must not be sent again.
     replica.invalidate([1]);
-    replica.applySnapshot(2, [{ cx: 1, cy: 0, cells: Uint16Array.of(7, 8), owners: Uint16Array.of(3, 3) }]);
+    replica.applySnapshot(2, [{ cx: 1, cy: 0, cells: Uint16Array.of(7, 8), owners: Uint16Array.of(3, 3) }], replica.era);
     const third = encoder.sharedFrame(group, SnapshotReasons.SUBSCRIBE);
     expect(third).not.toBe(second);
     expect(read(third.payload).chunks).toEqual([[0, 0, 5], [1, 0, 7, 8]]);
