@@ -59,7 +59,7 @@ function setup(count: number, costMs: number) {
     metrics,
     wsMetrics: createWsMetrics(metrics, createWsStats()),
   } as unknown as WsContext;
-  return { broadcaster: new Broadcaster(ctx, TEST_SLICE_MS), clients, stats, connections: connections as unknown as WsConnection[] };
+  return { broadcaster: new Broadcaster(ctx, () => TEST_SLICE_MS), clients, stats, connections: connections as unknown as WsConnection[] };
 }
 
 const tick = (generation: number): GatewayTick => ({ generation, timestamp: Date.now(), records: new Map([[0, Uint8Array.of(1, 2, 3)]]) });

@@ -13,7 +13,8 @@
  * allocated in about that order; walked in it, that memory is mostly in cache
  * (docs/benchmarks.md, WebSocket section).
  *
- * Handing out is done in slices of SLICE_MS, the event loop getting a turn between them.
+ * Handing out is done in slices (slice-budget.ts: 50 ms, 8 ms while connections arrive),
+ * the event loop getting a turn between them.
  * Why: one write per client is most of the gateway's work (on loopback the kernel does the
  * receiver's half in the same call), and at thousands of clients a generation took the
  * thread for hundreds of milliseconds; a few generations queued behind each other held
@@ -35,15 +36,6 @@ import { MessageArena, sharedFrameMessage, type SharedMessage } from './shared-m
 import type { ClientGroup, WsContext } from './ws-context.js';
 import { syncWsMetrics } from './ws-metrics.js';
 
-/**
- * Clients are handed frames for at most this long before the event loop gets a turn, ms.
- * Why not less: whatever runs between slices (acks, bus messages, requests) runs before the
- * rest of the generation goes out, so every slice boundary makes the later clients' frames
- * later. At 5,000 clients on 2 cores (`npm run bench -- --only ws --runs 5`, medians of 5),
- * 8 ms slices gave a p99 of 237 ms and 50 ms slices 147 ms, with the gateway handing out a
- * generation in 58 to 106 ms instead of 77 to 148; a request waits 50 ms at most.
- */
-const SLICE_MS = 50;
 /** Generations whose frames may wait to be handed out at once (see the module comment). */
 const MAX_PENDING = 3;
 /** How many clients are handed frames between two readings of the clock. */
@@ -68,15 +60,18 @@ interface Delivery {
 /** Sends every generation's diffs to the subscribed clients. */
 export class Broadcaster {
   readonly #ctx: WsContext;
-  readonly #sliceMs: number;
+  readonly #sliceMs: () => number;
   /** Generations being handed out, oldest first. */
   #pending: Delivery[] = [];
   /** Arenas of finished generations, reused (one arena per generation in flight). */
   #spareArenas: MessageArena[] = [];
   #turnScheduled = false;
 
-  /** @param sliceMs the slice length (SLICE_MS; tests shorten it to see slices with few clients) */
-  constructor(ctx: WsContext, sliceMs = SLICE_MS) {
+  /**
+   * @param sliceMs the length of the next slice, read at the start of each (slice-budget.ts;
+   * tests give a short constant to see slices with few clients)
+   */
+  constructor(ctx: WsContext, sliceMs: () => number) {
     this.#ctx = ctx;
     this.#sliceMs = sliceMs;
   }
@@ -141,6 +136,7 @@ export class Broadcaster {
   /** Hand out frames, oldest generation first, for up to a slice; then yield and go on. */
   #handOut(): void {
     const sliceStart = performance.now();
+    const sliceMs = this.#sliceMs();
     let now = sliceStart;
     while (this.#pending.length > 0) {
       const delivery = this.#pending[0]!;
@@ -148,7 +144,7 @@ export class Broadcaster {
         this.#handTo(delivery, delivery.clients[delivery.next++]!, now);
         if (delivery.next % CLIENTS_PER_CLOCK === 0) {
           now = performance.now();
-          if (now - sliceStart > this.#sliceMs) return this.#continueNextTurn();
+          if (now - sliceStart > sliceMs) return this.#continueNextTurn();
         }
       }
       this.#pending.shift();

@@ -18,6 +18,7 @@ import type { GatewayContext } from '../gateway/gateway-context.js';
 import { Broadcaster } from './broadcaster.js';
 import { WsConnection } from './connection.js';
 import { startHeartbeat } from './heartbeat.js';
+import { sliceBudget } from './slice-budget.js';
 import { SnapshotEncoder } from './snapshots.js';
 import { SubscriptionGroups } from './subscriptions.js';
 import type { WsContext } from './ws-context.js';
@@ -83,7 +84,7 @@ export function attachWebSocket(app: FastifyInstance<any, any, any, any, any>, s
     snapshots: new SnapshotEncoder(server.replica, sim, stats),
     stats,
   };
-  const broadcaster = new Broadcaster(ctx);
+  const broadcaster = new Broadcaster(ctx, sliceBudget(app.server));
   const stopSim = sim.listen({
     tick: (message) => {
       // Clients first; the replica decodes the same records after (off the latency path).
