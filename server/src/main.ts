@@ -6,6 +6,9 @@
  * - `gateway`: REST and WebSocket for clients, the sim reached over NATS;
  * - `sim`: the world over NATS, with /health and /ready on PORT.
  *
+ * With PROBE_PORT, standalone and gateway also answer /health, /ready and /metrics on a
+ * port of their own (http/probe-listener.ts).
+ *
  * Shuts down gracefully on SIGINT/SIGTERM (stop accepting, close sockets, finish the tick,
  * final snapshot, exit 0). A bad configuration prints one line on stderr and exits 1; after
  * that every line goes through the logger (LOG_FORMAT), start-up and shutdown included.
@@ -14,6 +17,7 @@ import type { Logger } from 'pino';
 import { isLifeError } from '@lifemmo/shared';
 import { connectNatsBus } from './bus/index.js';
 import { loadConfig, type Config } from './config/config.js';
+import { listenProbes } from './http/probe-listener.js';
 import { createLogger, quieterThanInfo, startupLogger } from './log/logger.js';
 import { buildGateway } from './roles/gateway.js';
 import { startSimProcess } from './roles/sim-process.js';
@@ -50,7 +54,16 @@ async function start(config: Config, logger: Logger, isTty: boolean, onSimLost: 
   // LOG_LEVEL hides info, it is written once all the same (startupLogger).
   const address = await app.listen({ host: config.host, port: config.port, backlog: config.listenBacklog, listenTextResolver: listeningText });
   if (quieterThanInfo(config)) startupLogger(app.log, config).info(listeningText(address));
-  return app;
+  if (config.probePort === null) return app;
+  const probes = await listenProbes(app, config.host, config.probePort, config.listenBacklog);
+  startupLogger(app.log, config).info({ probes: probes.url }, `probes on ${probes.url} (/health, /ready, /metrics)`);
+  return {
+    // The probes last: while the app drains, /ready on them says 503 (shutting down).
+    async close() {
+      await app.close();
+      await probes.close();
+    },
+  };
 }
 
 async function main(): Promise<void> {

@@ -58,6 +58,11 @@ export interface Config {
     readonly simLeaseMs: number;
   };
   readonly port: number;
+  /**
+   * A second port that serves only `/health`, `/ready` and `/metrics` (http/probe-listener.ts),
+   * or null: none. Its connections are not queued behind the clients'.
+   */
+  readonly probePort: number | null;
   readonly host: string;
   /** Connections the kernel may hold for the server to accept (listen backlog; capped by net.core.somaxconn). */
   readonly listenBacklog: number;
@@ -196,6 +201,7 @@ const EXPECT: Record<string, string> = {
   BUS_REQUEST_TIMEOUT_MS: 'an integer from 100 to 600000 (milliseconds)',
   SIM_LEASE_MS: 'an integer from 1000 to 600000 (milliseconds)',
   PORT: 'an integer port from 0 to 65535',
+  PROBE_PORT: 'an integer port from 0 to 65535, or unset (no probe listener)',
   HOST: 'a host name or IP address',
   LISTEN_BACKLOG: 'an integer from 1 to 65535 (connections)',
   CORS_ORIGINS: 'origins like https://app.example or http://localhost:5173 separated by commas, or *',
@@ -342,6 +348,7 @@ const EnvSchema = z.object({
   BUS_REQUEST_TIMEOUT_MS: num(100, 600_000, 5_000),
   SIM_LEASE_MS: num(1_000, 600_000, 5_000),
   PORT: num(0, 65535, 8080),
+  PROBE_PORT: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).max(65535).optional()),
   HOST: z.preprocess(blankToUndefined, z.string().regex(/^[\w.:[\]-]+$/).default('127.0.0.1')),
   // Node's default (511) overflows when a thousand clients connect at once: dropped SYNs are
   // retried by their clients after 1 s, then 3 s, so even /health took seconds (bench/overload.ts).
@@ -476,6 +483,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     regions: e.REGIONS,
     region: e.REGION,
     port: e.PORT,
+    probePort: e.PROBE_PORT ?? null,
     host: e.HOST,
     listenBacklog: e.LISTEN_BACKLOG,
     cors: { origins: e.CORS_ORIGINS },
