@@ -77,6 +77,11 @@ describe('loadConfig', () => {
     expect(config.limits).toEqual({ maxCellsPerRequest: 10, maxRegionArea: 100, rateLimitPerMinute: 0, playerCreatePerMinute: 5, bodyLimitBytes: 4096 });
     expect(config.players).toEqual({ max: 3, idleMs: 0 });
     expect(loadConfig({ PORT: '', ADMIN_TOKEN: '  ' })).toMatchObject({ port: 8080, adminToken: undefined });
+    // No probe listener unless asked for; 0 asks for a free port.
+    expect(loadConfig({}).probePort).toBeNull();
+    expect(loadConfig({ PROBE_PORT: ' ' }).probePort).toBeNull();
+    expect(loadConfig({ PROBE_PORT: '0' }).probePort).toBe(0);
+    expect(loadConfig({ PROBE_PORT: '9464' }).probePort).toBe(9464);
   });
 
   it.each([
@@ -113,6 +118,8 @@ describe('loadConfig', () => {
     ['PLAYER_IDLE_MS', '-1'],
     ['BODY_LIMIT_BYTES', '10'],
     ['LISTEN_BACKLOG', '0'],
+    ['PROBE_PORT', '65536'],
+    ['PROBE_PORT', '80.5'],
     ['REGIONS', '0'],
     ['REGIONS', '2x'],
     ['REGIONS', 'four'],
