@@ -82,6 +82,8 @@ describe('loadConfig', () => {
     expect(loadConfig({ PROBE_PORT: ' ' }).probePort).toBeNull();
     expect(loadConfig({ PROBE_PORT: '0' }).probePort).toBe(0);
     expect(loadConfig({ PROBE_PORT: '9464' }).probePort).toBe(9464);
+    expect(() => loadConfig({ PORT: '9464', PROBE_PORT: '9464' })).toThrow(/^PROBE_PORT: must differ from PORT \(both 9464\)/);
+    expect(loadConfig({ PORT: '0', PROBE_PORT: '0' }).probePort).toBe(0);
   });
 
   it.each([

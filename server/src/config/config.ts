@@ -444,6 +444,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new LifeError('CONFIG_INVALID', lines.join('; '));
   }
   const e = parsed.data;
+  if (e.PROBE_PORT !== undefined && e.PROBE_PORT !== 0 && e.PROBE_PORT === e.PORT) {
+    throw new LifeError('CONFIG_INVALID', `PROBE_PORT: must differ from PORT (both ${e.PORT}): the probes get a port of their own, or leave it unset`);
+  }
   if (e.ROLE !== 'standalone' && e.NATS_URL === undefined) {
     throw new LifeError('CONFIG_INVALID', `NATS_URL: must be set for ROLE=${e.ROLE} (the sim and the gateways meet on NATS), e.g. nats://127.0.0.1:4222`);
   }
