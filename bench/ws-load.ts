@@ -17,7 +17,7 @@
  */
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import WebSocket from 'ws';
-import { PROTOCOL_VERSION, mulberry32 } from '@lifemmo/shared';
+import { mulberry32 } from '@lifemmo/shared';
 import { RawWsClient, type RawWsHandlers } from './ws-raw-client.js';
 
 /** How often the clients whose last frames are not acknowledged yet are looked at, ms. */
@@ -220,6 +220,7 @@ async function main(): Promise<void> {
   const measureMs = Number(measureArg);
   // A client that never acknowledges is cut off by the server: no silent default here.
   if (!(Number(ackEveryArg) > 0)) throw new Error('ws-load: give the ack interval (the server\'s hello.limits.ackEveryMs), ms, as the 9th argument');
+  if (!(Number(protocolArg) > 0)) throw new Error('ws-load: give the protocol version the clients speak as the 8th argument');
   const workers: Worker[] = [];
   const inbox: FromWorker[][] = [];
   const waiters: Array<() => void> = [];
@@ -239,7 +240,7 @@ async function main(): Promise<void> {
   };
   for (let w = 0; w < workerCount; w++) {
     const count = Math.floor(clients / workerCount) + (w < clients % workerCount ? 1 : 0);
-    const input: WorkerInput = { client: process.env.BENCH_WS_CLIENT === 'ws' ? 'ws' : 'raw', url: url!, protocolVersion: Number(protocolArg ?? PROTOCOL_VERSION), ackEveryMs: Number(ackEveryArg), count, world: Number(worldArg), viewport: Number(viewportArg), seed: 1000 + w };
+    const input: WorkerInput = { client: process.env.BENCH_WS_CLIENT === 'ws' ? 'ws' : 'raw', url: url!, protocolVersion: Number(protocolArg), ackEveryMs: Number(ackEveryArg), count, world: Number(worldArg), viewport: Number(viewportArg), seed: 1000 + w };
     const worker = new Worker(new URL(import.meta.url), { workerData: input });
     inbox.push([]);
     worker.on('message', (m: FromWorker) => {
